@@ -1,0 +1,60 @@
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import { connect, type AgentdClient } from '../client/index.js';
+import { resolveHome } from '../home/paths.js';
+import { reportFailure } from './output.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+/**
+ * What every `ctl` command shares: `--home`, one client connection, and one way to fail (a single
+ * line on stderr, or a JSON error under --json, with the error's exit code).
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    home: Flags.string({
+      description: 'agentd home directory (socket, pidfile, logs, config)',
+      env: 'AGENTD_HOME',
+      helpGroup: 'GLOBAL',
+    }),
+  };
+
+  protected flags!: BaseFlags<T>;
+  protected args!: BaseArgs<T>;
+  private openClient: AgentdClient | null = null;
+
+  override async init(): Promise<void> {
+    await super.init();
+    const { flags, args } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as BaseFlags<T>;
+    this.args = args as BaseArgs<T>;
+  }
+
+  protected get home(): string {
+    return resolveHome(this.flags.home);
+  }
+
+  /** A connection to the daemon, closed when the command ends. */
+  protected async client(): Promise<AgentdClient> {
+    this.openClient ??= await connect({ home: this.home, timeoutMs: 0 });
+    return this.openClient;
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    this.openClient?.close();
+    return super.finally(error);
+  }
+
+  protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<unknown> {
+    // this.exit() throws oclif's ExitError: that is not a failure to report.
+    if (error.message?.startsWith('EEXIT')) throw error;
+    const code = reportFailure(error, this.jsonEnabled());
+    this.exit(code);
+  }
+}

@@ -1,0 +1,43 @@
+import { Args, Flags } from '@oclif/core';
+import type { LogEntry } from '../../rpc/wire-types.js';
+import { BaseCommand } from '../base-command.js';
+import { renderLogEntry } from '../render/log-entry.js';
+
+export default class Logs extends BaseCommand<typeof Logs> {
+  static override summary = 'Show the last lines of a log, or follow logs as they are written.';
+  static override description = 'NAME is a plugin, or `agentd` for the core\'s own log (the default). With --follow and no NAME, every log is followed.';
+  static override examples = [
+    '<%= config.bin %> logs image-server -n 50',
+    '<%= config.bin %> logs -f',
+    '<%= config.bin %> logs image-server -f --json | jq .message',
+  ];
+  static override args = {
+    name: Args.string({ description: 'plugin name, or agentd' }),
+  };
+  static override flags = {
+    lines: Flags.integer({ char: 'n', description: 'lines of history', default: 100, min: 0, max: 100_000 }),
+    follow: Flags.boolean({ char: 'f', description: 'keep printing new lines until Ctrl-C' }),
+    json: Flags.boolean({ description: 'one JSON object per line' }),
+  };
+
+  async run(): Promise<void> {
+    const client = await this.client();
+    const print = (e: LogEntry) => this.log(this.flags.json ? JSON.stringify(e) : renderLogEntry(e));
+    if (!this.flags.follow) {
+      if (this.flags.lines === 0) return;
+      const { lines } = await client.call('logs.tail', { plugin: this.args.name ?? 'agentd', lines: this.flags.lines });
+      lines.forEach(print);
+      return;
+    }
+    // Lines streamed before the reply (with its history) arrives are printed after that history.
+    const early: LogEntry[] = [];
+    let live = false;
+    client.on('log', (e) => (live ? print(e) : early.push(e)));
+    const { history } = await client.call('logs.follow', { ...(this.args.name ? { plugin: this.args.name } : {}), lines: this.args.name ? this.flags.lines : 0 });
+    history.forEach(print);
+    early.forEach(print);
+    live = true;
+    process.once('SIGINT', () => client.close());
+    await client.closed;
+  }
+}

@@ -1,0 +1,16 @@
+import type { ReloadResult } from '../../rpc/wire-types.js';
+import { BaseCommand } from '../base-command.js';
+
+export default class Reload extends BaseCommand<typeof Reload> {
+  static override summary = 'Re-read the config and apply only the difference.';
+  static override description = 'New plugins start, removed ones stop, changed ones restart, unchanged ones keep their pid. A config that does not validate is refused and the running one stays.';
+  static override examples = ['<%= config.bin %> reload'];
+  static override enableJsonFlag = true;
+
+  async run(): Promise<ReloadResult> {
+    const r = await (await this.client()).call('daemon.reload');
+    const parts = (['added', 'removed', 'changed', 'unchanged'] as const).map((k) => `${k}: ${r[k].length ? r[k].join(', ') : '-'}`);
+    this.log(`config reloaded (${r.config ?? 'built-in default'}); ${parts.join('; ')}`);
+    return r;
+  }
+}

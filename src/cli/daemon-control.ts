@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { connect } from '../client/index.js';
+import { errors } from '../errors/index.js';
+import { ensureHome, homePaths } from '../home/index.js';
+import { lockHolder } from '../native/addon.js';
+import { launchDaemon, runForeground } from '../native/launch.js';
+
+export interface StartOptions {
+  home: string;
+  config?: string | undefined;
+  watch?: boolean;
+  timeoutMs?: number | undefined;
+}
+
+function coreArgs(o: StartOptions): string[] {
+  // The core runs from /, so a relative --config is made absolute here, where it was meant.
+  return ['--home', o.home, ...(o.config ? ['--config', path.resolve(o.config)] : []), ...(o.watch ? ['--watch'] : [])];
+}
+
+/** Start the daemon through the native launcher; resolves once it reported ready. */
+export async function startDaemon(o: StartOptions): Promise<{ pid: number }> {
+  ensureHome(o.home);
+  return launchDaemon({ home: o.home, pidfile: homePaths(o.home).pidfile, args: coreArgs(o), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
+}
+
+/** Run the core in this terminal (systemd, containers); resolves with its exit code. */
+export async function runDaemonInForeground(o: StartOptions): Promise<number> {
+  ensureHome(o.home);
+  return runForeground({ home: o.home, pidfile: homePaths(o.home).pidfile, args: [...coreArgs(o), '--foreground'] });
+}
+
+export type StopResult = { stopped: false } | { stopped: true; pid: number; forced: 'no' | 'SIGTERM' | 'SIGKILL' };
+
+/**
+ * Stop gracefully over the socket; if the socket does not answer, SIGTERM, and past the timeout
+ * SIGKILL — only ever to the pid that holds the lock, so a stale pidfile never gets a signal sent
+ * to a stranger. Resolves once the lock is free, i.e. the core is gone.
+ */
+export async function stopDaemon(home: string, timeoutMs: number): Promise<StopResult> {
+  const { pidfile } = homePaths(home);
+  const pid = lockHolder(pidfile);
+  if (pid === 0) return { stopped: false };
+  let forced: 'no' | 'SIGTERM' | 'SIGKILL' = 'no';
+  try {
+    const client = await connect({ home, timeoutMs: Math.min(timeoutMs, 5000) });
+    try { await client.call('daemon.stop'); } finally { client.close(); }
+  } catch {
+    if (signalIfHolder(pidfile, pid, 'SIGTERM')) forced = 'SIGTERM';
+  }
+  if (await lockFreed(pidfile, timeoutMs)) return { stopped: true, pid, forced };
+  if (signalIfHolder(pidfile, pid, 'SIGKILL')) forced = 'SIGKILL';
+  if (await lockFreed(pidfile, 5000)) return { stopped: true, pid, forced };
+  throw errors.stopTimeout(pid, timeoutMs);
+}
+
+function signalIfHolder(pidfile: string, pid: number, signal: NodeJS.Signals): boolean {
+  if (pid <= 0 || lockHolder(pidfile) !== pid) return false;
+  try { process.kill(pid, signal); return true; } catch { return false; }
+}
+
+/** Poll the lock until it is free (the kernel drops it when the core's last fd closes). */
+async function lockFreed(pidfile: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    if (lockHolder(pidfile) === 0) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}

@@ -1,0 +1,33 @@
+import { ExitCode, isAgentdError } from '../errors/index.js';
+import { describeError } from '../errors/describe.js';
+
+/**
+ * How a failed command ends: one line on stderr (`ctl: what failed; what to do`), or a JSON error
+ * object on stdout under --json, and the exit code of the error. The stack only under DEBUG.
+ */
+export function reportFailure(error: unknown, json: boolean): ExitCode {
+  const exitCode = exitCodeOf(error);
+  const message = oneLine(error);
+  if (json) {
+    const code = isAgentdError(error) ? error.code : exitCode === ExitCode.Usage ? 'E_USAGE' : 'E_FAILED';
+    process.stdout.write(`${JSON.stringify({ error: { code, message, ...(isAgentdError(error) ? { data: error.data } : {}) } }, null, 2)}\n`);
+  } else {
+    process.stderr.write(`ctl: ${message}\n`);
+  }
+  if (process.env['DEBUG'] && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return exitCode;
+}
+
+export function exitCodeOf(error: unknown): ExitCode {
+  if (isAgentdError(error)) return error.exitCode;
+  // oclif's parse errors (unknown flag, missing argument) are usage errors.
+  const e = error as { oclif?: { exit?: number }; parse?: unknown; name?: string };
+  if (e?.parse !== undefined || /Parse|Flag|Arg/.test(e?.name ?? '')) return ExitCode.Usage;
+  return ExitCode.Failure;
+}
+
+/** Multi-line messages (oclif's, for one) folded onto one line. */
+export function oneLine(error: unknown): string {
+  const text = describeError(error).replace(/\u001b\[[0-9;]*m/g, '');
+  return text.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
+}

@@ -1,0 +1,20 @@
+import { formatBytes, formatDuration } from '../../config/units.js';
+import type { DaemonStatus } from '../../rpc/wire-types.js';
+import { renderPlugins } from './plugins.js';
+
+export function renderStatus(s: DaemonStatus): string {
+  const head = [
+    `agentd ${s.version}  running  pid ${s.pid}  up ${formatDuration(s.uptime * 1000)}  rss ${formatBytes(s.memory.rss)}`,
+    `home    ${s.home}`,
+    `socket  ${s.socket}`,
+    `config  ${s.config ?? '(built-in default)'}`,
+  ];
+  for (const f of s.logs.problems) {
+    head.push(`log     ${f.path}: ${f.lastError ? `${f.lastError.code} ${f.lastError.message}; ` : ''}${f.dropped} lines dropped`);
+  }
+  return `${head.join('\n')}\n\n${renderPlugins(s.plugins)}`;
+}
+
+export function renderNotRunning(home: string): string {
+  return `agentd is not running (home ${home})`;
+}

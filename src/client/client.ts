@@ -1,0 +1,124 @@
+import net from 'node:net';
+import { errors, type WireError } from '../errors/index.js';
+import { homePaths, resolveHome } from '../home/paths.js';
+import { LineReader } from '../rpc/framing.js';
+import type { ParamsIn, ResultOf } from '../rpc/descriptor.js';
+import type { CoreMethodName, CoreMethods } from '../rpc/methods/index.js';
+import type { AgentdEvent, LogEntry } from '../rpc/wire-types.js';
+import { fromWire } from './rpc-error.js';
+
+export interface ConnectOptions {
+  /** The daemon's home; defaults to `$AGENTD_HOME`, then `~/.agentd`. */
+  home?: string;
+  /** The socket path, when not `<home>/agentd.sock`. */
+  socket?: string;
+  /** Per-call timeout in ms (default 30 s; 0 for none). */
+  timeoutMs?: number;
+}
+
+/** Notifications the daemon streams, by method name. */
+export interface Notifications {
+  event: AgentdEvent;
+  log: LogEntry;
+}
+
+type Params<N extends CoreMethodName> = ParamsIn<CoreMethods[N]>;
+type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout | undefined; method: string };
+
+/**
+ * A connection to a running agentd, typed from the method descriptors: `call('daemon.status')`
+ * resolves to a `DaemonStatus`. Plugin methods (`image-server.stats`) are called the same way and
+ * resolve to `unknown`. Errors are `AgentdError`s with the daemon's own code and message.
+ */
+export class AgentdClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Map<string, Set<(params: never) => void>>();
+  private closedError: Error | null = null;
+
+  /** @internal use {@link connect} */
+  constructor(private readonly socket: net.Socket, private readonly timeoutMs: number) {
+    const reader = new LineReader(64 * 1024 * 1024, (line) => this.receive(line), () => this.fail(errors.connectionClosed('(reply over 64 MiB)')));
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.on('error', (e) => this.fail(errors.connectionClosed(`(${(e as NodeJS.ErrnoException).code ?? e.message})`, { cause: e })));
+    socket.on('close', () => this.fail(errors.connectionClosed('by the daemon')));
+  }
+
+  call<N extends CoreMethodName>(method: N, ...params: {} extends Params<N> ? [Params<N>?] : [Params<N>]): Promise<ResultOf<CoreMethods[N]>>;
+  call<R = unknown>(method: string, params?: Record<string, unknown>): Promise<R>;
+  call(method: string, params?: unknown): Promise<unknown> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = this.timeoutMs > 0
+        ? setTimeout(() => { this.pending.delete(id); reject(errors.rpcTimeout(method, this.timeoutMs)); }, this.timeoutMs)
+        : undefined;
+      this.pending.set(id, { resolve, reject, timer, method });
+      this.socket.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params: params ?? {} })}\n`);
+    });
+  }
+
+  /** Listen to a notification stream (start it with `events.subscribe` or `logs.follow`). Returns an unsubscriber. */
+  on<K extends keyof Notifications>(method: K, listener: (params: Notifications[K]) => void): () => void {
+    let set = this.listeners.get(method);
+    if (!set) this.listeners.set(method, (set = new Set()));
+    set.add(listener as (params: never) => void);
+    return () => set.delete(listener as (params: never) => void);
+  }
+
+  /** Resolves when the connection closes, for whatever reason. */
+  get closed(): Promise<void> {
+    return new Promise((resolve) => (this.socket.destroyed ? resolve() : this.socket.once('close', () => resolve())));
+  }
+
+  close(): void {
+    this.socket.end();
+    this.socket.destroy();
+  }
+
+  private receive(line: string): void {
+    let msg: { id?: number | null; result?: unknown; error?: WireError; method?: string; params?: unknown };
+    try { msg = JSON.parse(line); } catch { return; }
+    if (msg.method !== undefined && msg.id === undefined) {
+      for (const l of this.listeners.get(msg.method) ?? []) (l as (p: unknown) => void)(msg.params);
+      return;
+    }
+    if (typeof msg.id !== 'number') {
+      // An error for the connection itself (e.g. our line was too long): fail everything pending.
+      if (msg.error) this.fail(fromWire(msg.error));
+      return;
+    }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    clearTimeout(p.timer);
+    if (msg.error) p.reject(fromWire(msg.error));
+    else p.resolve(msg.result);
+  }
+
+  private fail(error: Error): void {
+    this.closedError ??= error;
+    for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(error); }
+    this.pending.clear();
+  }
+}
+
+/**
+ * Connect to the daemon of a home. Rejects with `E_NOT_RUNNING` (exit code 3) when nothing
+ * listens there, so scripts can tell "not running" from a failure.
+ */
+export function connect(options: ConnectOptions = {}): Promise<AgentdClient> {
+  const home = resolveHome(options.home);
+  const socketPath = options.socket ?? homePaths(home).socket;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    socket.once('connect', () => {
+      socket.removeAllListeners('error');
+      resolve(new AgentdClient(socket, options.timeoutMs ?? 30_000));
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') reject(errors.notRunning(home, { cause: e }));
+      else reject(errors.connectFailed(socketPath, e.code ?? e.message, { cause: e }));
+    });
+  });
+}

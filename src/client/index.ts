@@ -1,0 +1,15 @@
+/**
+ * The typed client for scripts: `import { connect } from 'agentd/client'`.
+ *
+ * ```ts
+ * const client = await connect({ home: '/var/lib/agentd' });
+ * const status = await client.call('daemon.status');
+ * client.on('event', (e) => console.log(e.type, e.plugin));
+ * await client.call('events.subscribe', { types: ['plugin.'] });
+ * ```
+ */
+export { connect, AgentdClient, type ConnectOptions, type Notifications } from './client.js';
+export { AgentdError, isAgentdError, ExitCode } from '../errors/index.js';
+export type { AgentdEvent, DaemonStatus, ExitInfo, LogEntry, MethodInfo, PluginRow, PluginState, ReloadResult } from '../rpc/wire-types.js';
+export type { CoreMethodName, CoreMethods } from '../rpc/methods/index.js';
+export type { ParamsIn, ResultOf } from '../rpc/descriptor.js';

@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as v from 'valibot';
+import { errors } from '../errors/index.js';
+import { describeError } from '../errors/describe.js';
+import { BUNDLED_IMAGE_SERVER } from '../package-info.js';
+import { formatIssues } from './issues.js';
+import { ConfigSchema, PLUGIN_NAME, RESERVED_PLUGIN_NAMES, type Config, type PluginEntry } from './schema.js';
+
+/** A validated, frozen config and where it came from. */
+export interface LoadedConfig {
+  /** The config file, or null for the built-in default. */
+  file: string | null;
+  /** Relative paths in the config resolve against this directory. */
+  baseDir: string;
+  config: Config;
+  plugins: ResolvedPlugin[];
+}
+
+export interface ResolvedPlugin {
+  name: string;
+  /** An absolute path, or a package name to resolve from `baseDir`. */
+  module: string;
+  baseDir: string;
+  entry: PluginEntry;
+}
+
+/** The config file to use: `--config`, else the first `agentd.config.{json,js,ts}` in the home, else none. */
+export function findConfigFile(candidates: string[], explicit?: string): string | null {
+  if (explicit) {
+    const abs = path.resolve(explicit);
+    if (!fs.existsSync(abs)) throw errors.configNotFound(abs);
+    return abs;
+  }
+  return candidates.find((c) => fs.existsSync(c)) ?? null;
+}
+
+/** Read, validate and freeze a config; the built-in default (the bundled image server) when `file` is null. */
+export async function loadConfig(file: string | null): Promise<LoadedConfig> {
+  if (file === null) {
+    return validateConfig({ plugins: { 'image-server': { module: BUNDLED_IMAGE_SERVER } } }, null, path.dirname(BUNDLED_IMAGE_SERVER));
+  }
+  return validateConfig(await readConfigFile(file), file, path.dirname(file));
+}
+
+async function readConfigFile(file: string): Promise<unknown> {
+  if (file.endsWith('.json')) {
+    let text: string;
+    try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw errors.configUnreadable(file, describeError(e), { cause: e }); }
+    try { return JSON.parse(text); } catch (e) { throw errors.configUnreadable(file, `not valid JSON: ${(e as Error).message}`, { cause: e }); }
+  }
+  try {
+    if (file.endsWith('.ts')) {
+      const { tsImport } = await import('tsx/esm/api');
+      const mod = (await tsImport(`${pathToFileURL(file).href}?t=${Date.now()}`, import.meta.url)) as { default?: unknown };
+      return mod.default;
+    }
+    // The query defeats the ESM cache, so that a reload sees the edited file.
+    const mod = (await import(`${pathToFileURL(file).href}?t=${Date.now()}`)) as { default?: unknown };
+    return mod.default;
+  } catch (e) {
+    throw errors.configUnreadable(file, describeError(e), { cause: e });
+  }
+}
+
+export function validateConfig(raw: unknown, file: string | null, baseDir: string): LoadedConfig {
+  const source = file ?? '(built-in default)';
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw errors.configInvalid(source, 'the config must be an object (in JSON: {...})');
+  const result = v.safeParse(ConfigSchema, raw);
+  if (!result.success) throw errors.configInvalid(source, formatIssues(result.issues));
+  const config = result.output;
+  const plugins: ResolvedPlugin[] = [];
+  for (const [name, entry] of Object.entries(config.plugins)) {
+    if (RESERVED_PLUGIN_NAMES.includes(name)) {
+      throw errors.configInvalid(source, `plugins.${name}: the name is reserved (${RESERVED_PLUGIN_NAMES.join(', ')})`);
+    }
+    if (!PLUGIN_NAME.test(name)) {
+      throw errors.configInvalid(source, `plugins.${name}: a plugin name is lowercase letters, digits and dashes, starting with a letter`);
+    }
+    plugins.push({ name, module: resolveModuleSpecifier(entry.module, baseDir), baseDir, entry });
+  }
+  return deepFreeze({ file, baseDir, config, plugins });
+}
+
+/**
+ * A `module` is a path relative to the config file when such a path exists or it starts with `.` or
+ * `/`; otherwise it is a package name, resolved later by the plugin host from the config's directory.
+ */
+function resolveModuleSpecifier(spec: string, baseDir: string): string {
+  if (path.isAbsolute(spec)) return spec;
+  const candidate = path.resolve(baseDir, spec);
+  if (spec.startsWith('.') || fs.existsSync(candidate) || fs.existsSync(`${candidate}.ts`) || fs.existsSync(`${candidate}.js`)) return candidate;
+  return spec;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

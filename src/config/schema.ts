@@ -1,0 +1,92 @@
+import * as v from 'valibot';
+import { parseDuration, parseSize } from './units.js';
+
+/**
+ * The config schema: the one table of every setting, its default and a sentence on what it does.
+ * The JSON Schema for editors (`schema/agentd.config.schema.json`) and the README's settings table
+ * are generated from it, so this file is the documentation.
+ */
+
+const duration = (fallback: string, doc: string) => v.optional(v.pipe(
+  v.union([v.pipe(v.number(), v.minValue(0)), v.string()], 'must be a duration such as "250ms", "10s" or a number of ms'),
+  v.description(doc),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const ms = parseDuration(dataset.value);
+    if (ms === null) { addIssue({ message: `must be a duration such as "250ms" or "10s" (got ${JSON.stringify(dataset.value)})` }); return NEVER; }
+    return ms;
+  }),
+), fallback);
+
+const size = (doc: string) => v.pipe(
+  v.union([v.pipe(v.number(), v.minValue(0)), v.string()], 'must be a size such as "10MB" or a number of bytes'),
+  v.description(doc),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const bytes = parseSize(dataset.value);
+    if (bytes === null) { addIssue({ message: `must be a size such as "10MB" or "512KiB" (got ${JSON.stringify(dataset.value)})` }); return NEVER; }
+    return bytes;
+  }),
+);
+
+const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+
+export const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+export const RESERVED_NAMESPACES = ['daemon', 'logs', 'plugins', 'events', 'rpc'] as const;
+/** Plugin names that are taken: the core's RPC namespaces, and `agentd`, the core's own log source. */
+export const RESERVED_PLUGIN_NAMES: readonly string[] = [...RESERVED_NAMESPACES, 'agentd'];
+
+export const LogsSchema = v.strictObject({
+  maxSize: v.optional(v.nullable(size('Rotate a log file once it reaches this size; null rotates only on `ctl logrotate`.')), '10MB'),
+  keep: v.optional(v.pipe(int(0, 1000), v.description('Rotated files kept per log (x.log.1 … x.log.N); older ones are deleted.')), 5),
+  compress: v.optional(v.pipe(v.boolean(), v.description('Gzip rotated files (x.log.1.gz).')), false),
+  level: v.optional(v.pipe(v.picklist(['error', 'warn', 'info', 'debug']), v.description('Lowest level the core writes to agentd.log.')), 'info'),
+});
+
+export const RpcSchema = v.strictObject({
+  maxLineBytes: v.optional(size('Longest control-socket message accepted; a longer line gets an error and its connection is closed.'), '1MiB'),
+  maxConnections: v.optional(v.pipe(int(1, 100_000), v.description('Control-socket connections served at once; more are refused.')), 4096),
+  idleTimeout: duration('10m', 'Close a control-socket connection with no request and no subscription after this long.'),
+  maxBufferedBytes: v.optional(size('Replies and notifications buffered for a client that does not read; past this its stream notifications are dropped (and counted) and requests wait.'), '8MiB'),
+});
+
+export const PluginEntrySchema = v.strictObject({
+  module: v.pipe(v.string(), v.minLength(1), v.description('Path of the plugin module (relative to the config file) or a package name.')),
+  config: v.optional(v.pipe(v.record(v.string(), v.unknown()), v.description('The plugin\'s own settings, merged over its defaults and checked by its schema.')), {}),
+  enabled: v.optional(v.pipe(v.boolean(), v.description('Start this plugin with the daemon; false keeps it configured but stopped.')), true),
+  restart: v.optional(v.pipe(v.picklist(['always', 'on-failure', 'never']), v.description('Restart after any exit, only after a crash (non-zero exit or signal), or never.')), 'on-failure'),
+  instances: v.optional(v.pipe(int(1, 64), v.description('Processes of this plugin; network plugins share their listening sockets.')), 1),
+  watch: v.optional(v.pipe(v.boolean(), v.description('Restart the plugin when a file under its module directory changes.')), false),
+  watchDebounce: duration('200ms', 'Wait this long after the last file change before a watch restart.'),
+  backoff: v.optional(v.strictObject({
+    initial: duration('250ms', 'Delay before the first restart after a crash that follows a short run.'),
+    factor: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(10), v.description('Each further quick crash multiplies the delay by this.')), 2),
+    max: duration('30s', 'Longest delay between restarts.'),
+    jitter: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1), v.description('Random spread of each delay, as a fraction of it, so that plugins do not restart in step.')), 0.2),
+    resetAfter: duration('10s', 'A run at least this long counts as stable: the next crash restarts at once and the delay starts over.'),
+  }), {}),
+  crashLoop: v.optional(v.strictObject({
+    restarts: v.optional(v.pipe(int(1, 1000), v.description('This many restarts within `window` puts the plugin in state failed until `ctl plugins restart`.')), 5),
+    window: duration('60s', 'The sliding window the crash-loop count is taken over.'),
+  }), {}),
+  startTimeout: duration('10s', 'Time from spawn to ready; past it the start fails with E_PLUGIN_START_TIMEOUT.'),
+  stopTimeout: duration('5s', 'Time a stopping plugin gets after SIGTERM before SIGKILL goes to its whole process group.'),
+  memoryLimit: v.optional(v.nullable(size('Restart the plugin when its process\'s RSS is above this in two samples a second apart; null for no limit.')), null),
+  healthCheck: v.optional(v.strictObject({
+    interval: duration('10s', 'How often the plugin\'s health() is called, when it has one.'),
+    timeout: duration('2s', 'A health() answer later than this counts as a failure.'),
+    failures: v.optional(v.pipe(int(1, 100), v.description('Consecutive failures that restart the plugin.')), 3),
+  }), {}),
+  env: v.optional(v.pipe(v.record(v.string(), v.string()), v.description('Extra environment variables for the plugin\'s processes.')), {}),
+});
+
+export const ConfigSchema = v.strictObject({
+  $schema: v.optional(v.string()),
+  logs: v.optional(LogsSchema, {}),
+  rpc: v.optional(RpcSchema, {}),
+  plugins: v.optional(v.pipe(v.record(v.string(), PluginEntrySchema), v.description('The plugins to run, by name.')), {}),
+});
+
+export type ConfigInput = v.InferInput<typeof ConfigSchema>;
+export type Config = v.InferOutput<typeof ConfigSchema>;
+export type PluginEntry = v.InferOutput<typeof PluginEntrySchema>;
+export type LogsConfig = v.InferOutput<typeof LogsSchema>;
+export type RpcConfig = v.InferOutput<typeof RpcSchema>;

@@ -1,0 +1,195 @@
+import fs from 'node:fs';
+import type { Logger } from 'winston';
+import { diffPlugins, findConfigFile, loadConfig, type LoadedConfig } from '../config/index.js';
+import { errors } from '../errors/index.js';
+import { describeError } from '../errors/describe.js';
+import { ensureHome, homePaths, type HomePaths } from '../home/index.js';
+import { closeLogger, createCoreLogger, LogManager } from '../logging/index.js';
+import { packageVersion } from '../package-info.js';
+import { ControlServer, MethodRegistry, type DaemonStatus, type ReloadResult } from '../rpc/index.js';
+import { PluginManager } from '../supervisor/index.js';
+import { registerCoreMethods } from './api/index.js';
+import { EventBus } from './event-bus.js';
+
+export interface DaemonOptions {
+  home: string;
+  configFile?: string | undefined;
+  /** Restart every plugin when its files change (`ctl start --watch`). */
+  watch: boolean;
+  /** Running under `ctl start --foreground`: log to stdout as well. */
+  foreground: boolean;
+}
+
+/**
+ * The core: config, logs, control socket and plugins, started in that order and stopped in the
+ * reverse one. A start that fails part-way undoes what it did before the error is reported.
+ */
+export class Daemon {
+  readonly startedAt = Date.now();
+  readonly paths: HomePaths;
+  readonly events = new EventBus();
+  readonly registry = new MethodRegistry();
+  private stopping: Promise<void> | null = null;
+  private reloading: Promise<ReloadResult> | null = null;
+  private timers: NodeJS.Timeout[] = [];
+
+  private constructor(
+    readonly options: DaemonOptions,
+    public loaded: LoadedConfig,
+    readonly logs: LogManager,
+    readonly log: Logger,
+    readonly server: ControlServer,
+    readonly plugins: PluginManager,
+  ) {
+    this.paths = homePaths(options.home);
+  }
+
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const paths = homePaths(options.home);
+    ensureHome(paths.home);
+    const loaded = await loadConfig(findConfigFile(paths.configCandidates, options.configFile));
+    const logs = new LogManager({ log: paths.log, logsDir: paths.logsDir }, loaded.config.logs);
+    const log = createCoreLogger(logs.core, { level: loaded.config.logs.level, stdout: options.foreground });
+    const cleanup: Array<() => Promise<void> | void> = [async () => { await closeLogger(log); await logs.close(); }];
+    try {
+      const registry = new MethodRegistry();
+      const rpc = loaded.config.rpc;
+      const server = new ControlServer({
+        socketPath: paths.socket,
+        registry,
+        log: log.child({ component: 'rpc' }),
+        limits: { maxLineBytes: rpc.maxLineBytes, maxBufferedBytes: rpc.maxBufferedBytes, idleTimeoutMs: rpc.idleTimeout, maxConnections: rpc.maxConnections },
+      });
+      const events = new EventBus();
+      const plugins = new PluginManager({
+        home: paths.home,
+        cacheDir: paths.cacheDir,
+        logs,
+        log: log.child({ component: 'supervisor' }),
+        events,
+        registry,
+        watchAll: options.watch,
+      });
+      const daemon = new Daemon(options, loaded, logs, log, server, plugins);
+      Object.assign(daemon, { registry, events });
+      forwardLogEvents(logs, events, log);
+      registerCoreMethods(daemon);
+      await server.listen();
+      cleanup.unshift(() => server.close());
+      log.info('agentd starting', { pid: process.pid, version: packageVersion(), home: paths.home, config: loaded.file ?? '(built-in default)' });
+      cleanup.unshift(() => plugins.stopAll());
+      await plugins.startAll(loaded.plugins);
+      daemon.startTimers();
+      log.info('agentd ready', { pid: process.pid, plugins: loaded.plugins.length });
+      return daemon;
+    } catch (error) {
+      log.error('start failed', { error: describeError(error) });
+      for (const step of cleanup) await step();
+      throw error;
+    }
+  }
+
+  status(): DaemonStatus {
+    const mem = process.memoryUsage();
+    return {
+      pid: process.pid,
+      version: packageVersion(),
+      uptime: round((Date.now() - this.startedAt) / 1000),
+      home: this.paths.home,
+      socket: this.paths.socket,
+      config: this.loaded.file,
+      memory: { rss: mem.rss, heapUsed: mem.heapUsed },
+      rpc: { connections: this.server.connectionCount },
+      plugins: this.plugins.list(),
+      logs: { level: this.loaded.config.logs.level, problems: this.logs.status().files.filter((f) => f.failing || f.dropped > 0) },
+    };
+  }
+
+  /**
+   * Re-read the config and apply only the difference. Validation (ours and each changed plugin's
+   * own schema) happens before anything is touched: a bad config changes nothing.
+   */
+  reload(): Promise<ReloadResult> {
+    if (this.stopping) return Promise.reject(errors.pluginBusy('agentd', 'stopping'));
+    // Reloads are serialized: a second one waits for the first, then reads the config afresh.
+    const run = async (): Promise<ReloadResult> => {
+      const file = this.loaded.file ?? findConfigFile(this.paths.configCandidates, this.options.configFile);
+      const next = await loadConfig(file);
+      const diff = diffPlugins(this.loaded.plugins, next.plugins);
+      await this.plugins.validate([...diff.added, ...diff.changed]);
+      this.logs.reconfigure(next.config.logs);
+      this.log.level = next.config.logs.level;
+      this.loaded = next;
+      await this.plugins.apply(diff);
+      const result: ReloadResult = {
+        config: next.file,
+        added: diff.added.map((p) => p.name),
+        removed: diff.removed,
+        changed: diff.changed.map((p) => p.name),
+        unchanged: diff.unchanged,
+      };
+      this.log.info('config reloaded', { ...result });
+      this.events.emit({ type: 'daemon.reload', ...result });
+      return result;
+    };
+    const previous = this.reloading ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(run);
+    const tracked = current.finally(() => { if (this.reloading === tracked) this.reloading = null; });
+    // The caller gets the error through `current`; this copy only orders the next reload.
+    tracked.catch(() => {});
+    this.reloading = tracked;
+    return current;
+  }
+
+  /** Stop plugins, close the socket, remove it and the pidfile, flush the log. Idempotent. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info('agentd stopping', { reason });
+      this.events.emit({ type: 'daemon.stopping', reason });
+      for (const t of this.timers) clearInterval(t);
+      try { await this.plugins.stopAll(); } catch (e) { this.log.error('stopping plugins failed', { error: describeError(e) }); }
+      await this.server.close();
+      this.log.info('agentd stopped', { pid: process.pid });
+      await closeLogger(this.log);
+      await this.logs.close();
+    })();
+    return this.stopping;
+  }
+
+  /**
+   * The last step before exit: remove the pidfile. Done last because the lock on it is how
+   * `ctl stop` and the launcher tell that the core is gone, and a removed file reads as free.
+   */
+  removePidfile(): void {
+    try { fs.unlinkSync(this.paths.pidfile); } catch { /* already gone */ }
+  }
+
+  get isStopping(): boolean {
+    return this.stopping !== null;
+  }
+
+  private startTimers(): void {
+    // A log file deleted or moved under us is reopened within a few seconds.
+    const check = setInterval(() => this.logs.checkPaths(), 5000);
+    check.unref();
+    this.timers.push(check);
+  }
+}
+
+/** Rotations (by command or by size) and write failures of any log file become events; failures are logged. */
+function forwardLogEvents(logs: LogManager, events: EventBus, log: Logger): void {
+  logs.on('rotated', (e: { source: string; path: string; to: string }) => events.emit({ type: 'logs.rotated', source: e.source, path: e.path, to: e.to }));
+  logs.on('error-state', (e: { source: string; path: string; error: { code: string; message: string } }) => {
+    events.emit({ type: 'logs.error', source: e.source, path: e.path, code: e.error.code, message: e.error.message });
+    // The failing file may be this very log; winston still tries, and the line is counted as dropped.
+    log.error('log file write failed', { path: e.path, code: e.error.code });
+  });
+  logs.on('recovered', (e: { source: string; path: string; dropped: number }) => {
+    events.emit({ type: 'logs.recovered', source: e.source, path: e.path, dropped: e.dropped });
+    log.warn('log file writable again', { path: e.path, dropped: e.dropped });
+  });
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

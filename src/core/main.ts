@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import { describeError } from '../errors/describe.js';
+import { Daemon } from './daemon.js';
+import { Readiness } from './readiness.js';
+import { installSignalHandlers } from './signals.js';
+
+/**
+ * The core's entry point, exec'd by the native launcher with the single-instance lock on fd
+ * AGENTD_LOCK_FD (held for as long as this process lives) and the readiness pipe on AGENTD_READY_FD.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      home: { type: 'string' },
+      config: { type: 'string' },
+      watch: { type: 'boolean', default: false },
+      foreground: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const readiness = new Readiness(process.env['AGENTD_READY_FD']);
+  // Node marks the inherited fds close-on-exec itself; the variables must not reach plugins either.
+  delete process.env['AGENTD_READY_FD'];
+  delete process.env['AGENTD_LOCK_FD'];
+  process.umask(0o077);
+  process.title = 'agentd';
+  if (!values.home) {
+    readiness.error('internal: the core was started without --home');
+    process.exit(1);
+  }
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({ home: values.home, configFile: values.config, watch: values.watch ?? false, foreground: values.foreground ?? false });
+  } catch (error) {
+    readiness.error(describeError(error));
+    process.exit(1);
+  }
+  installSignalHandlers(daemon, (code) => process.exit(code));
+  // A rejected promise nobody awaited is a bug in one operation, not a reason to stop supervising.
+  process.on('unhandledRejection', (reason) => {
+    daemon.log.error('unhandled rejection', { error: describeError(reason), stack: (reason as Error)?.stack });
+  });
+  process.on('uncaughtException', (error) => {
+    daemon.log.error('uncaught exception; stopping', { error: describeError(error), stack: error.stack });
+    daemon.stop('uncaught exception').finally(() => { daemon.removePidfile(); process.exit(1); });
+  });
+  readiness.ready(process.pid);
+}
+
+void main();

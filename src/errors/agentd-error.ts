@@ -1,0 +1,46 @@
+import { ExitCode } from './exit-codes.js';
+
+/** The JSON-RPC error object an {@link AgentdError} becomes on the control socket. */
+export interface WireError {
+  code: number;
+  message: string;
+  data?: { code: string } & Record<string, unknown>;
+}
+
+export interface AgentdErrorOptions {
+  /** Structured details, sent as JSON-RPC `data` beside the stable `code`. */
+  data?: Record<string, unknown>;
+  /** The underlying error, kept for logs and DEBUG output. */
+  cause?: unknown;
+}
+
+/**
+ * The one error class of agentd. Every instance has a stable `code` (`E_…`), the JSON-RPC code it
+ * maps to (-32000..-32099 for application errors, or one of the spec's codes), and the exit code a
+ * `ctl` command ends with when this error stops it. Construct through {@link errors} in
+ * `catalogue.ts`, never directly, so that the catalogue stays the complete list.
+ */
+export class AgentdError extends Error {
+  override readonly name = 'AgentdError';
+  readonly code: string;
+  readonly rpcCode: number;
+  readonly exitCode: ExitCode;
+  readonly data: Record<string, unknown>;
+
+  constructor(code: string, rpcCode: number, exitCode: ExitCode, message: string, options: AgentdErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.rpcCode = rpcCode;
+    this.exitCode = exitCode;
+    this.data = options.data ?? {};
+  }
+
+  /** The JSON-RPC error object for this error. */
+  toWire(): WireError {
+    return { code: this.rpcCode, message: this.message, data: { code: this.code, ...this.data } };
+  }
+}
+
+export function isAgentdError(value: unknown): value is AgentdError {
+  return value instanceof AgentdError;
+}

@@ -1,0 +1,114 @@
+import { AgentdError, type AgentdErrorOptions } from './agentd-error.js';
+import { ExitCode } from './exit-codes.js';
+
+/**
+ * The error catalogue: every error agentd raises, with its stable code, its JSON-RPC code and the
+ * exit code of a `ctl` command that it ends. Messages are one line: what failed, then what to do.
+ * The README's "Error codes" table is this list.
+ */
+function entry<A extends unknown[]>(code: string, rpcCode: number, exitCode: ExitCode, message: (...args: A) => string) {
+  const make = (...args: [...A, AgentdErrorOptions?]): AgentdError => {
+    const last = args.length > message.length ? (args[args.length - 1] as AgentdErrorOptions | undefined) : undefined;
+    return new AgentdError(code, rpcCode, exitCode, message(...(args.slice(0, message.length) as A)), last ?? {});
+  };
+  return Object.assign(make, { code, rpcCode, exitCode, template: message });
+}
+
+const F = ExitCode.Failure;
+
+export const errors = {
+  // JSON-RPC protocol (spec codes).
+  parseError: entry('E_RPC_PARSE', -32700, F, (detail: string) => `parse error: ${detail}`),
+  invalidRequest: entry('E_RPC_INVALID_REQUEST', -32600, F, (detail: string) => `invalid request: ${detail}`),
+  lineTooLong: entry('E_RPC_LINE_TOO_LONG', -32600, F, (limit: number) =>
+    `invalid request: message exceeds the ${limit}-byte line limit; the connection is closed`),
+  methodNotFound: entry('E_RPC_METHOD_NOT_FOUND', -32601, ExitCode.Usage, (method: string) =>
+    `method not found: ${method}; \`ctl rpc rpc.methods\` lists the methods`),
+  invalidParams: entry('E_RPC_INVALID_PARAMS', -32602, ExitCode.Usage, (method: string, detail: string) =>
+    `invalid params for ${method}: ${detail}`),
+  internal: entry('E_INTERNAL', -32603, F, (detail: string) =>
+    `internal error: ${detail}; see agentd.log for details`),
+
+  // Reaching the daemon.
+  notRunning: entry('E_NOT_RUNNING', -32001, ExitCode.NotRunning, (home: string) =>
+    `agentd is not running (home ${home}); start it with \`ctl start\``),
+  connectFailed: entry('E_CONNECT', -32002, F, (socket: string, reason: string) =>
+    `cannot connect to ${socket}: ${reason}; check \`ctl status\``),
+  connectionClosed: entry('E_CONNECTION_CLOSED', -32003, F, (detail: string) =>
+    `connection to agentd closed ${detail}; check \`ctl status\` and agentd.log`),
+  rpcTimeout: entry('E_RPC_TIMEOUT', -32004, F, (method: string, ms: number) =>
+    `${method} got no answer within ${ms} ms; check \`ctl status\` and agentd.log`),
+
+  // Starting and stopping the daemon.
+  alreadyRunning: entry('E_ALREADY_RUNNING', -32010, F, (pid: number | null) =>
+    `already running (pid ${pid ?? 'unknown'}); use \`ctl restart\` to restart it`),
+  startFailed: entry('E_START_FAILED', -32011, F, (detail: string) => detail),
+  startTimeout: entry('E_START_TIMEOUT', -32012, F, (ms: number) =>
+    `agentd did not report ready within ${ms} ms and was stopped; see agentd.log`),
+  stopTimeout: entry('E_STOP_TIMEOUT', -32013, F, (pid: number, ms: number) =>
+    `agentd (pid ${pid}) did not stop within ${ms} ms, even after SIGKILL; check the process by hand`),
+  nativeHelperMissing: entry('E_NATIVE_MISSING', -32014, F, (path: string) =>
+    `native helper not found at ${path}; run \`npm install\` (it builds it with node-gyp)`),
+
+  // The home directory and its files.
+  homeUnsafe: entry('E_HOME_UNSAFE', -32020, F, (home: string, why: string) =>
+    `home ${home} is unsafe: ${why}; fix its owner and mode (chmod 700) or choose another --home`),
+  socketPathTooLong: entry('E_SOCKET_PATH_TOO_LONG', -32021, F, (path: string, max: number) =>
+    `socket path ${path} is ${Buffer.byteLength(path)} bytes, over the OS limit of ${max}; use a shorter --home`),
+  socketInUse: entry('E_SOCKET_IN_USE', -32022, F, (path: string, reason: string) =>
+    `cannot listen on ${path}: ${reason}`),
+
+  // Configuration.
+  configNotFound: entry('E_CONFIG_NOT_FOUND', -32030, F, (path: string) =>
+    `config file ${path} does not exist; check --config`),
+  configUnreadable: entry('E_CONFIG_UNREADABLE', -32031, F, (path: string, reason: string) =>
+    `cannot load config ${path}: ${reason}`),
+  configInvalid: entry('E_CONFIG_INVALID', -32032, F, (source: string, issues: string) =>
+    `invalid config${source ? ` ${source}` : ''}: ${issues}`),
+
+  // Plugins.
+  pluginNotFound: entry('E_PLUGIN_NOT_FOUND', -32040, F, (name: string, known: string[]) =>
+    `no plugin named ${JSON.stringify(name)}; ${known.length ? `known: ${known.join(', ')}` : 'no plugins are configured'}`),
+  pluginLoad: entry('E_PLUGIN_LOAD', -32041, F, (name: string, reason: string) =>
+    `plugin ${name}: cannot load module: ${reason}`),
+  pluginShape: entry('E_PLUGIN_SHAPE', -32042, F, (name: string, reason: string) =>
+    `plugin ${name}: ${reason}; a plugin module's default export must come from definePlugin()`),
+  pluginNameReserved: entry('E_PLUGIN_NAME_RESERVED', -32043, F, (name: string) =>
+    `plugin name ${JSON.stringify(name)} is reserved (daemon, logs, plugins, events, rpc, agentd); rename the plugin`),
+  pluginNameInvalid: entry('E_PLUGIN_NAME_INVALID', -32044, F, (name: string) =>
+    `plugin name ${JSON.stringify(name)} is invalid: use lowercase letters, digits and dashes, starting with a letter`),
+  pluginNameMismatch: entry('E_PLUGIN_NAME_MISMATCH', -32045, F, (key: string, declared: string) =>
+    `plugin ${key}: its module declares the name ${JSON.stringify(declared)}; make the config key and the name match`),
+  pluginConfigInvalid: entry('E_PLUGIN_CONFIG_INVALID', -32046, F, (issues: string) => `invalid config: ${issues}`),
+  pluginStartFailed: entry('E_PLUGIN_START_FAILED', -32047, F, (name: string, reason: string) =>
+    `plugin ${name}: start failed: ${reason}`),
+  pluginStartTimeout: entry('E_PLUGIN_START_TIMEOUT', -32048, F, (name: string, ms: number) =>
+    `plugin ${name}: not ready within its start timeout of ${ms} ms; raise startTimeout or fix its start()`),
+  pluginNotRunning: entry('E_PLUGIN_NOT_RUNNING', -32049, F, (name: string, state: string) =>
+    `plugin ${name} is ${state}, not running; \`ctl plugins start ${name}\` starts it`),
+  pluginMethodInvalid: entry('E_PLUGIN_METHOD_INVALID', -32050, F, (name: string, method: string, why: string) =>
+    `plugin ${name}: cannot expose method ${JSON.stringify(method)}: ${why}`),
+  pluginRpcTimeout: entry('E_PLUGIN_RPC_TIMEOUT', -32051, F, (method: string, ms: number) =>
+    `${method} got no answer from its plugin within ${ms} ms`),
+  pluginMethodFailed: entry('E_PLUGIN_METHOD_FAILED', -32052, F, (method: string, reason: string) =>
+    `${method} failed: ${reason}`),
+  pluginListen: entry('E_PLUGIN_LISTEN', -32053, F, (address: string, reason: string) =>
+    `cannot listen on ${address}: ${reason}`),
+  pluginStopped: entry('E_PLUGIN_STOPPED', -32054, F, (name: string) =>
+    `plugin ${name} was stopped before it became ready`),
+  pluginExited: entry('E_PLUGIN_EXITED', -32055, F, (name: string, how: string) =>
+    `plugin ${name} exited ${how}; see \`ctl logs ${name}\``),
+  pluginBusy: entry('E_PLUGIN_BUSY', -32056, F, (name: string, state: string) =>
+    `plugin ${name} is ${state}; try again when it settles (\`ctl plugins\`)`),
+
+  // Logs.
+  logWrite: entry('E_LOG_WRITE', -32060, F, (path: string, reason: string) =>
+    `cannot write ${path}: ${reason}; free disk space or fix permissions, lines meanwhile are counted as dropped`),
+  logRotate: entry('E_LOG_ROTATE', -32061, F, (path: string, reason: string) =>
+    `cannot rotate ${path}: ${reason}`),
+
+  // Command line.
+  usage: entry('E_USAGE', -32070, ExitCode.Usage, (detail: string) => detail),
+} as const;
+
+export type ErrorFactory = (typeof errors)[keyof typeof errors];

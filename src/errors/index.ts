@@ -1,0 +1,4 @@
+export { AgentdError, isAgentdError, type AgentdErrorOptions, type WireError } from './agentd-error.js';
+export { errors, type ErrorFactory } from './catalogue.js';
+export { ExitCode } from './exit-codes.js';
+export { describeError } from './describe.js';

@@ -1,0 +1,45 @@
+import { once } from 'node:events';
+import winston from 'winston';
+import type { FileSink } from './file-sink.js';
+import { jsonLine } from './json-line.js';
+import { SinkTransport } from './sink-transport.js';
+
+export interface CoreLoggerOptions {
+  /** Lowest level written: error, warn, info or debug. */
+  level: string;
+  /** Foreground mode: the same JSON lines also go to stdout (journald, containers). */
+  stdout?: boolean;
+}
+
+/**
+ * The core's logger: JSON lines `{"time","level","component"?,"message",...meta}` into `sink`
+ * (agentd.log). Components log through `logger.child({ component: 'rpc' })`.
+ */
+export function createCoreLogger(sink: FileSink, options: CoreLoggerOptions): winston.Logger {
+  const transports: winston.transport[] = [new SinkTransport(sink)];
+  // process.stdout is synchronous for files and pipes on Linux, so foreground lines are not lost either.
+  if (options.stdout === true) {
+    // A closed stdout (EPIPE) must cost the lines on stdout, not the daemon.
+    if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', () => {});
+    transports.push(new winston.transports.Stream({ stream: process.stdout }));
+  }
+  return winston.createLogger({
+    level: options.level,
+    format: jsonLine(),
+    transports,
+    exitOnError: false,
+  });
+}
+
+/**
+ * End the logger and wait until each transport has finished, i.e. every line logged before
+ * this call is in its file. (The logger's own 'finish' comes before its transports' finish.)
+ */
+export async function closeLogger(logger: winston.Logger): Promise<void> {
+  // Transports are readable-stream v3 Writables: no `writableFinished` getter, hence the state.
+  const pending = logger.transports
+    .filter((t) => !(t as unknown as { _writableState?: { finished?: boolean } })._writableState?.finished)
+    .map((t) => Promise.race([once(t, 'finish'), once(t, 'close')]));
+  if (!logger.writableEnded) logger.end();
+  await Promise.all(pending);
+}

@@ -1,0 +1,273 @@
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import { errors } from '../errors/index.js';
+import { compressFile, shiftRotated } from './rotated-files.js';
+import { RotationQueue } from './rotation-queue.js';
+import type { FileSinkOptions, RotateResult, SinkError, SinkStats } from './sink-types.js';
+import { closeQuietly, countBytes, countLines, describe, errorCode, PartialWrite, writeFully } from './sync-write.js';
+
+export type { FileSinkOptions, RotateResult, SinkError, SinkStats } from './sink-types.js';
+export { countLines } from './sync-write.js';
+
+const FLAGS = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT;
+
+/**
+ * One log file, written synchronously: a line handed to write() is in the file (the kernel's page
+ * cache) when write() returns, so a rotation, a reopen or process exit can never lose or double
+ * it. Events: 'error-state' (SinkError, once per failing episode), 'recovered' (lines dropped in
+ * the episode), 'rotated' (RotateResult), 'compress-error' (SinkError).
+ */
+export class FileSink extends EventEmitter {
+  /** Called with the text of every successful write; set by LogManager only while someone follows. */
+  onWrite: ((text: string) => void) | null = null;
+  private options: Required<FileSinkOptions>;
+  private fd = -1;
+  private ino = -1n;
+  private dev = -1n;
+  private bytes = 0;
+  private lines = 0;
+  private dropped = 0;
+  private rotations = 0;
+  private lastError: SinkError | null = null;
+  private failing = false;
+  private episodeDropped = 0;
+  /** The file ends inside a torn line (a write stopped part-way): the next write starts a new line. */
+  private midLine = false;
+  private readonly rotation = new RotationQueue();
+  private swapping = false;
+  private autoRetryAt = 0;
+  private state: 'open' | 'closing' | 'closed' = 'open';
+  private closing: Promise<void> | null = null;
+
+  constructor(readonly path: string, options: FileSinkOptions) {
+    super();
+    this.options = { mode: 0o600, ...options };
+    try {
+      this.openLive();
+    } catch (error) {
+      // Not fatal: every write retries the open, and lines meanwhile are counted as dropped.
+      this.enterFailing(error);
+    }
+  }
+
+  /** Apply new limits (config reload); the next write that reaches maxSize rotates. */
+  configure(options: Omit<FileSinkOptions, 'mode'>): void {
+    this.options = { ...this.options, maxSize: options.maxSize, keep: options.keep, compress: options.compress };
+  }
+
+  /**
+   * Append complete `\n`-terminated lines in one write. Never throws: a failed write counts its
+   * lines as dropped and returns false; the next write tries again.
+   */
+  write(text: string, lines = countLines(text)): boolean {
+    if (this.state === 'closed') {
+      this.dropped += lines;
+      return false;
+    }
+    const data = this.midLine ? `\n${text}` : text;
+    let written: number;
+    try {
+      written = this.writeAll(data);
+    } catch (error) {
+      return this.writeFailed(error, lines);
+    }
+    this.midLine = false;
+    this.bytes += written;
+    this.lines += lines;
+    if (this.failing) this.recover();
+    this.onWrite?.(text);
+    if (this.options.maxSize !== null && this.bytes >= this.options.maxSize) this.sizeReached();
+    return true;
+  }
+
+  /**
+   * Rename the live file to `x.1` (after shifting older ones) and reopen `x`. Serialized per sink;
+   * waits for the previous rotation's compression first. An empty live file is not rotated.
+   */
+  rotate(): Promise<RotateResult> {
+    return this.enqueue(() => this.swap());
+  }
+
+  /** Open `path` afresh (an external tool moved the file). Never throws; false when it failed. */
+  reopen(): boolean {
+    if (this.state === 'closed') return false;
+    const old = this.fd;
+    try {
+      this.openLive();
+    } catch (error) {
+      this.record(error);
+      return false;
+    }
+    if (old >= 0) closeQuietly(old);
+    return true;
+  }
+
+  /** Reopen when the file at `path` is gone or is another file than ours. Cheap: one stat. */
+  checkPath(): boolean {
+    if (this.state === 'closed') return false;
+    let st: fs.BigIntStats;
+    try {
+      st = fs.statSync(this.path, { bigint: true });
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return this.reopen();
+      this.record(error);
+      return false;
+    }
+    if (this.fd >= 0 && st.dev === this.dev && st.ino === this.ino) {
+      this.bytes = Number(st.size); // follows a copytruncate
+      return false;
+    }
+    return this.reopen();
+  }
+
+  stats(): SinkStats {
+    const { path, bytes, lines, dropped, rotations, lastError, failing } = this;
+    return { path, bytes, lines, dropped, rotations, lastError, failing };
+  }
+
+  /** Resolves when no rotation is queued and no compression runs. */
+  settled(): Promise<void> {
+    return this.rotation.settled();
+  }
+
+  /** Finish pending rotations and compression, then close the file. Later writes are dropped. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.state = 'closing';
+      await this.settled();
+      this.state = 'closed';
+      if (this.fd >= 0) closeQuietly(this.fd);
+      this.fd = -1;
+    })();
+    return this.closing;
+  }
+
+  private writeAll(data: string): number {
+    if (this.fd < 0) this.openLive();
+    try {
+      return writeFully(this.fd, data);
+    } catch (error) {
+      if (errorCode(error) !== 'EBADF') throw error;
+      // Our fd was closed underneath us: its number is not ours any more, so never close it.
+      this.fd = -1;
+      this.openLive();
+      return writeFully(this.fd, data);
+    }
+  }
+
+  private writeFailed(error: unknown, lines: number): false {
+    let lost = lines;
+    if (error instanceof PartialWrite) {
+      const done = error.data.subarray(0, error.written);
+      const newlines = countBytes(done, 0x0a) - (this.midLine ? 1 : 0);
+      lost = Math.max(0, lines - Math.max(0, newlines));
+      this.bytes += error.written;
+      this.lines += lines - lost;
+      if (error.written > 0) this.midLine = done[done.length - 1] !== 0x0a;
+      error = error.reason;
+    }
+    this.dropped += lost;
+    this.enterFailing(error);
+    this.episodeDropped += lost;
+    return false;
+  }
+
+  private enterFailing(error: unknown): void {
+    this.record(error);
+    if (this.failing) return;
+    this.failing = true;
+    this.episodeDropped = 0;
+    this.emit('error-state', this.lastError);
+  }
+
+  private recover(): void {
+    this.failing = false;
+    const dropped = this.episodeDropped;
+    this.episodeDropped = 0;
+    this.emit('recovered', dropped);
+  }
+
+  private sizeReached(): void {
+    if (this.swapping || this.state !== 'open' || Date.now() < this.autoRetryAt) return;
+    if (this.rotation.idle) {
+      // Nothing to wait for: rotate right here, so the file never grows past maxSize + one write.
+      try {
+        this.swap();
+      } catch {
+        this.autoRetryAt = Date.now() + 1000;
+      }
+      return;
+    }
+    if (this.rotation.queued > 0) return; // a queued rotation will start a fresh file
+    this.enqueue(() => (this.options.maxSize !== null && this.bytes >= this.options.maxSize ? this.swap() : { rotated: false, to: '' }))
+      .catch(() => { this.autoRetryAt = Date.now() + 1000; });
+  }
+
+  private enqueue(step: () => RotateResult): Promise<RotateResult> {
+    if (this.state !== 'open') return Promise.resolve({ rotated: false, to: '' });
+    return this.rotation.run(step);
+  }
+
+  /** The rotation itself: shift, rename and reopen in one synchronous step, so no write falls between. */
+  private swap(): RotateResult {
+    const result = this.swapFiles();
+    // Emitted after the step, so that a listener (which may log to this very sink) sees it done.
+    if (result.rotated) this.emit('rotated', result);
+    return result;
+  }
+
+  private swapFiles(): RotateResult {
+    this.swapping = true;
+    try {
+      const { keep, compress, mode } = this.options;
+      if (this.fd >= 0 && fs.fstatSync(this.fd).size === 0) return { rotated: false, to: '' };
+      let to = '';
+      try {
+        shiftRotated(this.path, keep);
+        if (keep === 0) {
+          fs.unlinkSync(this.path);
+        } else {
+          to = `${this.path}.1`;
+          fs.renameSync(this.path, to);
+        }
+      } catch (error) {
+        if (errorCode(error) !== 'ENOENT' || fs.existsSync(this.path)) throw error;
+        this.reopen(); // the live file was deleted under us: nothing to rotate, start a new one
+        return { rotated: false, to: '' };
+      }
+      const old = this.fd;
+      // If this open fails, writes go on into the renamed file through the old fd (no loss) and
+      // checkPath() reopens later; the renamed file is then not compressed, as it is still live.
+      this.openLive();
+      if (old >= 0) closeQuietly(old);
+      this.rotations++;
+      if (to && compress) {
+        const src = to;
+        to = `${src}.gz`;
+        this.rotation.background(compressFile(src, mode).then(() => undefined, (error: unknown) => {
+          this.record(error);
+          this.emit('compress-error', this.lastError);
+        }));
+      }
+      return { rotated: true, to };
+    } catch (error) {
+      this.record(error);
+      throw errors.logRotate(this.path, describe(error), { cause: error });
+    } finally {
+      this.swapping = false;
+    }
+  }
+
+  private openLive(): void {
+    const fd = fs.openSync(this.path, FLAGS, this.options.mode);
+    const st = fs.fstatSync(fd, { bigint: true });
+    this.fd = fd;
+    this.dev = st.dev;
+    this.ino = st.ino;
+    this.bytes = Number(st.size);
+  }
+
+  private record(error: unknown): void {
+    this.lastError = { code: errorCode(error) ?? 'EUNKNOWN', message: describe(error), at: new Date().toISOString() };
+  }
+}

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import { pipeline } from 'node:stream';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+
+const read = promisify(fs.read);
+const CHUNK = 64 * 1024;
+/** Reading backwards stops here even if fewer lines were found: a tail never loads a huge file whole. */
+const MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The last `n` lines of a log, oldest first, continuing into `x.1` (or `x.1.gz`) when the live
+ * file holds fewer. Both files are opened in one synchronous step, and a rotation's rename and
+ * reopen are one synchronous step too, so the pair is always consistent: no line twice or missed.
+ */
+export async function tailLines(live: string, n: number): Promise<string[]> {
+  if (n <= 0) return [];
+  const liveFd = openOrNull(live);
+  const plain = openOrNull(`${live}.1`);
+  const prev = plain !== null ? { fd: plain, gz: false } : gzOrNull(`${live}.1.gz`);
+  try {
+    const lines = liveFd === null ? [] : await lastLines(liveFd, n);
+    if (lines.length >= n || prev === null) return lines;
+    const want = n - lines.length;
+    // A damaged archive costs its own lines only.
+    const more = prev.gz ? await lastLinesGz(prev.fd, want).catch(() => []) : await lastLines(prev.fd, want);
+    return [...more, ...lines];
+  } finally {
+    for (const fd of [liveFd, prev?.fd ?? null]) if (fd !== null) fs.closeSync(fd);
+  }
+}
+
+/** The last n lines of a plain file, read backwards in chunks. */
+export async function lastLines(fd: number, n: number): Promise<string[]> {
+  let pos = fs.fstatSync(fd).size;
+  const end = pos;
+  const chunks: Buffer[] = [];
+  let newlines = 0;
+  // n lines need n+1 newlines before them to be known whole (the last one ends the final line).
+  while (pos > 0 && newlines <= n && end - pos < MAX_BYTES) {
+    const len = Math.min(CHUNK, pos);
+    pos -= len;
+    const buf = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await read(fd, buf, got, len - got, pos + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    chunks.unshift(buf.subarray(0, got));
+    newlines += count(buf.subarray(0, got));
+  }
+  const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  if (pos > 0) lines.shift(); // began mid-line
+  return lines.slice(-n);
+}
+
+/** The last n lines of a gzipped file: decompressed as a stream, keeping only a window of lines. */
+export async function lastLinesGz(fd: number, n: number): Promise<string[]> {
+  const gunzip = zlib.createGunzip();
+  pipeline(fs.createReadStream('', { fd, autoClose: false, start: 0 }), gunzip, () => {});
+  gunzip.setEncoding('utf8');
+  let window: string[] = [];
+  let partial = '';
+  for await (const text of gunzip as AsyncIterable<string>) {
+    const parts = (partial + text).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) window.push(line);
+    if (window.length > 2 * n + 1024) window = window.slice(-n);
+  }
+  if (partial !== '') window.push(partial);
+  return window.slice(-n);
+}
+
+function openOrNull(file: string): number | null {
+  try {
+    return fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
+}
+
+function gzOrNull(file: string): { fd: number; gz: true } | null {
+  const fd = openOrNull(file);
+  return fd === null ? null : { fd, gz: true };
+}
+
+function count(buf: Buffer): number {
+  let c = 0;
+  for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) c++;
+  return c;
+}

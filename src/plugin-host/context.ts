@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import type { AddressInfo, Server } from 'node:net';
+import type { Logger } from 'winston';
+import { errors } from '../errors/index.js';
+import type { HealthResult, ListenOptions, MaybePromise, MethodOptions, PluginContext } from '../plugin-api/types.js';
+import type { IpcChannel } from './ipc.js';
+
+const METHOD_NAME = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$/;
+
+export interface ContextParts {
+  name: string;
+  instance: number;
+  config: Record<string, unknown>;
+  log: Logger;
+  home: string;
+  cacheDir: string;
+  ipc: IpcChannel;
+}
+
+/** What the host keeps about a context: its methods, health check, and readiness. */
+export interface ContextState {
+  ctx: PluginContext<Record<string, unknown>>;
+  abort: AbortController;
+  methods: Map<string, (params: unknown) => MaybePromise<unknown>>;
+  health: (() => MaybePromise<HealthResult>) | null;
+  /** Resolves when the plugin calls ctx.ready(). */
+  manualReady: Promise<void>;
+  servers: Server[];
+}
+
+export function createContext(parts: ContextParts): ContextState {
+  const abort = new AbortController();
+  const methods = new Map<string, (params: unknown) => MaybePromise<unknown>>();
+  let markReady: () => void = () => {};
+  const manualReady = new Promise<void>((resolve) => { markReady = resolve; });
+  const state: ContextState = { ctx: undefined as never, abort, methods, health: null, manualReady, servers: [] };
+  let cacheDirMade = false;
+
+  state.ctx = {
+    name: parts.name,
+    instance: parts.instance,
+    config: Object.freeze(parts.config),
+    log: parts.log,
+    signal: abort.signal,
+    home: parts.home,
+    get cacheDir() {
+      if (!cacheDirMade) { fs.mkdirSync(parts.cacheDir, { recursive: true, mode: 0o700 }); cacheDirMade = true; }
+      return parts.cacheDir;
+    },
+    rpc(method, handler, options: MethodOptions = {}) {
+      if (!METHOD_NAME.test(method)) throw errors.pluginMethodInvalid(parts.name, method, 'use lowercase words joined by dots or dashes');
+      if (methods.has(method)) throw errors.pluginMethodInvalid(parts.name, method, 'it is already exposed');
+      methods.set(method, handler as (params: unknown) => MaybePromise<unknown>);
+      parts.ipc.send({ t: 'expose', method, summary: options.summary ?? '', params: options.params ?? { type: 'object' } });
+    },
+    async listen(server: Server, options: ListenOptions): Promise<AddressInfo> {
+      const host = options.host ?? '127.0.0.1';
+      const fd = await parts.ipc.requestListener(host, options.port, options.backlog ?? 511);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ fd }, () => { server.off('error', reject); resolve(); });
+      });
+      state.servers.push(server);
+      return server.address() as AddressInfo;
+    },
+    ready() {
+      markReady();
+    },
+    health(check) {
+      if (state.health) throw errors.pluginMethodInvalid(parts.name, 'health', 'a health check is already registered');
+      state.health = check;
+    },
+  };
+  return state;
+}

@@ -1,0 +1,147 @@
+import { errors, isAgentdError, type WireError } from '../errors/index.js';
+import { describeError } from '../errors/describe.js';
+import { createPluginLogger } from '../logging/plugin-logger.js';
+import type { Plugin, StopFunction } from '../plugin-api/types.js';
+import { createContext, type ContextState } from './context.js';
+import { IpcChannel } from './ipc.js';
+import { loadPlugin, registerTypeScript } from './load-plugin.js';
+import { resolvePluginConfig } from './plugin-config.js';
+import { HOST_FDS, type CoreToHost, type FailurePhase } from './protocol.js';
+
+/**
+ * A plugin host: one child process of the core running one plugin instance. It may start as an
+ * idle spare and be told later which plugin to run. It exits by itself when the core goes away.
+ */
+type Loaded = { plugin: Plugin; name: string; instance: number; config: Record<string, unknown>; home: string; cacheDir: string };
+
+let loaded: Loaded | null = null;
+let context: ContextState | null = null;
+let stopFn: StopFunction | void = undefined;
+let phase: FailurePhase | 'running' | 'idle' = 'idle';
+let stopping: Promise<void> | null = null;
+
+const ipc = new IpcChannel((m) => void handle(m));
+
+async function handle(m: CoreToHost): Promise<void> {
+  switch (m.t) {
+    case 'load': return load(m);
+    case 'start': return start();
+    case 'stop': return void stop(0);
+    case 'call': return call(m.id, m.method, m.params);
+    case 'health': return health(m.id);
+    default: return;
+  }
+}
+
+async function load(m: Extract<CoreToHost, { t: 'load' }>): Promise<void> {
+  phase = 'load';
+  process.title = `agentd: ${m.plugin}`;
+  Object.assign(process.env, m.env);
+  try { process.chdir(m.baseDir); } catch { /* stays at / */ }
+  try {
+    const plugin = await loadPlugin(m.plugin, m.module, m.baseDir);
+    phase = 'config';
+    const config = await resolvePluginConfig(plugin, m.plugin, m.config);
+    loaded = { plugin, name: m.plugin, instance: m.instance, config, home: m.home, cacheDir: m.cacheDir };
+    ipc.send({ t: 'loaded', name: plugin.name, health: false });
+  } catch (e) {
+    fail(e);
+  }
+}
+
+async function start(): Promise<void> {
+  if (!loaded) return;
+  phase = 'start';
+  const { plugin, name, instance } = loaded;
+  const log = createPluginLogger(HOST_FDS.log, { plugin: name, pid: process.pid, instance });
+  context = createContext({ ...loaded, log, ipc });
+  try {
+    stopFn = await plugin.start(context.ctx);
+    if (plugin.readiness === 'manual') await context.manualReady;
+    if (stopping) return;
+    phase = 'running';
+    ipc.send({ t: 'ready', health: context.health !== null });
+  } catch (e) {
+    fail(e);
+  }
+}
+
+/**
+ * Graceful stop: abort the signal, run the plugin's stop function, exit. Idempotent. When the core
+ * is gone (`orphaned`), nobody else will clean up the group, so the exit takes the group with it.
+ */
+function stop(code: number, orphaned = false): Promise<void> {
+  stopping ??= (async () => {
+    context?.abort.abort();
+    try {
+      if (typeof stopFn === 'function') await stopFn();
+    } catch (e) {
+      process.stderr.write(`stop failed: ${describeError(e)}\n`);
+      code = 1;
+    }
+    ipc.send({ t: 'stopped' });
+    if (orphaned) killOwnGroup();
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+async function call(id: number, method: string, params: unknown): Promise<void> {
+  const handler = context?.methods.get(method);
+  const full = `${loaded?.name}.${method}`;
+  if (!handler) return ipc.send({ t: 'error', id, error: errors.methodNotFound(full).toWire() });
+  try {
+    const result = await handler(params ?? {});
+    ipc.send({ t: 'result', id, result: result === undefined ? null : result });
+  } catch (e) {
+    ipc.send({ t: 'error', id, error: toWire(e, (msg) => errors.pluginMethodFailed(full, msg).toWire()) });
+  }
+}
+
+async function health(id: number): Promise<void> {
+  try {
+    const result = await context?.health?.();
+    const ok = result === undefined || result === true;
+    ipc.send({ t: 'health-result', id, ok, ...(typeof result === 'string' ? { reason: result } : {}) });
+  } catch (e) {
+    ipc.send({ t: 'health-result', id, ok: false, reason: describeError(e) });
+  }
+}
+
+function fail(e: unknown): void {
+  const failedPhase = phase === 'running' || phase === 'idle' ? 'start' : phase;
+  const name = loaded?.name ?? 'plugin';
+  ipc.send({ t: 'failed', phase: failedPhase, error: toWire(e, (msg) => errors.pluginStartFailed(name, msg).toWire()) });
+  process.stderr.write(`${failedPhase} failed: ${e instanceof Error && e.stack ? e.stack : describeError(e)}\n`);
+  // Let the IPC message go out before exiting.
+  setImmediate(() => process.exit(1));
+}
+
+function toWire(e: unknown, wrap: (message: string) => WireError): WireError {
+  return isAgentdError(e) ? e.toWire() : wrap(describeError(e));
+}
+
+process.on('SIGTERM', () => void stop(0));
+// The core is gone (killed): stop gracefully for a moment, then take the whole group down.
+process.on('disconnect', () => {
+  setTimeout(killOwnGroup, 2000).unref();
+  void stop(1, true);
+});
+
+function killOwnGroup(): void {
+  try { process.kill(-process.pid, 'SIGKILL'); } catch { process.exit(1); }
+}
+process.on('uncaughtException', (e) => {
+  if (phase !== 'running') return fail(e);
+  process.stderr.write(`uncaught exception: ${e.stack ?? describeError(e)}\n`);
+  process.exit(1);
+});
+process.on('unhandledRejection', (e) => {
+  if (phase !== 'running') return fail(e);
+  process.stderr.write(`unhandled rejection: ${e instanceof Error && e.stack ? e.stack : describeError(e)}\n`);
+  process.exit(1);
+});
+
+// A spare prepares what every TypeScript plugin needs before it is asked to run one.
+if (process.argv.includes('--spare')) await registerTypeScript();
+ipc.send({ t: 'idle' });

@@ -1,0 +1,34 @@
+import * as v from 'valibot';
+import { defineMethod, returns } from '../descriptor.js';
+import type { PluginRow } from '../wire-types.js';
+import { noParams, pluginName } from './params.js';
+
+const byName = v.strictObject({ name: pluginName });
+
+export const pluginsList = defineMethod({
+  name: 'plugins.list',
+  summary: 'A row per plugin instance: state, pid, uptime, restarts, last exit, memory, cpu.',
+  params: noParams,
+  result: returns<PluginRow[]>(),
+});
+
+export const pluginsStart = defineMethod({
+  name: 'plugins.start',
+  summary: 'Start a stopped or failed plugin; answers once it is running (or failed to start).',
+  params: byName,
+  result: returns<PluginRow[]>(),
+});
+
+export const pluginsStop = defineMethod({
+  name: 'plugins.stop',
+  summary: 'Stop a plugin gracefully (SIGKILL to its process group after stopTimeout); it stays stopped.',
+  params: byName,
+  result: returns<PluginRow[]>(),
+});
+
+export const pluginsRestart = defineMethod({
+  name: 'plugins.restart',
+  summary: 'Stop then start a plugin; also clears the failed state of a crash loop.',
+  params: byName,
+  result: returns<PluginRow[]>(),
+});

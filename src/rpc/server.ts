@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import type { Logger } from 'winston';
+import { errors } from '../errors/index.js';
+import { SOCKET_PATH_MAX, socketPathFits } from '../home/paths.js';
+import { Connection, type ConnectionLimits } from './connection.js';
+import { Dispatcher } from './dispatcher.js';
+import type { MethodRegistry } from './registry.js';
+
+export interface ControlServerOptions {
+  socketPath: string;
+  registry: MethodRegistry;
+  log: Logger;
+  limits: ConnectionLimits & { maxConnections: number };
+  /** Decides whether a new connection may talk to the core (peer credentials); refused ones are closed. */
+  authorize?: (socket: net.Socket) => boolean;
+}
+
+/**
+ * The control socket: a Unix socket, mode 0600, answering JSON-RPC 2.0, one message per line.
+ * Listening assumes the caller holds the single-instance lock: an existing socket file is then
+ * stale by proof, and is replaced.
+ */
+export class ControlServer {
+  private readonly server: net.Server;
+  private readonly connections = new Set<Connection>();
+  private readonly dispatcher: Dispatcher;
+
+  constructor(private readonly options: ControlServerOptions) {
+    this.dispatcher = new Dispatcher(options.registry, options.log);
+    this.server = net.createServer((socket) => this.accept(socket));
+    this.server.maxConnections = options.limits.maxConnections;
+  }
+
+  async listen(): Promise<void> {
+    const { socketPath } = this.options;
+    if (!socketPathFits(socketPath)) throw errors.socketPathTooLong(socketPath, SOCKET_PATH_MAX);
+    removeStaleSocket(socketPath);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', (e: NodeJS.ErrnoException) => reject(errors.socketInUse(socketPath, e.code ?? e.message, { cause: e })));
+      // The process umask is 077, so the socket is born private; chmod makes the mode exact.
+      this.server.listen(socketPath, () => resolve());
+    });
+    fs.chmodSync(socketPath, 0o600);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stop accepting, drop every client, remove the socket file. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const c of this.connections) c.destroy();
+    await closed;
+    try { fs.unlinkSync(this.options.socketPath); } catch { /* already gone */ }
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.options.authorize && !this.options.authorize(socket)) {
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(socket, this.options.limits, {
+      onLine: (c, line) => this.answer(c, line),
+      onOverflow: (c) => {
+        this.options.log.warn('rpc line over the size limit; connection closed', { connection: c.id, limit: this.options.limits.maxLineBytes });
+        c.closeWith({ jsonrpc: '2.0', id: null, error: errors.lineTooLong(this.options.limits.maxLineBytes).toWire() });
+      },
+      onClose: (c) => this.connections.delete(c),
+    });
+    this.connections.add(connection);
+  }
+
+  private answer(connection: Connection, line: string): void {
+    connection.pending++;
+    this.dispatcher.handle(line, { connection }).then(
+      (reply) => {
+        connection.pending--;
+        if (reply !== null) connection.send(reply);
+      },
+      (error: unknown) => {
+        connection.pending--;
+        this.options.log.error('rpc dispatch failed', { error: String(error) });
+      },
+    );
+  }
+}
+
+function removeStaleSocket(socketPath: string): void {
+  let st: fs.Stats;
+  try { st = fs.lstatSync(socketPath); } catch { return; }
+  if (!st.isSocket()) throw errors.socketInUse(socketPath, 'a file that is not a socket is in the way; move it');
+  fs.unlinkSync(socketPath);
+}

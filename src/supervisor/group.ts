@@ -1,0 +1,236 @@
+import path from 'node:path';
+import type { Logger } from 'winston';
+import type { PluginEntry, ResolvedPlugin } from '../config/index.js';
+import type { EventBus } from '../core/event-bus.js';
+import { errors, type AgentdError } from '../errors/index.js';
+import { fromWire } from '../client/rpc-error.js';
+import { attachPluginOutput, type LogManager } from '../logging/index.js';
+import { loadAddon } from '../native/addon.js';
+import type { HostToCore } from '../plugin-host/protocol.js';
+import type { MethodRegistry } from '../rpc/registry.js';
+import type { PluginRow } from '../rpc/wire-types.js';
+import { HostProcess } from './host-process.js';
+import type { InstanceHost } from './instance-host.js';
+import { Instance } from './instance.js';
+import { keyOf, ListenerPool } from './listeners.js';
+import type { SparePool } from './spare-pool.js';
+import { watchPlugin, type PluginWatcher } from './watch.js';
+
+export interface GroupDeps {
+  home: string;
+  cacheDir: string;
+  logs: LogManager;
+  log: Logger;
+  events: EventBus;
+  registry: MethodRegistry;
+  spares: SparePool | null;
+  hostEnv: () => NodeJS.ProcessEnv;
+  watchAll: boolean;
+}
+
+type Exposed = Extract<HostToCore, { t: 'expose' }>;
+interface PendingCall { resolve(v: unknown): void; reject(e: AgentdError): void; timer: NodeJS.Timeout }
+
+const CALL_TIMEOUT_MS = 30_000;
+let nextCallId = 1;
+
+/**
+ * One configured plugin: its instances, the listening sockets they share, the RPC methods it
+ * exposes, and its file watcher.
+ */
+export class PluginGroup implements InstanceHost {
+  readonly instances: Instance[] = [];
+  readonly listeners: ListenerPool;
+  private readonly exposed = new Map<HostProcess, Exposed[]>();
+  private readonly listenKeys = new Map<HostProcess, Set<string>>();
+  private readonly pending = new Map<number, PendingCall>();
+  private registered: string | null = null;
+  private watcher: PluginWatcher | null = null;
+  private roundRobin = 0;
+
+  constructor(public spec: ResolvedPlugin, private readonly deps: GroupDeps) {
+    this.listeners = new ListenerPool(spec.name);
+    this.resize();
+  }
+
+  get plugin(): string { return this.spec.name; }
+  get events(): EventBus { return this.deps.events; }
+  get log(): Logger { return this.deps.log; }
+  entry(): PluginEntry { return this.spec.entry; }
+  instanceCount(): number { return this.instances.length; }
+
+  async start(): Promise<void> {
+    await this.syncWatcher();
+    await Promise.all(this.instances.map((i) => i.start()));
+  }
+
+  async stop(): Promise<void> {
+    this.watcher?.close();
+    this.watcher = null;
+    await Promise.all(this.instances.map((i) => i.stop()));
+    this.listeners.release();
+    this.unregisterMethods();
+  }
+
+  async restart(): Promise<void> {
+    await Promise.all(this.instances.map((i) => i.stop()));
+    await this.start();
+    this.pruneListeners();
+  }
+
+  /** Take new settings (a reload changed them); the caller restarts the group. */
+  update(spec: ResolvedPlugin): void {
+    this.spec = spec;
+    this.resize();
+  }
+
+  rows(): PluginRow[] {
+    return this.instances.map((i) => i.row());
+  }
+
+  sampleStats(): void {
+    for (const i of this.instances) i.sampleStats();
+  }
+
+  acquireHost(instance: Instance): HostProcess {
+    const host = this.deps.spares?.take() ?? new HostProcess(this.deps.hostEnv());
+    const sink = this.deps.logs.plugin(this.plugin);
+    const meta = { pid: host.pid, instance: instance.index };
+    attachPluginOutput(sink, host.stdout, { ...meta, stream: 'stdout' });
+    attachPluginOutput(sink, host.stderr, { ...meta, stream: 'stderr' });
+    attachPluginOutput(sink, host.logStream, { ...meta, stream: 'log' });
+    this.exposed.set(host, []);
+    this.listenKeys.set(host, new Set());
+    host.on('message', (m) => this.onMessage(host, m));
+    host.once('exit', () => {
+      this.exposed.delete(host);
+      this.listenKeys.delete(host);
+    });
+    const { spec } = this;
+    host.send({
+      t: 'load',
+      plugin: spec.name,
+      instance: instance.index,
+      module: spec.module,
+      baseDir: spec.baseDir,
+      config: spec.entry.config,
+      env: spec.entry.env,
+      home: this.deps.home,
+      cacheDir: path.join(this.deps.cacheDir, spec.name),
+    });
+    return host;
+  }
+
+  onReady(instance: Instance): void {
+    const host = instance.host;
+    if (host) this.registerMethods(this.exposed.get(host) ?? []);
+  }
+
+  onDown(): void { /* methods stay listed while the plugin restarts; calls meanwhile get E_PLUGIN_NOT_RUNNING */ }
+
+  /** Call one of the plugin's own methods on a running instance (round robin over instances). */
+  call(method: string, params: unknown): Promise<unknown> {
+    const running = this.instances.filter((i) => i.state === 'running' && i.host?.alive);
+    const instance = running[this.roundRobin++ % Math.max(running.length, 1)];
+    if (!instance?.host) {
+      const state = this.instances[0]?.state ?? 'stopped';
+      return Promise.reject(errors.pluginNotRunning(this.plugin, state));
+    }
+    const host = instance.host;
+    const id = nextCallId++;
+    const full = `${this.plugin}.${method}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(errors.pluginRpcTimeout(full, CALL_TIMEOUT_MS));
+      }, CALL_TIMEOUT_MS);
+      this.pending.set(id, { resolve, reject, timer });
+      host.send({ t: 'call', id, method, params });
+      void host.exited.then(() => {
+        const p = this.pending.get(id);
+        if (!p) return;
+        this.pending.delete(id);
+        clearTimeout(p.timer);
+        p.reject(errors.pluginMethodFailed(full, `plugin ${instance.label} exited before answering`));
+      });
+    });
+  }
+
+  private onMessage(host: HostProcess, m: HostToCore): void {
+    switch (m.t) {
+      case 'expose': this.exposed.get(host)?.push(m); break;
+      case 'listen': this.onListen(host, m); break;
+      case 'result':
+      case 'error': {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        clearTimeout(p.timer);
+        if (m.t === 'result') p.resolve(m.result);
+        else p.reject(fromWire(m.error));
+        break;
+      }
+      default: break;
+    }
+  }
+
+  private onListen(host: HostProcess, m: Extract<HostToCore, { t: 'listen' }>): void {
+    try {
+      const fd = this.listeners.acquire(m.host, m.port, m.backlog);
+      loadAddon().sendFd(host.fdPass, fd);
+      this.listenKeys.get(host)?.add(keyOf(m.host, m.port));
+      host.send({ t: 'listen-ok', id: m.id });
+    } catch (e) {
+      const error = e instanceof Error && 'toWire' in e ? (e as AgentdError) : errors.pluginListen(`${m.host}:${m.port}`, String(e));
+      host.send({ t: 'listen-error', id: m.id, error: error.toWire() });
+    }
+  }
+
+  private registerMethods(list: Exposed[]): void {
+    const signature = JSON.stringify(list.map((m) => [m.method, m.summary]));
+    if (signature === this.registered) return;
+    this.unregisterMethods();
+    for (const m of list) {
+      this.deps.registry.registerPlugin({
+        plugin: this.plugin,
+        name: m.method,
+        summary: m.summary,
+        params: m.params,
+        handler: (params) => this.call(m.method, params),
+      });
+    }
+    this.registered = signature;
+  }
+
+  private unregisterMethods(): void {
+    this.deps.registry.unregisterPlugin(this.plugin);
+    this.registered = null;
+  }
+
+  /** After a restart with new settings, close the sockets no instance asked for again. */
+  private pruneListeners(): void {
+    const keep = new Set<string>();
+    for (const keys of this.listenKeys.values()) for (const k of keys) keep.add(k);
+    this.listeners.release(keep);
+  }
+
+  private resize(): void {
+    const want = this.spec.entry.instances;
+    while (this.instances.length < want) this.instances.push(new Instance(this.instances.length, this));
+    // Scaling down happens on restart: surplus instances are stopped by the caller first.
+    if (this.instances.length > want) this.instances.splice(want).forEach((i) => void i.stop());
+  }
+
+  private async syncWatcher(): Promise<void> {
+    const wanted = this.spec.entry.watch || this.deps.watchAll;
+    if (!wanted) { this.watcher?.close(); this.watcher = null; return; }
+    if (this.watcher) return;
+    this.watcher = watchPlugin(this.spec.module, this.spec.entry.watchDebounce, (files) => {
+      this.log.info('plugin files changed; restarting', { plugin: this.plugin, files: files.slice(0, 5) });
+      this.events.emit({ type: 'plugin.changed', plugin: this.plugin, files });
+      void this.restart().catch(() => { /* the state and its error say what went wrong */ });
+    });
+    // Bounded: a huge tree must not hold up the start for long.
+    if (this.watcher) await Promise.race([this.watcher.ready, new Promise((r) => setTimeout(r, 5000).unref())]);
+  }
+}

@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { loadAddon } from '../native/addon.js';
+import { PACKAGE_ROOT } from '../package-info.js';
+import type { CoreToHost, HostToCore } from '../plugin-host/protocol.js';
+import type { ExitInfo } from '../rpc/wire-types.js';
+import { signalGroup } from './kill-group.js';
+
+const HOST_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'src', 'plugin-host', 'main.js');
+
+export interface HostProcessEvents {
+  message: [HostToCore];
+  exit: [ExitInfo];
+}
+
+/**
+ * One plugin host child process: its own process group (so a stop reaches its grandchildren), an
+ * IPC channel, stdout/stderr and a structured-log pipe for the log files, and one end of a
+ * socketpair on which the core passes it listening sockets.
+ */
+export class HostProcess extends EventEmitter<HostProcessEvents> {
+  readonly pid: number;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  readonly logStream: Readable;
+  /** The core's end of the fd-passing socketpair; closed when the process exits. */
+  readonly fdPass: number;
+  exitInfo: ExitInfo | null = null;
+  readonly exited: Promise<ExitInfo>;
+  private readonly child: ChildProcess;
+
+  constructor(env: NodeJS.ProcessEnv, options: { spare?: boolean } = {}) {
+    super();
+    const addon = loadAddon();
+    const [coreEnd, hostEnd] = addon.socketPair();
+    this.fdPass = coreEnd;
+    try {
+      this.child = spawn(process.execPath, [HOST_ENTRY, ...(options.spare ? ['--spare'] : [])], {
+        // detached: setsid() in the child, so it leads a process group of its own.
+        detached: true,
+        cwd: '/',
+        env,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe', hostEnd],
+        serialization: 'json',
+      });
+    } finally {
+      addon.closeFd(hostEnd);
+    }
+    if (this.child.pid === undefined) {
+      addon.closeFd(coreEnd);
+      throw new Error('spawn of the plugin host failed');
+    }
+    this.pid = this.child.pid;
+    this.stdout = this.child.stdout!;
+    this.stderr = this.child.stderr!;
+    this.logStream = this.child.stdio[4] as Readable;
+    this.child.on('message', (m) => this.emit('message', m as HostToCore));
+    // The exit counts once the IPC channel is drained too: a host that reports an error and exits
+    // at once must not have its exit overtake its last message (which says why).
+    const disconnected = new Promise<void>((resolve) => this.child.once('disconnect', () => resolve()));
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        void Promise.race([disconnected, new Promise((r) => setTimeout(r, 1000))]).then(() => {
+          this.exitInfo = { code, signal, at: new Date().toISOString() };
+          try { addon.closeFd(coreEnd); } catch { /* already closed */ }
+          // Whatever the plugin left in its group (grandchildren) goes with it.
+          signalGroup(this.pid, 'SIGKILL');
+          this.emit('exit', this.exitInfo);
+          resolve(this.exitInfo);
+        });
+      });
+    });
+    // A host whose IPC write fails is dying; its exit event tells the rest.
+    this.child.on('error', () => {});
+  }
+
+  get alive(): boolean {
+    return this.exitInfo === null;
+  }
+
+  send(message: CoreToHost): void {
+    if (this.alive && this.child.connected) this.child.send(message, () => {});
+  }
+
+  /** Ask for a graceful stop: over IPC, and SIGTERM (with SIGCONT, in case it is stopped) to the group. */
+  requestStop(): void {
+    this.send({ t: 'stop' });
+    signalGroup(this.pid, 'SIGTERM');
+    signalGroup(this.pid, 'SIGCONT');
+  }
+
+  kill(): void {
+    if (this.alive) signalGroup(this.pid, 'SIGKILL');
+  }
+
+  /** Wait for a message matching `pick`, the process's exit, or the deadline, whichever comes first. */
+  waitFor<T>(pick: (m: HostToCore) => T | undefined, deadline: number): Promise<{ value: T } | { exit: ExitInfo } | { timeout: true }> {
+    return new Promise((resolve) => {
+      if (this.exitInfo) return resolve({ exit: this.exitInfo });
+      const onMessage = (m: HostToCore) => {
+        const value = pick(m);
+        if (value !== undefined) { done(); resolve({ value }); }
+      };
+      const onExit = (info: ExitInfo) => { done(); resolve({ exit: info }); };
+      const timer = setTimeout(() => { done(); resolve({ timeout: true }); }, Math.max(0, deadline - Date.now()));
+      const done = () => {
+        clearTimeout(timer);
+        this.off('message', onMessage);
+        this.off('exit', onExit);
+      };
+      this.on('message', onMessage);
+      this.on('exit', onExit);
+    });
+  }
+}

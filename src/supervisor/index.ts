@@ -1,0 +1,5 @@
+export { PluginManager, type ManagerDeps } from './manager.js';
+export { PluginGroup } from './group.js';
+export { Instance } from './instance.js';
+export { backoffDelay, nextAttempt } from './backoff.js';
+export { CrashWindow } from './crash-window.js';

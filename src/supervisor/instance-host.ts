@@ -1,0 +1,19 @@
+import type { Logger } from 'winston';
+import type { PluginEntry } from '../config/index.js';
+import type { EventBus } from '../core/event-bus.js';
+import type { HostProcess } from './host-process.js';
+import type { Instance } from './instance.js';
+
+/** What an {@link Instance} needs from the plugin it belongs to. */
+export interface InstanceHost {
+  readonly plugin: string;
+  readonly events: EventBus;
+  readonly log: Logger;
+  /** The plugin's current settings (they change on reload). */
+  entry(): PluginEntry;
+  instanceCount(): number;
+  /** A host process for `instance`, wired to the logs and already told to load the plugin. */
+  acquireHost(instance: Instance): HostProcess;
+  onReady(instance: Instance): void;
+  onDown(instance: Instance): void;
+}

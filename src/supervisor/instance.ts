@@ -1,0 +1,258 @@
+import type { AgentdError } from '../errors/index.js';
+import { errors } from '../errors/index.js';
+import { describeError } from '../errors/describe.js';
+import { fromWire } from '../client/rpc-error.js';
+import type { ExitInfo, PluginRow, PluginState } from '../rpc/wire-types.js';
+import { backoffDelay, nextAttempt } from './backoff.js';
+import { CrashWindow } from './crash-window.js';
+import { HealthCheck } from './health-check.js';
+import type { HostProcess } from './host-process.js';
+import { cpuPercent, sampleProcess, type ProcSample } from './proc-stats.js';
+import type { InstanceHost } from './instance-host.js';
+
+/**
+ * One supervised plugin process and its state machine:
+ *
+ *   stopped ──start──▶ starting ──ready──▶ running ──exit──▶ (restart policy)
+ *      ▲                  │ fail                                 ├─▶ backoff ──delay──▶ starting
+ *      └──── stopping ◀───┴── stop (from any state)              ├─▶ failed  (crash loop, or never)
+ *                                                                └─▶ stopped (clean exit, on-failure)
+ */
+export class Instance {
+  state: PluginState = 'stopped';
+  host: HostProcess | null = null;
+  restarts = 0;
+  lastExit: ExitInfo | null = null;
+  error: string | null = null;
+  private readyAt: number | null = null;
+  private nextStartAt: number | null = null;
+  private attempt = 0;
+  private readonly crashes: CrashWindow;
+  private backoffTimer: NodeJS.Timeout | undefined;
+  private health: HealthCheck | undefined;
+  private starting: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  private wantStopped = false;
+  private sample: ProcSample | null = null;
+  private cpu: number | null = null;
+  private memoryStrikes = 0;
+
+  constructor(readonly index: number, private readonly ctx: InstanceHost) {
+    const { crashLoop } = ctx.entry();
+    this.crashes = new CrashWindow(crashLoop.restarts, crashLoop.window);
+  }
+
+  get label(): string {
+    return this.ctx.instanceCount() > 1 ? `${this.ctx.plugin}#${this.index}` : this.ctx.plugin;
+  }
+
+  /** Start now (clearing a failed state or a pending backoff); resolves once running. */
+  start(): Promise<void> {
+    if (this.state === 'running') return Promise.resolve();
+    if (this.starting) return this.starting;
+    if (this.stopping) return this.stopping.then(() => this.start());
+    clearTimeout(this.backoffTimer);
+    this.wantStopped = false;
+    this.crashes.configure(this.ctx.entry().crashLoop.restarts, this.ctx.entry().crashLoop.window);
+    if (this.state === 'failed' || this.state === 'stopped') {
+      this.crashes.reset();
+      this.attempt = 0;
+    }
+    return this.launch();
+  }
+
+  /** Stop and stay stopped: SIGTERM and the stop request, then SIGKILL to the group after stopTimeout. */
+  stop(): Promise<void> {
+    this.wantStopped = true;
+    clearTimeout(this.backoffTimer);
+    this.nextStartAt = null;
+    if (this.stopping) return this.stopping;
+    const host = this.host;
+    if (!host) {
+      if (this.state === 'backoff' || this.state === 'failed') this.setState('stopped');
+      return Promise.resolve();
+    }
+    this.stopping = (async () => {
+      this.health?.stop();
+      this.setState('stopping');
+      host.requestStop();
+      const { stopTimeout } = this.ctx.entry();
+      const killTimer = setTimeout(() => {
+        this.ctx.log.warn('stop timeout; SIGKILL to the process group', { plugin: this.label, pid: host.pid, stopTimeout });
+        this.ctx.events.emit({ type: 'plugin.killed', plugin: this.ctx.plugin, instance: this.index, pid: host.pid, reason: `no exit within stopTimeout ${stopTimeout} ms` });
+        host.kill();
+      }, stopTimeout);
+      await host.exited;
+      clearTimeout(killTimer);
+      // Wait for a start attempt in flight to see the exit and unwind.
+      await this.starting?.catch(() => {});
+    })().finally(() => {
+      this.stopping = null;
+      if (this.host === host) this.host = null;
+      this.readyAt = null;
+      this.setState('stopped');
+    });
+    return this.stopping;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  row(): PluginRow {
+    const running = this.state === 'running' || this.state === 'stopping';
+    return {
+      name: this.label,
+      plugin: this.ctx.plugin,
+      instance: this.index,
+      state: this.state,
+      pid: this.host?.alive ? this.host.pid : null,
+      uptime: this.readyAt !== null && running ? Math.round((Date.now() - this.readyAt) / 10) / 100 : null,
+      restarts: this.restarts,
+      lastExit: this.lastExit,
+      memory: { rss: this.host?.alive && this.sample ? this.sample.rss : null },
+      cpu: this.host?.alive ? this.cpu : null,
+      error: this.error,
+      nextStartAt: this.state === 'backoff' && this.nextStartAt !== null ? new Date(this.nextStartAt).toISOString() : null,
+    };
+  }
+
+  /** Called by the group's sampler: CPU and RSS, and the memory limit. */
+  sampleStats(): void {
+    const host = this.host;
+    if (!host?.alive) { this.sample = null; this.cpu = null; return; }
+    const next = sampleProcess(host.pid);
+    if (next && this.sample) this.cpu = cpuPercent(this.sample, next);
+    this.sample = next;
+    const limit = this.ctx.entry().memoryLimit;
+    if (limit === null || !next || this.state !== 'running') return;
+    // Two samples in a row over the limit: a momentary spike (a GC, a burst) is not a leak.
+    this.memoryStrikes = next.rss > limit ? this.memoryStrikes + 1 : 0;
+    if (this.memoryStrikes >= 2) {
+      this.memoryStrikes = 0;
+      this.recycle(`memory ${next.rss} bytes over its limit of ${limit}`, 'plugin.memory-limit');
+    }
+  }
+
+  private launch(): Promise<void> {
+    const attempt: Promise<void> = this.runAttempt().finally(() => {
+      if (this.starting === attempt) this.starting = null;
+    });
+    // Restarts nobody awaits must not become unhandled rejections; callers still see the error.
+    attempt.catch(() => {});
+    this.starting = attempt;
+    return attempt;
+  }
+
+  private async runAttempt(): Promise<void> {
+    this.setState('starting');
+    const entry = this.ctx.entry();
+    const deadline = Date.now() + entry.startTimeout;
+    this.error = null;
+    let host: HostProcess;
+    try {
+      host = this.ctx.acquireHost(this);
+    } catch (e) {
+      return this.down(errors.pluginStartFailed(this.label, describeError(e)), null);
+    }
+    this.host = host;
+    host.once('exit', (info) => this.onExit(host, info));
+    const loaded = await host.waitFor((m) => (m.t === 'loaded' || m.t === 'failed' ? m : undefined), deadline);
+    let failure = this.failureOf(loaded, entry.startTimeout);
+    if (!failure && 'value' in loaded && loaded.value.t === 'loaded') {
+      host.send({ t: 'start' });
+      const ready = await host.waitFor((m) => (m.t === 'ready' || m.t === 'failed' ? m : undefined), deadline);
+      failure = this.failureOf(ready, entry.startTimeout);
+      if (!failure && 'value' in ready && ready.value.t === 'ready') {
+        this.readyAt = Date.now();
+        this.sampleStats();
+        this.setState('running');
+        this.ctx.onReady(this);
+        if (ready.value.health) this.health = new HealthCheck(host, entry.healthCheck, (reason) => this.recycle(reason, 'plugin.unhealthy'));
+        return;
+      }
+    }
+    host.kill();
+    await host.exited;
+    if (this.wantStopped) throw errors.pluginStopped(this.label);
+    return this.down(failure ?? errors.pluginStartFailed(this.label, 'unknown'), null);
+  }
+
+  private failureOf(answer: Awaited<ReturnType<HostProcess['waitFor']>>, timeoutMs: number): AgentdError | null {
+    if ('timeout' in answer) return errors.pluginStartTimeout(this.label, timeoutMs);
+    if ('exit' in answer) return errors.pluginExited(this.label, `during start-up (${describeExit(answer.exit)})`);
+    const m = answer.value as { t: string; error?: Parameters<typeof fromWire>[0] };
+    return m.t === 'failed' && m.error ? fromWire(m.error) : null;
+  }
+
+  private onExit(host: HostProcess, info: ExitInfo): void {
+    if (host !== this.host) return;
+    this.lastExit = info;
+    this.ctx.events.emit({ type: 'plugin.exit', plugin: this.ctx.plugin, instance: this.index, pid: host.pid, code: info.code, signal: info.signal });
+    // A start attempt and a stop in progress see the exit themselves.
+    if (this.state !== 'running') return;
+    this.health?.stop();
+    this.host = null;
+    this.ctx.onDown(this);
+    const runMs = this.readyAt === null ? null : Date.now() - this.readyAt;
+    this.readyAt = null;
+    this.down(errors.pluginExited(this.label, describeExit(info)), runMs, info).catch(() => {});
+  }
+
+  /** The plugin is down unasked (crash, failed start, clean exit): apply the restart policy. */
+  private down(reason: AgentdError, runMs: number | null, exit?: ExitInfo): Promise<void> {
+    const entry = this.ctx.entry();
+    const crashed = !exit || exit.code !== 0 || exit.signal !== null;
+    const wantsRestart = entry.restart === 'always' || (entry.restart === 'on-failure' && crashed);
+    this.host = null;
+    if (this.wantStopped) { this.setState('stopped'); return Promise.reject(reason); }
+    this.ctx.log.warn('plugin down', { plugin: this.label, reason: reason.message });
+    if (!wantsRestart) {
+      this.error = crashed ? reason.message : null;
+      this.setState(crashed ? 'failed' : 'stopped');
+      return Promise.reject(reason);
+    }
+    if (!this.crashes.tryRecord(Date.now())) {
+      const { restarts, window } = entry.crashLoop;
+      this.error = `crash loop: ${restarts} restarts within ${window / 1000} s, given up (last: ${reason.message}); \`ctl plugins restart ${this.ctx.plugin}\` tries again`;
+      this.ctx.log.error('plugin given up', { plugin: this.label, restarts, window });
+      this.ctx.events.emit({ type: 'plugin.failed', plugin: this.ctx.plugin, instance: this.index, reason: reason.message, restarts, window });
+      this.setState('failed');
+      return Promise.reject(reason);
+    }
+    this.attempt = nextAttempt(this.attempt, runMs, entry.backoff);
+    const delay = backoffDelay(this.attempt, entry.backoff);
+    this.restarts++;
+    this.error = reason.message;
+    this.ctx.events.emit({ type: 'plugin.restart', plugin: this.ctx.plugin, instance: this.index, attempt: this.attempt, delay, reason: reason.message });
+    if (delay === 0) return this.launch();
+    this.nextStartAt = Date.now() + delay;
+    this.setState('backoff');
+    this.backoffTimer = setTimeout(() => {
+      this.nextStartAt = null;
+      void this.launch().catch(() => {});
+    }, delay);
+    return Promise.reject(reason);
+  }
+
+  /** Restart a running plugin that is unhealthy or over its memory limit. */
+  private recycle(reason: string, type: string): void {
+    if (this.state !== 'running') return;
+    this.ctx.log.warn('restarting plugin', { plugin: this.label, reason });
+    this.ctx.events.emit({ type, plugin: this.ctx.plugin, instance: this.index, pid: this.host?.pid ?? null, reason });
+    this.restarts++;
+    void this.stop().then(() => this.start()).catch(() => {});
+  }
+
+  private setState(to: PluginState): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    this.ctx.events.emit({ type: 'plugin.state', plugin: this.ctx.plugin, instance: this.index, from, to, pid: this.host?.pid ?? null });
+  }
+}
+
+export function describeExit(info: ExitInfo): string {
+  return info.signal ? `on signal ${info.signal}` : `with code ${info.code}`;
+}

@@ -1,0 +1,57 @@
+import { errors } from '../errors/index.js';
+import { describeError } from '../errors/describe.js';
+import { loadAddon } from '../native/addon.js';
+
+interface Listener {
+  fd: number;
+  host: string;
+  port: number;
+}
+
+/**
+ * A plugin's listening sockets, opened and held by the core. The core never polls them, so it
+ * never accepts a connection itself; each plugin process gets a duplicate and accepts on it. While
+ * a plugin restarts, the socket stays in LISTEN state here: clients queue in the backlog instead of
+ * being refused, and instances of one plugin share the port.
+ */
+export class ListenerPool {
+  private readonly listeners = new Map<string, Listener>();
+
+  constructor(private readonly plugin: string) {}
+
+  /** The fd for `host:port`, opened on first request. Port 0 picks a free port once, then keeps it. */
+  acquire(host: string, port: number, backlog: number): number {
+    const key = `${host}|${port}`;
+    const existing = this.listeners.get(key);
+    if (existing) return existing.fd;
+    const addon = loadAddon();
+    let fd: number;
+    try {
+      fd = addon.listenTcp(host, port, backlog);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const hint = code === 'EADDRINUSE' ? 'the address is already in use; free the port or change the plugin\'s port'
+        : code === 'EACCES' ? 'permission denied; ports below 1024 need privileges' : describeError(e);
+      throw errors.pluginListen(`${host}:${port}`, `${code ?? 'error'}: ${hint}`, { cause: e, data: { plugin: this.plugin } });
+    }
+    this.listeners.set(key, { fd, host, port });
+    return fd;
+  }
+
+  /** Close every socket not in `keep` (keys as returned by {@link keyOf}); all when `keep` is absent. */
+  release(keep?: ReadonlySet<string>): void {
+    for (const [key, l] of this.listeners) {
+      if (keep?.has(key)) continue;
+      try { loadAddon().closeFd(l.fd); } catch { /* already closed */ }
+      this.listeners.delete(key);
+    }
+  }
+
+  get size(): number {
+    return this.listeners.size;
+  }
+}
+
+export function keyOf(host: string, port: number): string {
+  return `${host}|${port}`;
+}

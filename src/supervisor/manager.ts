@@ -1,0 +1,171 @@
+import path from 'node:path';
+import type { Logger } from 'winston';
+import type { PluginDiff, ResolvedPlugin } from '../config/index.js';
+import type { EventBus } from '../core/event-bus.js';
+import { AgentdError, errors } from '../errors/index.js';
+import { fromWire } from '../client/rpc-error.js';
+import type { LogManager } from '../logging/index.js';
+import type { MethodRegistry } from '../rpc/registry.js';
+import type { PluginRow } from '../rpc/wire-types.js';
+import { PluginGroup } from './group.js';
+import { HostProcess } from './host-process.js';
+import { SparePool } from './spare-pool.js';
+
+export interface ManagerDeps {
+  home: string;
+  cacheDir: string;
+  logs: LogManager;
+  log: Logger;
+  events: EventBus;
+  registry: MethodRegistry;
+  /** `ctl start --watch`: watch every plugin, whatever its own setting. */
+  watchAll: boolean;
+  /** Host processes kept ready for restarts (default 1). */
+  spares?: number;
+}
+
+const SAMPLE_INTERVAL_MS = 1000;
+
+/** Every configured plugin, by name, and the operations the RPC methods expose. */
+export class PluginManager {
+  private readonly groups = new Map<string, PluginGroup>();
+  private readonly spares: SparePool;
+  private sampler: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: ManagerDeps) {
+    this.spares = new SparePool(deps.spares ?? 1, hostEnv);
+  }
+
+  /**
+   * The daemon's first start: every enabled plugin must reach running, or everything started is
+   * stopped again and the first failure is thrown, so that `ctl start` reports it.
+   */
+  async startAll(plugins: readonly ResolvedPlugin[]): Promise<void> {
+    for (const spec of plugins) this.groups.set(spec.name, this.newGroup(spec));
+    this.sampler = setInterval(() => { for (const g of this.groups.values()) g.sampleStats(); }, SAMPLE_INTERVAL_MS);
+    this.sampler.unref();
+    const results = await Promise.allSettled([...this.groups.values()].filter((g) => g.spec.entry.enabled).map((g) => g.start()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await this.stopAll();
+      throw withPluginContext(failed.reason);
+    }
+    this.spares.fill();
+  }
+
+  list(): PluginRow[] {
+    return [...this.groups.values()].flatMap((g) => g.rows());
+  }
+
+  get(name: string): PluginGroup {
+    const group = this.groups.get(name);
+    if (!group) throw errors.pluginNotFound(name, [...this.groups.keys()]);
+    return group;
+  }
+
+  async start(name: string): Promise<PluginRow[]> {
+    const group = this.get(name);
+    await group.start();
+    return group.rows();
+  }
+
+  async stop(name: string): Promise<PluginRow[]> {
+    const group = this.get(name);
+    await group.stop();
+    return group.rows();
+  }
+
+  async restart(name: string): Promise<PluginRow[]> {
+    const group = this.get(name);
+    await group.restart();
+    return group.rows();
+  }
+
+  /**
+   * Check plugins before a reload applies them: each is loaded in a throwaway host that imports
+   * the module and validates its config, without starting it. All problems are reported at once.
+   */
+  async validate(plugins: readonly ResolvedPlugin[]): Promise<void> {
+    const problems = await Promise.all(plugins.map((p) => this.check(p)));
+    const found = problems.filter((p): p is string => p !== null);
+    if (found.length > 0) throw errors.configInvalid('', found.join('; '));
+  }
+
+  /** Apply a reload: removed plugins stop, changed ones restart with their new settings, added ones start. */
+  async apply(diff: PluginDiff): Promise<void> {
+    const removals = diff.removed.map(async (name) => {
+      const group = this.groups.get(name);
+      this.groups.delete(name);
+      await group?.stop();
+      await this.deps.logs.release(name);
+    });
+    const changes = diff.changed.map(async (spec) => {
+      const group = this.get(spec.name);
+      group.update(spec);
+      if (spec.entry.enabled) await group.restart();
+      else await group.stop();
+    });
+    const additions = diff.added.map(async (spec) => {
+      const group = this.newGroup(spec);
+      this.groups.set(spec.name, group);
+      if (spec.entry.enabled) await group.start();
+    });
+    // A plugin that fails to start after a reload is handled by its restart policy; the reload stands.
+    const results = await Promise.allSettled([...removals, ...changes, ...additions]);
+    for (const r of results) if (r.status === 'rejected') this.deps.log.warn('plugin did not start after reload', { error: String((r.reason as Error)?.message ?? r.reason) });
+  }
+
+  async stopAll(): Promise<void> {
+    clearInterval(this.sampler);
+    await Promise.all([...this.groups.values()].map((g) => g.stop()));
+    await this.spares.close();
+  }
+
+  private newGroup(spec: ResolvedPlugin): PluginGroup {
+    return new PluginGroup(spec, {
+      home: this.deps.home,
+      cacheDir: this.deps.cacheDir,
+      logs: this.deps.logs,
+      log: this.deps.log,
+      events: this.deps.events,
+      registry: this.deps.registry,
+      spares: this.spares,
+      hostEnv,
+      watchAll: this.deps.watchAll,
+    });
+  }
+
+  private async check(spec: ResolvedPlugin): Promise<string | null> {
+    const host = new HostProcess(hostEnv());
+    host.stdout.resume();
+    host.stderr.resume();
+    host.logStream.resume();
+    try {
+      host.send({
+        t: 'load', plugin: spec.name, instance: 0, module: spec.module, baseDir: spec.baseDir, config: spec.entry.config,
+        env: spec.entry.env, home: this.deps.home, cacheDir: path.join(this.deps.cacheDir, spec.name),
+      });
+      const answer = await host.waitFor((m) => (m.t === 'loaded' || m.t === 'failed' ? m : undefined), Date.now() + spec.entry.startTimeout);
+      if ('timeout' in answer) return `plugins.${spec.name}: its module did not load within ${spec.entry.startTimeout} ms`;
+      if ('exit' in answer) return `plugins.${spec.name}: its host exited while loading the module`;
+      return answer.value.t === 'failed' ? fromWire(answer.value.error).message : null;
+    } finally {
+      host.kill();
+      await host.exited;
+    }
+  }
+}
+
+/** Plugins get the core's environment, minus what is the core's alone. */
+function hostEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('AGENTD_') || key === 'NOTIFY_SOCKET') delete env[key];
+  return env;
+}
+
+function withPluginContext(reason: unknown): unknown {
+  if (!(reason instanceof AgentdError)) return reason;
+  const plugin = typeof reason.data['plugin'] === 'string' ? reason.data['plugin'] : null;
+  if (!plugin || reason.message.includes(`plugin ${plugin}`) || reason.message.includes(`plugins.${plugin}`)) return reason;
+  return new AgentdError(reason.code, reason.rpcCode, reason.exitCode, `plugin ${plugin}: ${reason.message}`, { data: reason.data, cause: reason });
+}

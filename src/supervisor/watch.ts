@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { watch } from 'chokidar';
+
+export interface PluginWatcher {
+  /** Resolves once the initial scan is done: edits after this are seen. */
+  ready: Promise<void>;
+  close(): void;
+}
+
+const IGNORED = /(^|[/\\])(node_modules|\.[^/\\]+)([/\\]|$)/;
+
+/**
+ * Watch a plugin's files and call `onChange` once per burst of edits, `debounceMs` after the last.
+ * A directory module is watched whole; a file module with the directory it lives in (its helpers
+ * usually sit beside it). node_modules and dotfiles are ignored. Package-name modules are not
+ * watched: they change by reinstall, not by edit.
+ */
+export function watchPlugin(module: string, debounceMs: number, onChange: (files: string[]) => void): PluginWatcher | null {
+  if (!path.isAbsolute(module)) return null;
+  let root = module;
+  try {
+    if (!fs.statSync(module).isDirectory()) root = path.dirname(module);
+  } catch {
+    root = path.dirname(module);
+  }
+  const watcher = watch(root, {
+    ignoreInitial: true,
+    depth: 8,
+    ignored: (p) => IGNORED.test(path.relative(root, p)),
+  });
+  let changed = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  watcher.on('all', (_event, file) => {
+    changed.add(path.relative(root, file));
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const files = [...changed];
+      changed = new Set();
+      onChange(files);
+    }, debounceMs);
+  });
+  watcher.on('error', () => { /* a vanished directory: nothing more to watch */ });
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return {
+    ready,
+    close: () => {
+      clearTimeout(timer);
+      void watcher.close();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import test from 'ava';
+import { ctl } from '../helpers/cli.js';
+import { fixture, ROOT, startTestDaemon, writeConfig } from '../helpers/daemon.js';
+
+test('ctl plugins, plugins stop|start|restart, status table and reload', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { forever: { module: fixture('forever') } } } });
+  const h = ['--home', d.home];
+  const list = await ctl(['plugins', ...h]);
+  t.is(list.code, 0);
+  t.regex(list.stdout, /^PLUGIN\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+RSS\s+CPU\s+LAST EXIT\nforever\s+running\s+\d+/);
+  const json = JSON.parse((await ctl(['plugins', '--json', ...h])).stdout) as Array<{ name: string; state: string }>;
+  t.deepEqual(json.map((p) => [p.name, p.state]), [['forever', 'running']]);
+
+  const stopped = await ctl(['plugins', 'stop', 'forever', ...h]);
+  t.is(stopped.code, 0);
+  t.is(stopped.stdout.trim(), 'forever: stopped');
+  const status = await ctl(['status', ...h]);
+  t.regex(status.stdout, /forever\s+stopped\s+-/);
+  const started = await ctl(['plugins', 'start', 'forever', ...h]);
+  t.regex(started.stdout, /^forever: running \(pid \d+\)/);
+  const restarted = await ctl(['plugins', 'restart', 'forever', ...h]);
+  t.regex(restarted.stdout, /^forever: running \(pid \d+\)/);
+  t.not(started.stdout, restarted.stdout, 'a new pid');
+
+  writeConfig(d.home, { plugins: { forever: { module: fixture('forever') }, 'slow-stop': { module: fixture('slow-stop') } } });
+  const reload = await ctl(['reload', ...h]);
+  t.is(reload.code, 0, reload.stderr);
+  t.regex(reload.stdout, /added: slow-stop; removed: -; changed: -; unchanged: forever/);
+});
+
+test('ctl logs tails a plugin log and follows until Ctrl-C', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'log-burst': { module: fixture('log-burst') } } } });
+  const client = await d.client();
+  const { run } = await client.call<{ run: number }>('log-burst.burst', { count: 3, stream: 'log' });
+  const tail = await ctl(['logs', 'log-burst', '-n', '2', '--home', d.home]);
+  t.is(tail.code, 0);
+  t.regex(tail.stdout, new RegExp(`log-burst\\[\\d+\\] info burst ${run} 1\\n.*log-burst\\[\\d+\\] info burst ${run} 2\\n$`));
+
+  const follower = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'logs', 'log-burst', '-f', '-n', '0', '--json', '--home', d.home]);
+  t.teardown(() => follower.kill('SIGKILL'));
+  let out = '';
+  follower.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  // Wait until the follower's subscription exists before writing: it shows as a second connection.
+  const deadline = Date.now() + 20_000;
+  while ((await client.call('daemon.status')).rpc.connections < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const next = await client.call<{ run: number }>('log-burst.burst', { count: 2, stream: 'stdout' });
+  while (out.split('\n').filter(Boolean).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  follower.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => follower.on('exit', (c) => r(c)));
+  t.is(code, 0, 'Ctrl-C ends the follow cleanly');
+  const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string; stream: string });
+  t.deepEqual(lines.map((l) => `${l.stream} ${l.message}`), [`stdout burst ${next.run} 0`, `stdout burst ${next.run} 1`]);
+});
+
+test('ctl plugins start of an unknown plugin names the known ones', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { forever: { module: fixture('forever') } } } });
+  const r = await ctl(['plugins', 'restart', 'forevr', '--home', d.home]);
+  t.is(r.code, 1);
+  t.is(r.stderr.trim(), 'ctl: no plugin named "forevr"; known: forever');
+});

@@ -1,0 +1,47 @@
+import test from 'ava';
+import { diffPlugins, formatBytes, formatDuration, parseDuration, parseSize, validateConfig } from '../../src/config/index.js';
+
+test('durations and sizes parse as users write them', (t) => {
+  t.deepEqual(['250ms', '10s', '1.5s', '5m', '2h', 1200, 'soon', '-1s'].map((d) => parseDuration(d as string)), [250, 10_000, 1500, 300_000, 7_200_000, 1200, null, null]);
+  t.deepEqual(['10MB', '1MiB', '512KiB', '1 kb', 4096, '10 parsecs'].map((s) => parseSize(s as string)), [10_000_000, 1_048_576, 524_288, 1000, 4096, null]);
+  t.is(formatDuration(61_000), '1m1s');
+  t.is(formatBytes(1536), '1.5 KiB');
+});
+
+test('defaults fill every setting', (t) => {
+  const { config, plugins } = validateConfig({ plugins: { a: { module: '/x/a.ts' } } }, '/c.json', '/c');
+  t.deepEqual(config.logs, { maxSize: 10_000_000, keep: 5, compress: false, level: 'info' });
+  t.is(config.rpc.maxLineBytes, 1_048_576);
+  const entry = plugins[0]!.entry;
+  t.is(entry.restart, 'on-failure');
+  t.deepEqual(entry.backoff, { initial: 250, factor: 2, max: 30_000, jitter: 0.2, resetAfter: 10_000 });
+  t.deepEqual(entry.crashLoop, { restarts: 5, window: 60_000 });
+  t.is(entry.stopTimeout, 5000);
+  t.true(Object.isFrozen(entry.backoff), 'the config is frozen');
+});
+
+test('errors name the field path', (t) => {
+  const bad = (raw: unknown) => t.throws(() => validateConfig(raw, '/c.json', '/c'))!.message;
+  t.regex(bad({ plugins: { a: { module: '/x', instances: 0 } } }), /plugins\.a\.instances: must be >= 1/);
+  t.regex(bad({ plugins: { a: { module: '/x', restart: 'sometimes' } } }), /plugins\.a\.restart: must be one of "always", "on-failure", "never"/);
+  t.regex(bad({ plugins: { a: { module: '/x', stopTimeout: 'a while' } } }), /plugins\.a\.stopTimeout: must be a duration/);
+  t.regex(bad({ logs: { maxsize: '1MB' } }), /logs\.maxsize: unknown field/);
+  t.regex(bad({ plugins: { Bad_Name: { module: '/x' } } }), /plugins\.Bad_Name: a plugin name is lowercase/);
+  t.regex(bad({ plugins: { rpc: { module: '/x' } } }), /plugins\.rpc: the name is reserved/);
+  t.regex(bad([]), /^invalid config \/c\.json: /);
+});
+
+test('module paths resolve against the config file; package names stay names', (t) => {
+  const { plugins } = validateConfig({ plugins: { a: { module: './a.ts' }, b: { module: 'agentd-plugin-b' } } }, '/etc/agentd/c.json', '/etc/agentd');
+  t.is(plugins[0]!.module, '/etc/agentd/a.ts');
+  t.is(plugins[1]!.module, 'agentd-plugin-b');
+});
+
+test('diff sorts plugins into added, removed, changed and unchanged', (t) => {
+  const load = (plugins: Record<string, unknown>) => validateConfig({ plugins }, null, '/').plugins;
+  const before = load({ a: { module: '/a' }, b: { module: '/b' }, c: { module: '/c' } });
+  const after = load({ a: { module: '/a' }, b: { module: '/b', config: { x: 1 } }, d: { module: '/d' } });
+  const diff = diffPlugins(before, after);
+  t.deepEqual({ added: diff.added.map((p) => p.name), removed: diff.removed, changed: diff.changed.map((p) => p.name), unchanged: diff.unchanged },
+    { added: ['d'], removed: ['c'], changed: ['b'], unchanged: ['a'] });
+});

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  state: string;
+  ttyNr: number;
+}
+
+/** /proc/PID/stat, parsed; null when the process is gone. */
+export function procInfo(pid: number): ProcInfo | null {
+  let text: string;
+  try { text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1'); } catch { return null; }
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { pid, state: f[0]!, ppid: Number(f[1]), pgid: Number(f[2]), sid: Number(f[3]), ttyNr: Number(f[4]) };
+}
+
+/**
+ * Gone, or a zombie: this machine's PID 1 reaps orphans 1.5 s late, so a dead process lingers as a
+ * zombie and kill(pid, 0) still succeeds on it.
+ */
+export function isGone(pid: number): boolean {
+  const info = procInfo(pid);
+  return info === null || info.state === 'Z' || info.state === 'X';
+}
+
+/** Every live process on the machine with its parent and group. */
+export function processGroupMembers(): ProcInfo[] {
+  const out: ProcInfo[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const info = procInfo(Number(name));
+    if (info && !isGone(info.pid)) out.push(info);
+  }
+  return out;
+}
+
+/** Live descendants of `pid` (children, grandchildren …). */
+export function descendants(pid: number): number[] {
+  const all = processGroupMembers();
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const parent = queue.shift()!;
+    for (const p of all) if (p.ppid === parent) { found.push(p.pid); queue.push(p.pid); }
+  }
+  return found;
+}
+
+/** Poll `condition` with a growing interval until true, or fail with what was awaited. */
+export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+/** Live processes whose command line contains `text` (e.g. a test's home directory). */
+export function processesMentioning(text: string): number[] {
+  const found: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    let cmdline: string;
+    try { cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8'); } catch { continue; }
+    if (cmdline.includes(text) && !isGone(Number(name))) found.push(Number(name));
+  }
+  return found;
+}
+
+/** The chain of parents of `pid`, nearest first, up to PID 1. */
+export function ancestors(pid: number): number[] {
+  const chain: number[] = [];
+  for (let p = procInfo(pid)?.ppid; p && p > 0; p = procInfo(p)?.ppid) {
+    chain.push(p);
+    if (p === 1) break;
+  }
+  return chain;
+}

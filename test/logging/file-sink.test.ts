@@ -1,0 +1,210 @@
+import test from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import zlib from 'node:zlib';
+import { FileSink, type SinkError } from '../../src/logging/index.js';
+import { makeTempHome, removeTempHome } from '../helpers/home.js';
+import { readAllLines, rotatedFiles, sequenceProblem } from './helpers.js';
+
+const plain = { maxSize: null, keep: 5, compress: false };
+
+function setup(t: { teardown: (fn: () => void) => void }): string {
+  const home = makeTempHome('ls');
+  t.teardown(() => removeTempHome(home));
+  return home;
+}
+
+const numbered = (from: number, count: number, width = 0) => {
+  let s = '';
+  for (let i = from; i < from + count; i++) s += `${String(i).padStart(width, '0')}\n`;
+  return s;
+};
+
+test('writes lines synchronously with mode 0600 and counts them', async (t) => {
+  const file = path.join(setup(t), 'a.log');
+  const sink = new FileSink(file, plain);
+  t.true(sink.write('one\n'));
+  t.true(sink.write('two\nthree\n'));
+  t.is(fs.readFileSync(file, 'utf8'), 'one\ntwo\nthree\n');
+  t.is(fs.statSync(file).mode & 0o777, 0o600);
+  t.like(sink.stats(), { path: file, bytes: 14, lines: 3, dropped: 0, rotations: 0, lastError: null, failing: false });
+  await sink.close();
+  t.false(sink.write('after close\n'));
+  t.is(sink.stats().dropped, 1);
+});
+
+test('maxSize rotates at once, and keep N deletes older files', async (t) => {
+  const file = path.join(setup(t), 'a.log');
+  const sink = new FileSink(file, { maxSize: 1000, keep: 3, compress: false });
+  // 100 lines of 50 bytes: a rotation after every 20th line.
+  for (let i = 0; i < 100; i++) sink.write(`${String(i).padStart(49, '0')}\n`);
+  t.is(sink.stats().rotations, 5);
+  t.deepEqual(rotatedFiles(file).map((f) => f.generation), [3, 2, 1]);
+  for (const f of rotatedFiles(file)) t.is(fs.statSync(f.file).size, 1000);
+  t.is(fs.statSync(file).size, 0);
+  const numbers = readAllLines(file).map(Number);
+  t.deepEqual(numbers, Array.from({ length: 60 }, (_, i) => 40 + i));
+  await sink.close();
+});
+
+test('rotate() shifts x.1 to x.2, skips an empty file, and keep 0 deletes', async (t) => {
+  const home = setup(t);
+  const file = path.join(home, 'a.log');
+  const sink = new FileSink(file, plain);
+  sink.write('first\n');
+  t.deepEqual(await sink.rotate(), { rotated: true, to: `${file}.1` });
+  t.deepEqual(await sink.rotate(), { rotated: false, to: '' });
+  sink.write('second\n');
+  await sink.rotate();
+  t.is(fs.readFileSync(`${file}.2`, 'utf8'), 'first\n');
+  t.is(fs.readFileSync(`${file}.1`, 'utf8'), 'second\n');
+
+  sink.configure({ maxSize: null, keep: 0, compress: false });
+  sink.write('third\n');
+  t.deepEqual(await sink.rotate(), { rotated: true, to: '' });
+  t.is(fs.readFileSync(file, 'utf8'), '');
+  t.deepEqual(rotatedFiles(file), [], 'a smaller keep also removes files beyond it');
+  await sink.close();
+});
+
+test('compress gzips the rotated file in the background; close waits for it', async (t) => {
+  const file = path.join(setup(t), 'a.log');
+  const sink = new FileSink(file, { maxSize: null, keep: 5, compress: true });
+  sink.write(numbered(0, 1000));
+  t.deepEqual(await sink.rotate(), { rotated: true, to: `${file}.1.gz` });
+  sink.write(numbered(1000, 10));
+  t.deepEqual(await sink.rotate(), { rotated: true, to: `${file}.1.gz` });
+  await sink.close();
+  t.deepEqual(fs.readdirSync(path.dirname(file)).sort(), ['a.log', 'a.log.1.gz', 'a.log.2.gz']);
+  t.is(zlib.gunzipSync(fs.readFileSync(`${file}.2.gz`)).toString(), numbered(0, 1000));
+  t.is(fs.statSync(`${file}.1.gz`).mode & 0o777, 0o600);
+});
+
+for (const compress of [false, true]) {
+  test(`no line lost or doubled across dozens of rotations during a burst (compress ${compress})`, async (t) => {
+    const file = path.join(setup(t), 'burst.log');
+    const sink = new FileSink(file, { maxSize: null, keep: 1000, compress });
+    let n = 0;
+    let writing = true;
+    // The writer runs a batch per event-loop turn, so rotations land between and among its writes.
+    const writer = (async () => {
+      while (writing) {
+        for (let k = 0; k < 500; k++) sink.write(`${n++}\n`, 1);
+        await nextTurn();
+      }
+    })();
+    const rotations: Array<Promise<unknown>> = [];
+    for (let r = 0; r < 40; r++) {
+      await nextTurn();
+      rotations.push(sink.rotate());
+      if (r % 10 === 0) rotations.push(sink.rotate()); // queued behind the first
+      if (r % 4 === 0) await rotations[rotations.length - 1];
+    }
+    await Promise.all(rotations);
+    writing = false;
+    await writer;
+    await sink.close();
+    t.true(sink.stats().rotations >= 30, `${sink.stats().rotations} rotations`);
+    t.is(sequenceProblem(readAllLines(file).map(Number), n), null);
+    if (compress) t.true(rotatedFiles(file).every((f) => f.gz), 'every rotated file compressed');
+    t.log(`${n} lines, ${sink.stats().rotations} rotations`);
+  });
+}
+
+test('size rotation with compress never loses a line while a compression is pending', async (t) => {
+  const file = path.join(setup(t), 'a.log');
+  const sink = new FileSink(file, { maxSize: 4096, keep: 1000, compress: true });
+  let n = 0;
+  for (let turn = 0; turn < 50; turn++) {
+    for (let k = 0; k < 300; k++) sink.write(`${n++}\n`, 1);
+    await nextTurn();
+  }
+  await sink.close();
+  t.true(sink.stats().rotations >= 5);
+  t.is(sequenceProblem(readAllLines(file).map(Number), n), null);
+});
+
+test('reopen() after an external mv writes to a new file at the path', async (t) => {
+  const file = path.join(setup(t), 'a.log');
+  const sink = new FileSink(file, plain);
+  sink.write('a\n');
+  fs.renameSync(file, `${file}.moved`);
+  sink.write('b\n');
+  t.true(sink.reopen());
+  sink.write('c\n');
+  t.is(fs.readFileSync(`${file}.moved`, 'utf8'), 'a\nb\n');
+  t.is(fs.readFileSync(file, 'utf8'), 'c\n');
+  await sink.close();
+});
+
+test('checkPath() reopens after unlink or replacement, and only then', async (t) => {
+  const file = path.join(setup(t), 'a.log');
+  const sink = new FileSink(file, plain);
+  sink.write('a\n');
+  t.false(sink.checkPath());
+  fs.unlinkSync(file);
+  t.true(sink.checkPath());
+  sink.write('b\n');
+  t.is(fs.readFileSync(file, 'utf8'), 'b\n');
+  fs.writeFileSync(`${file}.new`, 'other\n');
+  fs.renameSync(`${file}.new`, file);
+  t.true(sink.checkPath());
+  sink.write('c\n');
+  t.is(fs.readFileSync(file, 'utf8'), 'other\nc\n');
+  t.false(sink.checkPath());
+  await sink.close();
+});
+
+test('a full disk drops and counts lines, never throws, and recovers', async (t) => {
+  const file = path.join(setup(t), 'a.log');
+  fs.symlinkSync('/dev/full', file); // every write fails with ENOSPC
+  const sink = new FileSink(file, plain);
+  const states: SinkError[] = [];
+  const recovered: number[] = [];
+  sink.on('error-state', (e: SinkError) => states.push(e));
+  sink.on('recovered', (n: number) => recovered.push(n));
+  t.false(sink.write('a\n'));
+  t.false(sink.write('b\nc\n'));
+  t.is(states.length, 1, 'one error-state per episode');
+  t.like(sink.stats(), { dropped: 3, lines: 0, failing: true, lastError: { code: 'ENOSPC' } });
+  t.false(sink.write('d\n'));
+  fs.unlinkSync(file); // space is back: the path now leads to a regular file
+  t.true(sink.checkPath());
+  t.true(sink.write('e\n'));
+  t.deepEqual(recovered, [4]);
+  t.like(sink.stats(), { dropped: 4, lines: 1, failing: false, lastError: { code: 'ENOSPC' } });
+  t.is(fs.readFileSync(file, 'utf8'), 'e\n');
+  await sink.close();
+});
+
+test('an fd closed underneath is reopened; when that fails too, lines are dropped until it works', async (t) => {
+  const dir = path.join(setup(t), 'sub');
+  fs.mkdirSync(dir);
+  const file = path.join(dir, 'a.log');
+  const sink = new FileSink(file, plain);
+  sink.write('a\n');
+  fs.closeSync(fdOf(file));
+  t.true(sink.write('b\n'), 'EBADF: reopened and written');
+  t.is(fs.readFileSync(file, 'utf8'), 'a\nb\n');
+
+  fs.rmSync(dir, { recursive: true });
+  fs.closeSync(fdOf(`${file} (deleted)`));
+  t.notThrows(() => t.false(sink.write('c\n')));
+  t.like(sink.stats(), { dropped: 1, failing: true, lastError: { code: 'ENOENT' } });
+  fs.mkdirSync(dir);
+  t.true(sink.write('d\n'));
+  t.is(fs.readFileSync(file, 'utf8'), 'd\n');
+  t.like(sink.stats(), { dropped: 1, failing: false });
+  await sink.close();
+});
+
+/** The fd of this process that has `target` open. */
+function fdOf(target: string): number {
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      if (fs.readlinkSync(`/proc/self/fd/${fd}`) === target) return Number(fd);
+    } catch { /* gone meanwhile */ }
+  }
+  throw new Error(`no fd open on ${target}`);
+}

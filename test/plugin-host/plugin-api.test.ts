@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { startDaemon } from '../../src/cli/daemon-control.js';
+import { homePaths } from '../../src/home/index.js';
+import { lockHolder } from '../../src/native/addon.js';
+import { fixture, startTestDaemon, writeConfig } from '../helpers/daemon.js';
+import { makeTempHome, removeTempHome } from '../helpers/home.js';
+import { processesMentioning } from '../helpers/proc.js';
+
+async function refusedStart(t: ExecutionContext, config: unknown): Promise<string> {
+  const home = makeTempHome();
+  t.teardown(() => removeTempHome(home));
+  writeConfig(home, config);
+  const err = await t.throwsAsync(startDaemon({ home, timeoutMs: 60_000 }));
+  t.is(lockHolder(homePaths(home).pidfile), 0, 'no daemon left holding the lock');
+  t.deepEqual(processesMentioning(home), [], 'no process left behind');
+  return err!.message;
+}
+
+test('a plugin config error names the field from the top of the config', async (t) => {
+  const message = await refusedStart(t, { plugins: { 'config-check': { module: fixture('config-check'), config: { port: 70000 } } } });
+  t.regex(message, /invalid config: plugins\.config-check\.config\.port: must be <= 65535/);
+});
+
+test('without a schema, unknown plugin config fields are refused', async (t) => {
+  const message = await refusedStart(t, { plugins: { forever: { module: fixture('forever'), config: { tga: 'x' } } } });
+  t.regex(message, /plugins\.forever\.config\.tga: unknown field/);
+});
+
+test('a module whose declared name differs from its config key is refused', async (t) => {
+  const message = await refusedStart(t, { plugins: { other: { module: fixture('forever') } } });
+  t.regex(message, /plugin other: its module declares the name "forever"; make the config key and the name match/);
+});
+
+test('reserved plugin names are refused at load', async (t) => {
+  const message = await refusedStart(t, { plugins: { daemon: { module: fixture('forever') } } });
+  t.regex(message, /plugins\.daemon: the name is reserved/);
+});
+
+test('a module that is not a plugin, or does not exist, is refused with a clear error', async (t) => {
+  const home = makeTempHome();
+  t.teardown(() => removeTempHome(home));
+  fs.writeFileSync(path.join(home, 'not-a-plugin.ts'), 'export default { name: "not-a-plugin" };\n');
+  const shape = await refusedStart(t, { plugins: { 'not-a-plugin': { module: path.join(home, 'not-a-plugin.ts') } } });
+  t.regex(shape, /has no definePlugin\(\) default export/);
+  const missing = await refusedStart(t, { plugins: { ghost: { module: '/nonexistent/ghost' } } });
+  t.regex(missing, /plugin ghost: cannot load module: \/nonexistent\/ghost does not exist/);
+  const crash = await refusedStart(t, { plugins: { 'crash-on-start': { module: fixture('crash-on-start') } } });
+  t.regex(crash, /crash-on-start: deliberate failure/);
+});
+
+test('plugin methods work over the socket and are listed by rpc.methods', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { forever: { module: fixture('forever') } } } });
+  const client = await d.client();
+  const [row] = await client.call('plugins.list');
+  t.deepEqual(await client.call('forever.ping'), { pid: row!.pid, tag: 'forever', instance: 0 });
+  const methods = await client.call('rpc.methods');
+  const ping = methods.find((m) => m.name === 'forever.ping');
+  t.is(ping?.plugin, 'forever');
+  t.is(ping?.summary, 'Answer with the plugin process pid.');
+  t.truthy(methods.find((m) => m.name === 'daemon.status' && !m.plugin));
+  const missing = await t.throwsAsync(client.call('forever.nope'));
+  t.regex(missing!.message, /method not found: forever\.nope/);
+  await client.call('plugins.stop', { name: 'forever' });
+  const gone = await t.throwsAsync(client.call('forever.ping'));
+  t.regex(gone!.message, /method not found/);
+});
+
+test('a TypeScript plugin in the user\'s own directory loads without a build step', async (t) => {
+  const home = makeTempHome();
+  fs.writeFileSync(path.join(home, 'hello.ts'), [
+    "import { definePlugin } from 'agentd';",
+    "interface Greeting { greeting: string }",
+    "export default definePlugin<Greeting>({ name: 'hello', defaults: { greeting: 'hi' }, start(ctx) {",
+    "  ctx.rpc('greet', (): string => `${ctx.config.greeting} from ${ctx.name}`);",
+    '} });',
+  ].join('\n'));
+  const d = await startTestDaemon(t, { home, config: { plugins: { hello: { module: './hello.ts', config: { greeting: 'hello' } } } } });
+  t.teardown(() => removeTempHome(home));
+  t.is(await (await d.client()).call('hello.greet'), 'hello from hello');
+});
