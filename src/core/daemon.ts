@@ -32,6 +32,8 @@ export class Daemon {
   private stopping: Promise<void> | null = null;
   private reloading: Promise<ReloadResult> | null = null;
   private timers: NodeJS.Timeout[] = [];
+  // memoryUsage() reads /proc: sampled once a second rather than on every status call (a hot path).
+  private memory = process.memoryUsage();
 
   private constructor(
     readonly options: DaemonOptions,
@@ -90,7 +92,7 @@ export class Daemon {
   }
 
   status(): DaemonStatus {
-    const mem = process.memoryUsage();
+    const mem = this.memory;
     return {
       pid: process.pid,
       version: packageVersion(),
@@ -171,8 +173,9 @@ export class Daemon {
   private startTimers(): void {
     // A log file deleted or moved under us is reopened within a few seconds.
     const check = setInterval(() => this.logs.checkPaths(), 5000);
-    check.unref();
-    this.timers.push(check);
+    const sample = setInterval(() => { this.memory = process.memoryUsage(); }, 1000);
+    for (const t of [check, sample]) t.unref();
+    this.timers.push(check, sample);
   }
 }
 

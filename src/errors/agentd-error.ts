@@ -20,8 +20,12 @@ export interface AgentdErrorOptions {
  * `ctl` command ends with when this error stops it. Construct through {@link errors} in
  * `catalogue.ts`, never directly, so that the catalogue stays the complete list.
  */
+/** Marks AgentdErrors across copies of this code (the bundles, and the `agentd` a plugin imports). */
+const BRAND = Symbol.for('agentd.error');
+
 export class AgentdError extends Error {
   override readonly name = 'AgentdError';
+  readonly [BRAND] = true;
   readonly code: string;
   readonly rpcCode: number;
   readonly exitCode: ExitCode;
@@ -42,5 +46,5 @@ export class AgentdError extends Error {
 }
 
 export function isAgentdError(value: unknown): value is AgentdError {
-  return value instanceof AgentdError;
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }

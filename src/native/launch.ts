@@ -7,7 +7,8 @@ import { PACKAGE_ROOT } from '../package-info.js';
 import { lockHolder } from './addon.js';
 
 /** The core's entry point, run by the launcher with `process.execPath`. */
-export const DEFAULT_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'src', 'core', 'main.js');
+/** The core, bundled into one file by scripts/bundle.mjs (from src/core/main.ts). */
+export const DEFAULT_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'bundle', 'core.mjs');
 /** How long a core may take to write its READY line before it is stopped. */
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
 

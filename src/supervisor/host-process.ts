@@ -8,7 +8,8 @@ import type { CoreToHost, HostToCore } from '../plugin-host/protocol.js';
 import type { ExitInfo } from '../rpc/wire-types.js';
 import { signalGroup } from './kill-group.js';
 
-const HOST_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'src', 'plugin-host', 'main.js');
+// The plugin host, bundled into one file by scripts/bundle.mjs (from src/plugin-host/main.ts).
+const HOST_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'bundle', 'plugin-host.mjs');
 
 export interface HostProcessEvents {
   message: [HostToCore];

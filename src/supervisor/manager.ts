@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'winston';
 import type { PluginDiff, ResolvedPlugin } from '../config/index.js';
 import type { EventBus } from '../core/event-bus.js';
-import { AgentdError, errors } from '../errors/index.js';
+import { AgentdError, errors, isAgentdError } from '../errors/index.js';
 import { fromWire } from '../client/rpc-error.js';
 import type { LogManager } from '../logging/index.js';
 import type { MethodRegistry } from '../rpc/registry.js';
@@ -164,7 +164,7 @@ function hostEnv(): NodeJS.ProcessEnv {
 }
 
 function withPluginContext(reason: unknown): unknown {
-  if (!(reason instanceof AgentdError)) return reason;
+  if (!isAgentdError(reason)) return reason;
   const plugin = typeof reason.data['plugin'] === 'string' ? reason.data['plugin'] : null;
   if (!plugin || reason.message.includes(`plugin ${plugin}`) || reason.message.includes(`plugins.${plugin}`)) return reason;
   return new AgentdError(reason.code, reason.rpcCode, reason.exitCode, `plugin ${plugin}: ${reason.message}`, { data: reason.data, cause: reason });

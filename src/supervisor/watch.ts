@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { watch } from 'chokidar';
 
 export interface PluginWatcher {
   /** Resolves once the initial scan is done: edits after this are seen. */
@@ -16,7 +15,7 @@ const IGNORED = /(^|[/\\])(node_modules|\.[^/\\]+)([/\\]|$)/;
  * usually sit beside it). node_modules and dotfiles are ignored. Package-name modules are not
  * watched: they change by reinstall, not by edit.
  */
-export function watchPlugin(module: string, debounceMs: number, onChange: (files: string[]) => void): PluginWatcher | null {
+export async function watchPlugin(module: string, debounceMs: number, onChange: (files: string[]) => void): Promise<PluginWatcher | null> {
   if (!path.isAbsolute(module)) return null;
   let root = module;
   try {
@@ -24,6 +23,8 @@ export function watchPlugin(module: string, debounceMs: number, onChange: (files
   } catch {
     root = path.dirname(module);
   }
+  // Loaded here, not at start-up: most daemons watch nothing.
+  const { watch } = await import('chokidar');
   const watcher = watch(root, {
     ignoreInitial: true,
     depth: 8,
