@@ -1,0 +1,73 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** The validators of one version of a file. */
+export interface Validators {
+  readonly etag: string;
+  /** Last-Modified in whole seconds since the epoch, as HTTP dates carry no more. */
+  readonly modifiedSec: number;
+  readonly lastModified: string;
+}
+
+/**
+ * A strong ETag from inode, size and mtime (µs). Strong is right: the same inode, size and mtime
+ * mean the same bytes unless someone rewrites a file and resets its mtime on purpose.
+ */
+export function etagOf(ino: number, size: number, mtimeMs: number): string {
+  return `"${ino.toString(36)}-${size.toString(36)}-${Math.round(mtimeMs * 1000).toString(36)}"`;
+}
+
+export function validatorsOf(ino: number, size: number, mtimeMs: number): Validators {
+  const modifiedSec = Math.floor(mtimeMs / 1000);
+  return { etag: etagOf(ino, size, mtimeMs), modifiedSec, lastModified: new Date(modifiedSec * 1000).toUTCString() };
+}
+
+/** Seconds since the epoch of an HTTP date, or NaN for anything else (which the caller then ignores). */
+function parseSeconds(value: string): number {
+  return Math.floor(Date.parse(value) / 1000);
+}
+
+/** Does an If-Match / If-None-Match list name `etag`? Weak comparison ignores `W/`; strong never matches a weak tag. */
+function listMatches(list: string, etag: string, weak: boolean): boolean {
+  if (list === etag) return true; // the common case: the client echoes our one tag
+  for (const raw of list.split(',')) {
+    let tag = raw.trim();
+    if (tag === '*') return true;
+    if (tag.startsWith('W/')) {
+      if (!weak) continue;
+      tag = tag.slice(2);
+    }
+    if (tag === etag) return true;
+  }
+  return false;
+}
+
+/**
+ * Evaluate the preconditions of a GET or HEAD in the order RFC 9110 §13.2.2 gives:
+ * If-Match, else If-Unmodified-Since (412 when false); then If-None-Match, else If-Modified-Since
+ * (304 when false). Returns the status to answer with, or 0 to go on and send the file.
+ */
+export function preconditionStatus(headers: IncomingHttpHeaders, v: Validators): 0 | 304 | 412 {
+  const ifMatch = headers['if-match'];
+  if (ifMatch !== undefined) {
+    if (!listMatches(ifMatch, v.etag, false)) return 412;
+  } else {
+    const ius = headers['if-unmodified-since'];
+    if (ius !== undefined && v.modifiedSec > parseSeconds(ius)) return 412; // NaN compares false: ignored
+  }
+  const ifNoneMatch = headers['if-none-match'];
+  if (ifNoneMatch !== undefined) return listMatches(ifNoneMatch, v.etag, true) ? 304 : 0;
+  const ims = headers['if-modified-since'];
+  if (ims !== undefined && v.modifiedSec <= parseSeconds(ims)) return 304;
+  return 0;
+}
+
+/**
+ * Should a Range be honoured? Without If-Range, yes. With it, only if it names the current
+ * representation: the same strong ETag, or exactly its Last-Modified date (RFC 9110 §13.1.5).
+ */
+export function ifRangeAllows(headers: IncomingHttpHeaders, v: Validators): boolean {
+  const ifRange = headers['if-range'];
+  if (typeof ifRange !== 'string') return ifRange === undefined;
+  if (ifRange.startsWith('"') || ifRange.startsWith('W/')) return ifRange === v.etag;
+  return parseSeconds(ifRange) === v.modifiedSec;
+}

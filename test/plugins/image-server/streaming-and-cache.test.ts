@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import test from 'ava';
+import { makeTree, MiB, sparseFile } from './fixtures.js';
+import { connect, request, serve, statsOf, waitFor } from './http.js';
+
+for (const mode of [{ name: 'from memory', maxFileBytes: MiB }, { name: 'streamed', maxFileBytes: 64 * 1024 }]) {
+  test(`50 parallel downloads of a 1 MiB file are all identical to it (${mode.name})`, async (t) => {
+    const tree = await makeTree(t);
+    const s = await serve(t, { root: tree.root, cache: { maxFileBytes: mode.maxFileBytes } });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+    t.teardown(() => agent.destroy());
+    const expected = tree.bytes('big.bin');
+    const replies = await Promise.all(Array.from({ length: 50 }, () => request(s.url, '/big.bin', { agent })));
+    for (const r of replies) {
+      t.is(r.status, 200);
+      t.true(r.body.equals(expected));
+    }
+    const stats = await statsOf(s);
+    t.is(stats.bytes, 50 * MiB);
+    t.is(stats.inFlight, 0);
+  });
+}
+
+test('a client that does not read does not make the server read the whole file (back-pressure)', async (t) => {
+  const tree = await makeTree(t);
+  const size = 512 * MiB;
+  sparseFile(tree.file('huge.bin'), size);
+  const s = await serve(t, { root: tree.root });
+  const socket = await connect(s.url);
+  t.teardown(() => socket.destroy());
+  let received = 0;
+  socket.on('data', (c: Buffer) => {
+    received += c.length;
+    socket.pause(); // read one chunk, then stop reading: the kernel buffers fill up
+  });
+  socket.write('GET /huge.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(() => received > 0, 'the first bytes');
+  // Wait until the server stops sending (its count holds still), or has clearly not stopped.
+  let last = -1;
+  let still = 0;
+  const sent = await waitFor(async () => {
+    const { bytes } = await statsOf(s);
+    still = bytes === last ? still + 1 : 0;
+    last = bytes;
+    return (still >= 5 || bytes > 128 * MiB) && bytes;
+  }, 'the server to stall');
+  t.log(`server sent ${sent} bytes`);
+  t.true(sent < 128 * MiB, `the server read ${sent} bytes of ${size} for a client that read ${received}`);
+  t.is((await statsOf(s)).inFlight, 1);
+  // Other clients are served meanwhile.
+  t.is((await request(s.url, '/small.png')).status, 200);
+  socket.destroy();
+  await waitFor(async () => (await statsOf(s)).inFlight === 0, 'the abandoned response to close');
+});
+
+test('a slow reader still gets every byte of a big streamed file', async (t) => {
+  const tree = await makeTree(t);
+  const data = Buffer.alloc(8 * MiB);
+  for (let i = 0; i < data.length; i += 4096) data.writeUInt32BE(i, i);
+  fs.writeFileSync(tree.file('eight.bin'), data);
+  const s = await serve(t, { root: tree.root });
+  const hash = await new Promise<string>((resolve, reject) => {
+    http.get(`${s.url}/eight.bin`, { agent: false }, (res) => {
+      const h = createHash('sha256');
+      let n = 0;
+      res.on('data', (c: Buffer) => {
+        h.update(c);
+        // Pause now and then, as a slow client would.
+        if (++n % 8 === 0) {
+          res.pause();
+          setImmediate(() => res.resume());
+        }
+      });
+      res.on('end', () => resolve(h.digest('hex')));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+  t.is(hash, createHash('sha256').update(data).digest('hex'));
+});
+
+for (const mode of [{ name: 'from memory', maxFileBytes: MiB }, { name: 'streamed', maxFileBytes: 0 }]) {
+  test(`a changed file is seen: new bytes, new ETag (${mode.name})`, async (t) => {
+    const tree = await makeTree(t);
+    const s = await serve(t, { root: tree.root, cache: { maxFileBytes: mode.maxFileBytes, statTtl: 200 } });
+    const file = tree.file('note.jpg');
+    fs.writeFileSync(file, 'version one');
+    const first = await request(s.url, '/note.jpg');
+    t.is(first.body.toString(), 'version one');
+    t.is((await request(s.url, '/note.jpg')).body.toString(), 'version one');
+
+    // Same size, new content: the ETag must still change (mtime), and the memory copy must go.
+    fs.writeFileSync(`${file}.tmp`, 'version two');
+    fs.renameSync(`${file}.tmp`, file);
+    const second = await waitFor(async () => {
+      const r = await request(s.url, '/note.jpg');
+      return r.body.toString() === 'version two' && r;
+    }, 'the new content');
+    t.not(second.headers.etag, first.headers.etag);
+    t.is((await request(s.url, '/note.jpg', { headers: { 'if-none-match': String(first.headers.etag) } })).status, 200);
+
+    fs.writeFileSync(file, 'version three, longer');
+    await waitFor(async () => (await request(s.url, '/note.jpg')).body.toString() === 'version three, longer', 'the rewritten content');
+    fs.rmSync(file);
+    await waitFor(async () => (await request(s.url, '/note.jpg')).status === 404, 'the deletion');
+  });
+}
+
+test('stats grow: requests, bytes, status counts, cache hits and misses, in flight back to 0', async (t) => {
+  const tree = await makeTree(t);
+  const s = await serve(t, { root: tree.root });
+  const before = await statsOf(s);
+  t.deepEqual(before, { requests: 0, bytes: 0, status: {}, cache: { hits: 0, misses: 0 }, thumbnails: 0, inFlight: 0 });
+  const png = tree.bytes('small.png').length;
+  for (let i = 0; i < 3; i++) await request(s.url, '/small.png');
+  await request(s.url, '/nope.png');
+  await request(s.url, '/small.png', { method: 'DELETE' });
+  const after = await waitFor(async () => {
+    const st = await statsOf(s);
+    return st.requests === 5 && st.inFlight === 0 && st;
+  }, 'five finished requests');
+  t.is(after.status['200'], 3);
+  t.is(after.status['404'], 1);
+  t.is(after.status['405'], 1);
+  t.true(after.bytes >= 3 * png);
+  t.is(after.cache.misses, 1);
+  t.is(after.cache.hits, 2);
+});
