@@ -7,6 +7,7 @@ import { ensureHome, homePaths, type HomePaths } from '../home/index.js';
 import { closeLogger, createCoreLogger, LogManager } from '../logging/index.js';
 import { packageVersion } from '../package-info.js';
 import { ControlServer, MethodRegistry, type DaemonStatus, type ReloadResult } from '../rpc/index.js';
+import { ownUserOnly } from '../rpc/peer-check.js';
 import { PluginManager } from '../supervisor/index.js';
 import { registerCoreMethods } from './api/index.js';
 import { EventBus } from './event-bus.js';
@@ -61,6 +62,7 @@ export class Daemon {
         registry,
         log: log.child({ component: 'rpc' }),
         limits: { maxLineBytes: rpc.maxLineBytes, maxBufferedBytes: rpc.maxBufferedBytes, idleTimeoutMs: rpc.idleTimeout, maxConnections: rpc.maxConnections },
+        authorize: ownUserOnly(log.child({ component: 'rpc' })),
       });
       const events = new EventBus();
       const plugins = new PluginManager({

@@ -78,6 +78,30 @@ export class PluginGroup implements InstanceHost {
     this.pruneListeners();
   }
 
+  /**
+   * Rolling reload: replace the instances one at a time, each new process ready before its old one
+   * stops, so the plugin keeps serving throughout. Stops at the first replacement that fails to
+   * start (that instance's old process keeps running).
+   */
+  async reload(): Promise<void> {
+    await this.syncWatcher();
+    for (const instance of this.instances) await instance.replace();
+    this.pruneListeners();
+  }
+
+  /** Run `count` instances: new ones start, surplus ones (highest numbers first) stop. */
+  async scale(count: number): Promise<void> {
+    const before = this.instances.length;
+    this.spec = { ...this.spec, entry: { ...this.spec.entry, instances: count } };
+    if (count < before) {
+      const surplus = this.instances.splice(count);
+      await Promise.all(surplus.map((i) => i.stop()));
+    }
+    while (this.instances.length < count) this.instances.push(new Instance(this.instances.length, this));
+    this.events.emit({ type: 'plugin.scaled', plugin: this.plugin, from: before, to: count });
+    if (this.instances.some((i) => i.state === 'running')) await Promise.all(this.instances.map((i) => i.start()));
+  }
+
   /** Take new settings (a reload changed them); the caller restarts the group. */
   update(spec: ResolvedPlugin): void {
     this.spec = spec;

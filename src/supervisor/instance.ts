@@ -32,6 +32,9 @@ export class Instance {
   private health: HealthCheck | undefined;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
+  private replacing: Promise<void> | null = null;
+  /** A host booting to replace the running one (rolling reload). */
+  private booting: HostProcess | null = null;
   private wantStopped = false;
   private sample: ProcSample | null = null;
   private cpu: number | null = null;
@@ -66,26 +69,20 @@ export class Instance {
     this.wantStopped = true;
     clearTimeout(this.backoffTimer);
     this.nextStartAt = null;
+    this.booting?.kill();
     if (this.stopping) return this.stopping;
     const host = this.host;
     if (!host) {
       if (this.state === 'backoff' || this.state === 'failed') this.setState('stopped');
-      return Promise.resolve();
+      return this.replacing ? this.replacing.catch(() => {}) : Promise.resolve();
     }
     this.stopping = (async () => {
       this.health?.stop();
       this.setState('stopping');
-      host.requestStop();
-      const { stopTimeout } = this.ctx.entry();
-      const killTimer = setTimeout(() => {
-        this.ctx.log.warn('stop timeout; SIGKILL to the process group', { plugin: this.label, pid: host.pid, stopTimeout });
-        this.ctx.events.emit({ type: 'plugin.killed', plugin: this.ctx.plugin, instance: this.index, pid: host.pid, reason: `no exit within stopTimeout ${stopTimeout} ms` });
-        host.kill();
-      }, stopTimeout);
-      await host.exited;
-      clearTimeout(killTimer);
-      // Wait for a start attempt in flight to see the exit and unwind.
+      await this.stopHost(host);
+      // Wait for a start attempt or a replacement in flight to see the exit and unwind.
       await this.starting?.catch(() => {});
+      await this.replacing?.catch(() => {});
     })().finally(() => {
       this.stopping = null;
       if (this.host === host) this.host = null;
@@ -93,6 +90,41 @@ export class Instance {
       this.setState('stopped');
     });
     return this.stopping;
+  }
+
+  /**
+   * Rolling replacement: boot a new process for this slot while the old one keeps serving, and
+   * stop the old one gracefully only once the new one is ready. A new process that fails to start
+   * is killed and the old one stays.
+   */
+  replace(): Promise<void> {
+    if (this.state !== 'running' || !this.host) return this.start();
+    if (this.replacing) return this.replacing;
+    const old = this.host;
+    const run = (async () => {
+      let booted: Booted;
+      try {
+        booted = await this.boot((h) => { this.booting = h; });
+      } catch (e) {
+        // The old process died while the new one was booting: the slot is down now.
+        if (this.host === null && !this.wantStopped) return this.down(e as AgentdError, null);
+        throw e;
+      } finally {
+        this.booting = null;
+      }
+      if (this.wantStopped) {
+        booted.host.kill();
+        throw errors.pluginStopped(this.label);
+      }
+      this.health?.stop();
+      this.ctx.events.emit({ type: 'plugin.replaced', plugin: this.ctx.plugin, instance: this.index, from: this.state, to: 'running', pid: booted.host.pid, oldPid: old.pid });
+      this.becomeRunning(booted);
+      if (old.alive) await this.stopHost(old);
+    })();
+    const tracked = run.finally(() => { if (this.replacing === tracked) this.replacing = null; });
+    tracked.catch(() => {});
+    this.replacing = tracked;
+    return tracked;
   }
 
   async restart(): Promise<void> {
@@ -147,16 +179,32 @@ export class Instance {
 
   private async runAttempt(): Promise<void> {
     this.setState('starting');
+    this.error = null;
+    let booted: Booted;
+    try {
+      booted = await this.boot((h) => { this.host = h; });
+    } catch (e) {
+      this.host = null;
+      if (this.wantStopped) throw errors.pluginStopped(this.label);
+      return this.down(e as AgentdError, null);
+    }
+    this.becomeRunning(booted);
+  }
+
+  /**
+   * Get a host (a spare, or a new process), have it load and start the plugin, and resolve once it
+   * is ready, within startTimeout. On any failure the host is killed and the error thrown.
+   */
+  private async boot(onHost: (host: HostProcess) => void): Promise<Booted> {
     const entry = this.ctx.entry();
     const deadline = Date.now() + entry.startTimeout;
-    this.error = null;
     let host: HostProcess;
     try {
       host = this.ctx.acquireHost(this);
     } catch (e) {
-      return this.down(errors.pluginStartFailed(this.label, describeError(e)), null);
+      throw errors.pluginStartFailed(this.label, describeError(e));
     }
-    this.host = host;
+    onHost(host);
     host.once('exit', (info) => this.onExit(host, info));
     const loaded = await host.waitFor((m) => (m.t === 'loaded' || m.t === 'failed' ? m : undefined), deadline);
     let failure = this.failureOf(loaded, entry.startTimeout);
@@ -164,19 +212,34 @@ export class Instance {
       host.send({ t: 'start' });
       const ready = await host.waitFor((m) => (m.t === 'ready' || m.t === 'failed' ? m : undefined), deadline);
       failure = this.failureOf(ready, entry.startTimeout);
-      if (!failure && 'value' in ready && ready.value.t === 'ready') {
-        this.readyAt = Date.now();
-        this.sampleStats();
-        this.setState('running');
-        this.ctx.onReady(this);
-        if (ready.value.health) this.health = new HealthCheck(host, entry.healthCheck, (reason) => this.recycle(reason, 'plugin.unhealthy'));
-        return;
-      }
+      if (!failure && 'value' in ready && ready.value.t === 'ready') return { host, health: ready.value.health };
     }
     host.kill();
     await host.exited;
-    if (this.wantStopped) throw errors.pluginStopped(this.label);
-    return this.down(failure ?? errors.pluginStartFailed(this.label, 'unknown'), null);
+    throw failure ?? errors.pluginStartFailed(this.label, 'unknown');
+  }
+
+  private becomeRunning({ host, health }: Booted): void {
+    this.host = host;
+    this.readyAt = Date.now();
+    this.sample = null;
+    this.sampleStats();
+    this.setState('running');
+    this.ctx.onReady(this);
+    this.health = health ? new HealthCheck(host, this.ctx.entry().healthCheck, (reason) => this.recycle(reason, 'plugin.unhealthy')) : undefined;
+  }
+
+  /** Graceful stop of one host process: the stop request and SIGTERM, SIGKILL to its group at the deadline. */
+  private async stopHost(host: HostProcess): Promise<void> {
+    host.requestStop();
+    const { stopTimeout } = this.ctx.entry();
+    const killTimer = setTimeout(() => {
+      this.ctx.log.warn('stop timeout; SIGKILL to the process group', { plugin: this.label, pid: host.pid, stopTimeout });
+      this.ctx.events.emit({ type: 'plugin.killed', plugin: this.ctx.plugin, instance: this.index, pid: host.pid, reason: `no exit within stopTimeout ${stopTimeout} ms` });
+      host.kill();
+    }, stopTimeout);
+    await host.exited;
+    clearTimeout(killTimer);
   }
 
   private failureOf(answer: Awaited<ReturnType<HostProcess['waitFor']>>, timeoutMs: number): AgentdError | null {
@@ -194,6 +257,12 @@ export class Instance {
     if (this.state !== 'running') return;
     this.health?.stop();
     this.host = null;
+    // A replacement is already booting: it takes over this slot (or reports the slot down).
+    if (this.replacing) {
+      this.readyAt = null;
+      this.setState('starting');
+      return;
+    }
     this.ctx.onDown(this);
     const runMs = this.readyAt === null ? null : Date.now() - this.readyAt;
     this.readyAt = null;
@@ -251,6 +320,11 @@ export class Instance {
     this.state = to;
     this.ctx.events.emit({ type: 'plugin.state', plugin: this.ctx.plugin, instance: this.index, from, to, pid: this.host?.pid ?? null });
   }
+}
+
+interface Booted {
+  host: HostProcess;
+  health: boolean;
 }
 
 export function describeExit(info: ExitInfo): string {

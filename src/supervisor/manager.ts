@@ -81,6 +81,18 @@ export class PluginManager {
     return group.rows();
   }
 
+  async reload(name: string): Promise<PluginRow[]> {
+    const group = this.get(name);
+    await group.reload();
+    return group.rows();
+  }
+
+  async scale(name: string, count: number): Promise<PluginRow[]> {
+    const group = this.get(name);
+    await group.scale(count);
+    return group.rows();
+  }
+
   /**
    * Check plugins before a reload applies them: each is loaded in a throwaway host that imports
    * the module and validates its config, without starting it. All problems are reported at once.

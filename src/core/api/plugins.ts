@@ -1,4 +1,4 @@
-import { pluginsList, pluginsRestart, pluginsStart, pluginsStop } from '../../rpc/index.js';
+import { pluginsList, pluginsReload, pluginsRestart, pluginsScale, pluginsStart, pluginsStop } from '../../rpc/index.js';
 import type { Daemon } from '../daemon.js';
 
 export function registerPluginsMethods(daemon: Daemon): void {
@@ -7,4 +7,6 @@ export function registerPluginsMethods(daemon: Daemon): void {
   registry.register(pluginsStart, ({ name }) => plugins.start(name));
   registry.register(pluginsStop, ({ name }) => plugins.stop(name));
   registry.register(pluginsRestart, ({ name }) => plugins.restart(name));
+  registry.register(pluginsReload, ({ name }) => plugins.reload(name));
+  registry.register(pluginsScale, ({ name, instances }) => plugins.scale(name, instances));
 }

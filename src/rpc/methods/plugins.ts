@@ -32,3 +32,20 @@ export const pluginsRestart = defineMethod({
   params: byName,
   result: returns<PluginRow[]>(),
 });
+
+export const pluginsReload = defineMethod({
+  name: 'plugins.reload',
+  summary: 'Replace a plugin\'s processes one at a time, each new one ready before its old one stops: no downtime.',
+  params: byName,
+  result: returns<PluginRow[]>(),
+});
+
+export const pluginsScale = defineMethod({
+  name: 'plugins.scale',
+  summary: 'Run N instances of a plugin (until the next config reload changes its instances).',
+  params: v.strictObject({
+    name: pluginName,
+    instances: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64), v.description('How many instances to run.')),
+  }),
+  result: returns<PluginRow[]>(),
+});

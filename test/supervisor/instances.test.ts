@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { EventRecorder } from '../helpers/events.js';
+import { fixture, startTestDaemon } from '../helpers/daemon.js';
+import { httpLoad, untilServed } from '../helpers/http-load.js';
+import { makeTempHome, removeTempHome } from '../helpers/home.js';
+import { isGone, waitUntil } from '../helpers/proc.js';
+
+test('instances share one port, listed as name#N', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'http-echo': { module: fixture('http-echo'), instances: 2 } } } });
+  const client = await d.client();
+  const rows = await client.call('plugins.list');
+  t.deepEqual(rows.map((r) => [r.name, r.state]), [['http-echo#0', 'running'], ['http-echo#1', 'running']]);
+  t.not(rows[0]!.pid, rows[1]!.pid);
+  const { port } = await client.call<{ port: number }>('http-echo.address');
+  const load = httpLoad(port, 8);
+  // Both processes accept on the shared socket: wait until each has answered.
+  await waitUntil(() => rows.every((r) => (load.peek().byPid.get(String(r.pid)) ?? 0) > 0), 30_000, 'both instances to answer');
+  const result = await load.stop();
+  t.is(result.failed, 0, result.errors.slice(0, 5).join(', '));
+});
+
+test('plugins.reload replaces every instance one by one with zero failed requests under load', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'http-echo': { module: fixture('http-echo'), instances: 2 } } } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  const before = (await client.call('plugins.list')).map((r) => r.pid!);
+  const { port } = await client.call<{ port: number }>('http-echo.address');
+  const load = httpLoad(port, 8);
+  await untilServed(load, 50);
+  const rows = await client.call('plugins.reload', { name: 'http-echo' });
+  const servedDuring = load.peek().ok;
+  await untilServed(load, servedDuring + 50);
+  const result = await load.stop();
+  t.is(result.failed, 0, result.errors.slice(0, 5).join(', '));
+  t.deepEqual(rows.map((r) => r.state), ['running', 'running']);
+  for (const pid of rows.map((r) => r.pid)) t.false(before.includes(pid!), 'every instance has a new process');
+  t.true(before.every(isGone), 'the old processes stopped');
+  const replaced = events.events.filter((e) => e.type === 'plugin.replaced');
+  t.deepEqual(replaced.map((e) => e.instance), [0, 1], 'one at a time, in order');
+  t.true(rows.every((r) => result.byPid.has(String(r.pid))), 'the new processes served');
+});
+
+test('plugins.reload keeps the old process when the new one fails to start', async (t) => {
+  const home = makeTempHome();
+  t.teardown(() => removeTempHome(home));
+  const file = path.join(home, 'http-echo.ts');
+  const source = fs.readFileSync(fixture('http-echo'), 'utf8');
+  fs.writeFileSync(file, source);
+  const d = await startTestDaemon(t, { home, config: { plugins: { 'http-echo': { module: './http-echo.ts' } } } });
+  const client = await d.client();
+  const [before] = await client.call('plugins.list');
+  const { port } = await client.call<{ port: number }>('http-echo.address');
+  fs.writeFileSync(file, `${source}\nexport const broken = ;\n`);
+  const err = await t.throwsAsync(client.call('plugins.reload', { name: 'http-echo' }));
+  t.regex(err!.message, /cannot load module/);
+  const [after] = await client.call('plugins.list');
+  t.deepEqual([after!.pid, after!.state], [before!.pid, 'running'], 'the old process still runs');
+  const load = httpLoad(port, 2);
+  await untilServed(load, 5);
+  t.is((await load.stop()).failed, 0, 'and still serves');
+});
+
+test('plugins.scale adds and removes instances', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'http-echo': { module: fixture('http-echo') } } } });
+  const client = await d.client();
+  const up = await client.call('plugins.scale', { name: 'http-echo', instances: 3 });
+  t.deepEqual(up.map((r) => [r.name, r.state]), [['http-echo#0', 'running'], ['http-echo#1', 'running'], ['http-echo#2', 'running']]);
+  const removed = [up[1]!.pid!, up[2]!.pid!];
+  const down = await client.call('plugins.scale', { name: 'http-echo', instances: 1 });
+  t.deepEqual(down.map((r) => [r.name, r.state, r.pid]), [['http-echo', 'running', up[0]!.pid]]);
+  t.true(removed.every(isGone));
+  const bad = await t.throwsAsync(client.call('plugins.scale', { name: 'http-echo', instances: 0 }));
+  t.regex(bad!.message, /params\.instances: must be >= 1/);
+});
