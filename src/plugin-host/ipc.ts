@@ -9,7 +9,7 @@ export class IpcChannel {
   private nextId = 1;
   private readonly listenWaiters = new Map<number, Waiter>();
 
-  constructor(private readonly onMessage: (m: CoreToHost) => void) {
+  constructor(onMessage: (m: CoreToHost) => void) {
     process.on('message', (m: CoreToHost) => {
       if (m.t === 'listen-ok' || m.t === 'listen-error') this.settleListen(m);
       else onMessage(m);

@@ -18,7 +18,7 @@ const { JSONRPCServer, JSONRPCErrorException, createJSONRPCErrorResponse } =
 export class Dispatcher {
   private readonly server: Server<CallContext>;
 
-  constructor(private readonly registry: MethodRegistry, private readonly log: Logger) {
+  constructor(registry: MethodRegistry, private readonly log: Logger) {
     // Errors are logged by mapError; the default listener would print to the console.
     this.server = new JSONRPCServer<CallContext>({ errorListener: () => {} });
     this.server.mapErrorToJSONRPCErrorResponse = (id, error) => this.mapError(id, error);

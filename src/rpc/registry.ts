@@ -4,6 +4,7 @@ import { formatIssues } from '../config/issues.js';
 import type { AnyMethod, ParamsOut, ResultOf } from './descriptor.js';
 import type { Connection } from './connection.js';
 import type { MethodInfo } from './wire-types.js';
+import { describeMethod, jsonSchemaConverter } from './describe.js';
 
 /** What a handler learns about the call besides its params. */
 export interface CallContext {
@@ -34,8 +35,8 @@ interface Entry {
  */
 export class MethodRegistry {
   private readonly entries = new Map<string, Entry>();
-  private readonly schemaCache = new Map<string, Record<string, unknown>>();
-  private toJsonSchema: ((schema: v.GenericSchema) => Record<string, unknown>) | undefined;
+  private readonly described = new Map<string, MethodInfo>();
+  private toJsonSchema: Awaited<ReturnType<typeof jsonSchemaConverter>> | undefined;
 
   register<M extends AnyMethod>(method: M, handler: Handler<M>): void {
     if (this.entries.has(method.name)) throw new Error(`duplicate RPC method ${method.name}`);
@@ -46,12 +47,7 @@ export class MethodRegistry {
         if (!parsed.success) throw errors.invalidParams(method.name, formatIssues(parsed.issues, 'params'));
         return handler(parsed.output as ParamsOut<M>, call);
       },
-      info: () => ({
-        name: method.name,
-        summary: method.summary,
-        params: this.jsonSchema(method),
-        ...(method.streams ? { streams: method.streams } : {}),
-      }),
+      info: () => this.describe(method),
     });
   }
 
@@ -61,7 +57,7 @@ export class MethodRegistry {
     this.entries.set(full, {
       name: full,
       invoke: (params, call) => method.handler(params ?? {}, call),
-      info: () => ({ name: full, summary: method.summary, params: method.params, plugin: method.plugin }),
+      info: () => ({ name: full, summary: method.summary, params: method.params, result: {}, plugin: method.plugin }),
     });
   }
 
@@ -78,22 +74,19 @@ export class MethodRegistry {
     return this.entries.has(name);
   }
 
-  /** Every method with its JSON Schema; the converter is loaded on first use, off the start-up path. */
+  /** Every method with its params and result as JSON Schema. */
   async list(): Promise<MethodInfo[]> {
-    if (!this.toJsonSchema) {
-      const { toJsonSchema } = await import('@valibot/to-json-schema');
-      this.toJsonSchema = (schema) => toJsonSchema(schema, { errorMode: 'ignore' }) as Record<string, unknown>;
-    }
+    this.toJsonSchema ??= await jsonSchemaConverter();
     return [...this.entries.values()].map((e) => e.info());
   }
 
-  private jsonSchema(method: AnyMethod): Record<string, unknown> {
-    let schema = this.schemaCache.get(method.name);
-    if (!schema) {
-      schema = this.toJsonSchema ? this.toJsonSchema(method.params) : {};
-      this.schemaCache.set(method.name, schema);
+  private describe(method: AnyMethod): MethodInfo {
+    let info = this.described.get(method.name);
+    if (!info) {
+      info = describeMethod(method, this.toJsonSchema!);
+      this.described.set(method.name, info);
     }
-    return schema;
+    return info;
   }
 }
 

@@ -1,98 +1,101 @@
+import * as v from 'valibot';
+
 /**
  * The shapes that cross the control socket. Scripts rely on them (see the README's "RPC protocol"),
- * so fields are added, never renamed or removed.
+ * so fields are added, never renamed or removed. Each is a schema (for `rpc.methods` and the
+ * OpenRPC document) with its TypeScript type inferred from it: one declaration for both.
  */
 
-export type PluginState = 'stopped' | 'starting' | 'running' | 'backoff' | 'stopping' | 'failed';
+const isoTime = v.pipe(v.string(), v.description('ISO 8601 time'));
 
-export interface ExitInfo {
-  code: number | null;
-  signal: string | null;
+export const PluginStateSchema = v.picklist(['stopped', 'starting', 'running', 'backoff', 'stopping', 'failed']);
+export type PluginState = v.InferOutput<typeof PluginStateSchema>;
+
+export const ExitInfoSchema = v.object({
+  code: v.nullable(v.number()),
+  signal: v.nullable(v.string()),
   /** ISO 8601 time of the exit. */
-  at: string;
-}
+  at: isoTime,
+});
+export type ExitInfo = v.InferOutput<typeof ExitInfoSchema>;
 
-/** One plugin instance, as `plugins.list` and `daemon.status` report it (`name#N` for instance N > 0 of several). */
-export interface PluginRow {
-  name: string;
-  plugin: string;
-  instance: number;
-  state: PluginState;
-  pid: number | null;
-  /** Seconds since this process became ready, or null when not running. */
-  uptime: number | null;
-  /** Restarts since the plugin was started by hand or by the daemon. */
-  restarts: number;
-  lastExit: ExitInfo | null;
-  memory: { rss: number | null };
-  /** CPU use over the last sampling interval, in percent of one core. */
-  cpu: number | null;
-  /** Why the plugin is failed, backing off or stopped by an error; null otherwise. */
-  error: string | null;
-  /** When state is backoff: the ISO time of the next start. */
-  nextStartAt: string | null;
-}
+/** One plugin instance, as `plugins.list` and `daemon.status` report it (`name#N` for instance N of several). */
+export const PluginRowSchema = v.object({
+  name: v.pipe(v.string(), v.description('The plugin\'s name, or name#N for instance N when it runs several.')),
+  plugin: v.string(),
+  instance: v.number(),
+  state: PluginStateSchema,
+  pid: v.nullable(v.number()),
+  uptime: v.pipe(v.nullable(v.number()), v.description('Seconds since this process became ready; null when not running.')),
+  restarts: v.pipe(v.number(), v.description('Automatic restarts (crashes, failed health checks, memory limit) since the daemon started.')),
+  lastExit: v.nullable(ExitInfoSchema),
+  memory: v.object({ rss: v.nullable(v.number()) }),
+  cpu: v.pipe(v.nullable(v.number()), v.description('CPU use over the last second, in percent of one core.')),
+  error: v.pipe(v.nullable(v.string()), v.description('Why the plugin is failed, backing off or stopped by an error.')),
+  nextStartAt: v.pipe(v.nullable(isoTime), v.description('When state is backoff: the time of the next start.')),
+});
+export type PluginRow = v.InferOutput<typeof PluginRowSchema>;
 
-export interface LogFileStatus {
-  path: string;
-  bytes: number;
-  dropped: number;
-  lastError: { code: string; message: string; at: string } | null;
-}
+export const LogFileStatusSchema = v.object({
+  path: v.string(),
+  bytes: v.number(),
+  dropped: v.number(),
+  lastError: v.nullable(v.object({ code: v.string(), message: v.string(), at: isoTime })),
+});
+export type LogFileStatus = v.InferOutput<typeof LogFileStatusSchema>;
 
-export interface DaemonStatus {
-  pid: number;
-  version: string;
-  /** Seconds since the core started. */
-  uptime: number;
-  home: string;
-  socket: string;
-  config: string | null;
-  memory: { rss: number; heapUsed: number };
-  /** Control-socket clients connected now (this one included). */
-  rpc: { connections: number };
-  plugins: PluginRow[];
-  logs: { level: string; problems: LogFileStatus[] };
-}
+export const DaemonStatusSchema = v.object({
+  pid: v.number(),
+  version: v.string(),
+  uptime: v.pipe(v.number(), v.description('Seconds since the core started.')),
+  home: v.string(),
+  socket: v.string(),
+  config: v.pipe(v.nullable(v.string()), v.description('The config file, or null for the built-in default.')),
+  memory: v.object({ rss: v.number(), heapUsed: v.number() }),
+  rpc: v.object({ connections: v.pipe(v.number(), v.description('Control-socket clients connected now.')) }),
+  plugins: v.array(PluginRowSchema),
+  logs: v.object({ level: v.string(), problems: v.array(LogFileStatusSchema) }),
+});
+export type DaemonStatus = v.InferOutput<typeof DaemonStatusSchema>;
 
-/** An `event` notification's params. */
-export interface AgentdEvent {
-  type: string;
-  at: string;
-  plugin?: string;
-  instance?: number;
-  from?: PluginState;
-  to?: PluginState;
-  pid?: number | null;
-  [key: string]: unknown;
-}
+/** An `event` notification's params: `type` and `at`, and fields by type. */
+export const AgentdEventSchema = v.looseObject({
+  type: v.string(),
+  at: isoTime,
+  plugin: v.optional(v.string()),
+  instance: v.optional(v.number()),
+  from: v.optional(PluginStateSchema),
+  to: v.optional(PluginStateSchema),
+  pid: v.optional(v.nullable(v.number())),
+});
+export type AgentdEvent = v.InferOutput<typeof AgentdEventSchema>;
 
 /** A log line as a parsed object, with `source`: `agentd` or the plugin's name. */
-export interface LogEntry {
-  source: string;
-  time?: string;
-  level?: string;
-  stream?: string;
-  message?: string;
-  [key: string]: unknown;
-}
+export const LogEntrySchema = v.looseObject({
+  source: v.string(),
+  time: v.optional(isoTime),
+  level: v.optional(v.string()),
+  stream: v.optional(v.string()),
+  message: v.optional(v.string()),
+});
+export type LogEntry = v.InferOutput<typeof LogEntrySchema>;
 
 /** One method, as `rpc.methods` lists it. */
-export interface MethodInfo {
-  name: string;
-  summary: string;
-  /** JSON Schema of the named params. */
-  params: Record<string, unknown>;
-  /** Notification method this call starts streaming, if any. */
-  streams?: string;
-  /** The plugin that provides the method; absent for core methods. */
-  plugin?: string;
-}
+export const MethodInfoSchema = v.object({
+  name: v.string(),
+  summary: v.string(),
+  params: v.pipe(v.record(v.string(), v.unknown()), v.description('JSON Schema of the named params.')),
+  result: v.optional(v.pipe(v.record(v.string(), v.unknown()), v.description('JSON Schema of the result.'))),
+  streams: v.optional(v.pipe(v.string(), v.description('The notification method this call starts streaming.'))),
+  plugin: v.optional(v.pipe(v.string(), v.description('The plugin that provides the method; absent for core methods.'))),
+});
+export type MethodInfo = v.InferOutput<typeof MethodInfoSchema>;
 
-export interface ReloadResult {
-  config: string | null;
-  added: string[];
-  removed: string[];
-  changed: string[];
-  unchanged: string[];
-}
+export const ReloadResultSchema = v.object({
+  config: v.nullable(v.string()),
+  added: v.array(v.string()),
+  removed: v.array(v.string()),
+  changed: v.array(v.string()),
+  unchanged: v.array(v.string()),
+});
+export type ReloadResult = v.InferOutput<typeof ReloadResultSchema>;

@@ -1,13 +1,12 @@
 import type { AgentdError } from '../errors/index.js';
 import { errors } from '../errors/index.js';
-import { describeError } from '../errors/describe.js';
-import { fromWire } from '../client/rpc-error.js';
 import type { ExitInfo, PluginRow, PluginState } from '../rpc/wire-types.js';
-import { backoffDelay, nextAttempt } from './backoff.js';
 import { CrashWindow } from './crash-window.js';
 import { HealthCheck } from './health-check.js';
+import { decideRestart } from './restart-policy.js';
 import type { HostProcess } from './host-process.js';
-import { cpuPercent, sampleProcess, type ProcSample } from './proc-stats.js';
+import { bootHost, describeExit, stopHostGracefully, type Booted } from './host-lifecycle.js';
+import { ProcessMeter } from './process-meter.js';
 import type { InstanceHost } from './instance-host.js';
 
 /**
@@ -36,9 +35,7 @@ export class Instance {
   /** A host booting to replace the running one (rolling reload). */
   private booting: HostProcess | null = null;
   private wantStopped = false;
-  private sample: ProcSample | null = null;
-  private cpu: number | null = null;
-  private memoryStrikes = 0;
+  private readonly meter = new ProcessMeter();
 
   constructor(readonly index: number, private readonly ctx: InstanceHost) {
     const { crashLoop } = ctx.entry();
@@ -143,8 +140,8 @@ export class Instance {
       uptime: this.readyAt !== null && running ? Math.round((Date.now() - this.readyAt) / 10) / 100 : null,
       restarts: this.restarts,
       lastExit: this.lastExit,
-      memory: { rss: this.host?.alive && this.sample ? this.sample.rss : null },
-      cpu: this.host?.alive ? this.cpu : null,
+      memory: { rss: this.host?.alive ? this.meter.rss : null },
+      cpu: this.host?.alive ? this.meter.cpu : null,
       error: this.error,
       nextStartAt: this.state === 'backoff' && this.nextStartAt !== null ? new Date(this.nextStartAt).toISOString() : null,
     };
@@ -152,19 +149,9 @@ export class Instance {
 
   /** Called by the group's sampler: CPU and RSS, and the memory limit. */
   sampleStats(): void {
-    const host = this.host;
-    if (!host?.alive) { this.sample = null; this.cpu = null; return; }
-    const next = sampleProcess(host.pid);
-    if (next && this.sample) this.cpu = cpuPercent(this.sample, next);
-    this.sample = next;
-    const limit = this.ctx.entry().memoryLimit;
-    if (limit === null || !next || this.state !== 'running') return;
-    // Two samples in a row over the limit: a momentary spike (a GC, a burst) is not a leak.
-    this.memoryStrikes = next.rss > limit ? this.memoryStrikes + 1 : 0;
-    if (this.memoryStrikes >= 2) {
-      this.memoryStrikes = 0;
-      this.recycle(`memory ${next.rss} bytes over its limit of ${limit}`, 'plugin.memory-limit');
-    }
+    const pid = this.host?.alive ? this.host.pid : null;
+    const limit = this.state === 'running' ? this.ctx.entry().memoryLimit : null;
+    if (this.meter.sample(pid, limit)) this.recycle(`memory ${this.meter.rss} bytes over its limit of ${limit}`, 'plugin.memory-limit');
   }
 
   private launch(): Promise<void> {
@@ -191,62 +178,34 @@ export class Instance {
     this.becomeRunning(booted);
   }
 
-  /**
-   * Get a host (a spare, or a new process), have it load and start the plugin, and resolve once it
-   * is ready, within startTimeout. On any failure the host is killed and the error thrown.
-   */
-  private async boot(onHost: (host: HostProcess) => void): Promise<Booted> {
-    const entry = this.ctx.entry();
-    const deadline = Date.now() + entry.startTimeout;
-    let host: HostProcess;
-    try {
-      host = this.ctx.acquireHost(this);
-    } catch (e) {
-      throw errors.pluginStartFailed(this.label, describeError(e));
-    }
-    onHost(host);
-    host.once('exit', (info) => this.onExit(host, info));
-    const loaded = await host.waitFor((m) => (m.t === 'loaded' || m.t === 'failed' ? m : undefined), deadline);
-    let failure = this.failureOf(loaded, entry.startTimeout);
-    if (!failure && 'value' in loaded && loaded.value.t === 'loaded') {
-      host.send({ t: 'start' });
-      const ready = await host.waitFor((m) => (m.t === 'ready' || m.t === 'failed' ? m : undefined), deadline);
-      failure = this.failureOf(ready, entry.startTimeout);
-      if (!failure && 'value' in ready && ready.value.t === 'ready') return { host, health: ready.value.health };
-    }
-    host.kill();
-    await host.exited;
-    throw failure ?? errors.pluginStartFailed(this.label, 'unknown');
+  private boot(onHost: (host: HostProcess) => void): Promise<Booted> {
+    return bootHost({
+      label: this.label,
+      startTimeout: this.ctx.entry().startTimeout,
+      acquire: () => this.ctx.acquireHost(this),
+      onHost: (host) => {
+        onHost(host);
+        host.once('exit', (info) => this.onExit(host, info));
+      },
+    });
+  }
+
+  private stopHost(host: HostProcess): Promise<void> {
+    const { stopTimeout } = this.ctx.entry();
+    return stopHostGracefully(host, stopTimeout, () => {
+      this.ctx.log.warn('stop timeout; SIGKILL to the process group', { plugin: this.label, pid: host.pid, stopTimeout });
+      this.ctx.events.emit({ type: 'plugin.killed', plugin: this.ctx.plugin, instance: this.index, pid: host.pid, reason: `no exit within stopTimeout ${stopTimeout} ms` });
+    });
   }
 
   private becomeRunning({ host, health }: Booted): void {
     this.host = host;
     this.readyAt = Date.now();
-    this.sample = null;
+    this.meter.reset();
     this.sampleStats();
     this.setState('running');
     this.ctx.onReady(this);
     this.health = health ? new HealthCheck(host, this.ctx.entry().healthCheck, (reason) => this.recycle(reason, 'plugin.unhealthy')) : undefined;
-  }
-
-  /** Graceful stop of one host process: the stop request and SIGTERM, SIGKILL to its group at the deadline. */
-  private async stopHost(host: HostProcess): Promise<void> {
-    host.requestStop();
-    const { stopTimeout } = this.ctx.entry();
-    const killTimer = setTimeout(() => {
-      this.ctx.log.warn('stop timeout; SIGKILL to the process group', { plugin: this.label, pid: host.pid, stopTimeout });
-      this.ctx.events.emit({ type: 'plugin.killed', plugin: this.ctx.plugin, instance: this.index, pid: host.pid, reason: `no exit within stopTimeout ${stopTimeout} ms` });
-      host.kill();
-    }, stopTimeout);
-    await host.exited;
-    clearTimeout(killTimer);
-  }
-
-  private failureOf(answer: Awaited<ReturnType<HostProcess['waitFor']>>, timeoutMs: number): AgentdError | null {
-    if ('timeout' in answer) return errors.pluginStartTimeout(this.label, timeoutMs);
-    if ('exit' in answer) return errors.pluginExited(this.label, `during start-up (${describeExit(answer.exit)})`);
-    const m = answer.value as { t: string; error?: Parameters<typeof fromWire>[0] };
-    return m.t === 'failed' && m.error ? fromWire(m.error) : null;
   }
 
   private onExit(host: HostProcess, info: ExitInfo): void {
@@ -272,17 +231,16 @@ export class Instance {
   /** The plugin is down unasked (crash, failed start, clean exit): apply the restart policy. */
   private down(reason: AgentdError, runMs: number | null, exit?: ExitInfo): Promise<void> {
     const entry = this.ctx.entry();
-    const crashed = !exit || exit.code !== 0 || exit.signal !== null;
-    const wantsRestart = entry.restart === 'always' || (entry.restart === 'on-failure' && crashed);
     this.host = null;
     if (this.wantStopped) { this.setState('stopped'); return Promise.reject(reason); }
     this.ctx.log.warn('plugin down', { plugin: this.label, reason: reason.message });
-    if (!wantsRestart) {
-      this.error = crashed ? reason.message : null;
-      this.setState(crashed ? 'failed' : 'stopped');
+    const decision = decideRestart(entry, this.crashes, { exit, runMs, attempt: this.attempt, now: Date.now() });
+    if (decision.action === 'stay-down') {
+      this.error = decision.state === 'failed' ? reason.message : null;
+      this.setState(decision.state);
       return Promise.reject(reason);
     }
-    if (!this.crashes.tryRecord(Date.now())) {
+    if (decision.action === 'give-up') {
       const { restarts, window } = entry.crashLoop;
       this.error = `crash loop: ${restarts} restarts within ${window / 1000} s, given up (last: ${reason.message}); \`ctl plugins restart ${this.ctx.plugin}\` tries again`;
       this.ctx.log.error('plugin given up', { plugin: this.label, restarts, window });
@@ -290,11 +248,11 @@ export class Instance {
       this.setState('failed');
       return Promise.reject(reason);
     }
-    this.attempt = nextAttempt(this.attempt, runMs, entry.backoff);
-    const delay = backoffDelay(this.attempt, entry.backoff);
+    const { attempt, delay } = decision;
+    this.attempt = attempt;
     this.restarts++;
     this.error = reason.message;
-    this.ctx.events.emit({ type: 'plugin.restart', plugin: this.ctx.plugin, instance: this.index, attempt: this.attempt, delay, reason: reason.message });
+    this.ctx.events.emit({ type: 'plugin.restart', plugin: this.ctx.plugin, instance: this.index, attempt, delay, reason: reason.message });
     if (delay === 0) return this.launch();
     this.nextStartAt = Date.now() + delay;
     this.setState('backoff');
@@ -320,13 +278,4 @@ export class Instance {
     this.state = to;
     this.ctx.events.emit({ type: 'plugin.state', plugin: this.ctx.plugin, instance: this.index, from, to, pid: this.host?.pid ?? null });
   }
-}
-
-interface Booted {
-  host: HostProcess;
-  health: boolean;
-}
-
-export function describeExit(info: ExitInfo): string {
-  return info.signal ? `on signal ${info.signal}` : `with code ${info.code}`;
 }

@@ -1,21 +1,30 @@
-import { Args } from '@oclif/core';
-import { errors } from '../../errors/index.js';
+import { Args, Flags } from '@oclif/core';
+import { homePaths } from '../../home/paths.js';
+import { errors, isAgentdError } from '../../errors/index.js';
+import { packageVersion } from '../../package-info.js';
+import { coreMethods, describeMethod, jsonSchemaConverter, toOpenRpc, type MethodInfo } from '../../rpc/index.js';
 import { BaseCommand } from '../base-command.js';
 
 export default class Rpc extends BaseCommand<typeof Rpc> {
   static override summary = 'Call any control-socket method and print its result as JSON.';
-  static override description = 'Params are one JSON object (named params). `ctl rpc rpc.methods` lists every method with its params schema.';
+  static override description = 'Params are one JSON object (named params). `ctl rpc rpc.methods` lists every method with its params and result schemas; `ctl rpc --schema` prints them as an OpenRPC document (core methods only when the daemon is not running).';
   static override examples = [
     '<%= config.bin %> rpc daemon.status',
     `<%= config.bin %> rpc logs.tail '{"plugin":"image-server","lines":20}'`,
     '<%= config.bin %> rpc image-server.stats',
+    '<%= config.bin %> rpc --schema > agentd.openrpc.json',
   ];
   static override args = {
-    method: Args.string({ description: 'method name, e.g. daemon.status', required: true }),
+    method: Args.string({ description: 'method name, e.g. daemon.status' }),
     params: Args.string({ description: 'params as a JSON object' }),
+  };
+  static override flags = {
+    schema: Flags.boolean({ description: 'print the OpenRPC document of every method instead of calling one' }),
   };
 
   async run(): Promise<void> {
+    if (this.flags.schema) return this.printSchema();
+    if (!this.args.method) throw errors.usage('missing METHOD; `ctl rpc rpc.methods` lists them, `ctl rpc --schema` describes them');
     let params: Record<string, unknown> = {};
     if (this.args.params !== undefined) {
       try { params = JSON.parse(this.args.params) as Record<string, unknown>; } catch (e) {
@@ -25,5 +34,18 @@ export default class Rpc extends BaseCommand<typeof Rpc> {
     }
     const result = await (await this.client()).call(this.args.method, params);
     this.log(JSON.stringify(result, null, 2));
+  }
+
+  /** From the running daemon (plugin methods included), else from the core's own declarations. */
+  private async printSchema(): Promise<void> {
+    let methods: MethodInfo[];
+    try {
+      methods = await (await this.client()).call('rpc.methods');
+    } catch (e) {
+      if (!isAgentdError(e) || e.code !== 'E_NOT_RUNNING') throw e;
+      const toJson = await jsonSchemaConverter();
+      methods = coreMethods.map((m) => describeMethod(m, toJson));
+    }
+    this.log(JSON.stringify(toOpenRpc(methods, { version: packageVersion(), socket: homePaths(this.home).socket }), null, 2));
   }
 }

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { defineMethod, returns } from '../descriptor.js';
+import { defineMethod } from '../descriptor.js';
 
 export const eventsSubscribe = defineMethod({
   name: 'events.subscribe',
@@ -7,6 +7,6 @@ export const eventsSubscribe = defineMethod({
   params: v.optional(v.strictObject({
     types: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.description('Event types or prefixes ending in `.` (e.g. `plugin.`); all when absent.'))),
   }), {}),
-  result: returns<{ subscribed: string[] | 'all' }>(),
+  result: v.object({ subscribed: v.union([v.array(v.string()), v.literal('all')]) }),
   streams: 'event',
 });

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
-import { defineMethod, returns } from '../descriptor.js';
-import type { LogEntry } from '../wire-types.js';
+import { defineMethod } from '../descriptor.js';
+import { LogEntrySchema } from '../wire-types.js';
 import { noParams } from './params.js';
 
 const source = v.pipe(v.string(), v.minLength(1), v.description('A plugin\'s name, or `agentd` for the core\'s own log; all logs when absent.'));
@@ -9,14 +9,14 @@ export const logsRotate = defineMethod({
   name: 'logs.rotate',
   summary: 'Rotate every log file now (x.log -> x.log.1 …, keeping logs.keep), in one operation.',
   params: noParams,
-  result: returns<{ files: string[] }>(),
+  result: v.object({ files: v.array(v.string()) }),
 });
 
 export const logsReopen = defineMethod({
   name: 'logs.reopen',
   summary: 'Reopen every log file by path, after an external tool moved them.',
   params: noParams,
-  result: returns<{ files: string[] }>(),
+  result: v.object({ files: v.array(v.string()) }),
 });
 
 export const logsTail = defineMethod({
@@ -26,7 +26,7 @@ export const logsTail = defineMethod({
     plugin: v.optional(source),
     lines: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000), v.description('How many lines (default 100).')), 100),
   }), {}),
-  result: returns<{ lines: LogEntry[] }>(),
+  result: v.object({ lines: v.array(LogEntrySchema) }),
 });
 
 export const logsFollow = defineMethod({
@@ -36,6 +36,6 @@ export const logsFollow = defineMethod({
     plugin: v.optional(source),
     lines: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000), v.description('Lines of history sent first (default 0).')), 0),
   }), {}),
-  result: returns<{ following: string; history: LogEntry[] }>(),
+  result: v.object({ following: v.string(), history: v.array(LogEntrySchema) }),
   streams: 'log',
 });

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Talk to agentd's control socket with Python's standard library only.
+
+    python3 examples/agentd_client.py [--home DIR] METHOD [PARAMS_JSON]
+
+One JSON-RPC 2.0 message per line, both ways; notifications (lines without an id) are skipped.
+"""
+import json
+import os
+import socket
+import sys
+
+
+def call(sock_path, method, params=None, timeout=30):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(sock_path)
+        request = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or {}}
+        s.sendall((json.dumps(request) + "\n").encode())
+        reader = s.makefile("r", encoding="utf-8")
+        for line in reader:
+            reply = json.loads(line)
+            if reply.get("id") != 1:
+                continue
+            if "error" in reply:
+                raise RuntimeError(f"{reply['error']['message']} ({reply['error'].get('data', {}).get('code', reply['error']['code'])})")
+            return reply["result"]
+    raise RuntimeError("connection closed before the reply")
+
+
+def main(argv):
+    home = os.environ.get("AGENTD_HOME", os.path.expanduser("~/.agentd"))
+    if len(argv) >= 2 and argv[0] == "--home":
+        home, argv = argv[1], argv[2:]
+    if not argv:
+        print(__doc__, file=sys.stderr)
+        return 2
+    params = json.loads(argv[1]) if len(argv) > 1 else {}
+    try:
+        result = call(os.path.join(home, "agentd.sock"), argv[0], params)
+    except (FileNotFoundError, ConnectionRefusedError):
+        print(f"agentd is not running (home {home})", file=sys.stderr)
+        return 3
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,69 @@
+import { fromWire } from '../client/rpc-error.js';
+import { errors, type AgentdError } from '../errors/index.js';
+import { describeError } from '../errors/describe.js';
+import type { ExitInfo } from '../rpc/wire-types.js';
+import type { HostProcess } from './host-process.js';
+
+export interface Booted {
+  host: HostProcess;
+  /** The plugin registered a health check. */
+  health: boolean;
+}
+
+export interface BootOptions {
+  label: string;
+  startTimeout: number;
+  /** A host process, already told which plugin to load. */
+  acquire: () => HostProcess;
+  /** Called as soon as the host exists, so that a stop can reach it while it boots. */
+  onHost: (host: HostProcess) => void;
+}
+
+/**
+ * Boot one plugin process: get a host, wait for it to load the plugin, tell it to start, wait for
+ * ready — all within startTimeout. On any failure the host is killed (with its group) and the
+ * error thrown: the plugin's own (bad config, a throw from start), a timeout, or an early exit.
+ */
+export async function bootHost(o: BootOptions): Promise<Booted> {
+  const deadline = Date.now() + o.startTimeout;
+  let host: HostProcess;
+  try {
+    host = o.acquire();
+  } catch (e) {
+    throw errors.pluginStartFailed(o.label, describeError(e));
+  }
+  o.onHost(host);
+  const loaded = await host.waitFor((m) => (m.t === 'loaded' || m.t === 'failed' ? m : undefined), deadline);
+  let failure = failureOf(o, loaded);
+  if (!failure && 'value' in loaded && loaded.value.t === 'loaded') {
+    host.send({ t: 'start' });
+    const ready = await host.waitFor((m) => (m.t === 'ready' || m.t === 'failed' ? m : undefined), deadline);
+    failure = failureOf(o, ready);
+    if (!failure && 'value' in ready && ready.value.t === 'ready') return { host, health: ready.value.health };
+  }
+  host.kill();
+  await host.exited;
+  throw failure ?? errors.pluginStartFailed(o.label, 'unknown');
+}
+
+/** Graceful stop of one host: the stop request and SIGTERM, then SIGKILL to its group at the deadline. */
+export async function stopHostGracefully(host: HostProcess, stopTimeout: number, onKill: () => void): Promise<void> {
+  host.requestStop();
+  const killTimer = setTimeout(() => {
+    onKill();
+    host.kill();
+  }, stopTimeout);
+  await host.exited;
+  clearTimeout(killTimer);
+}
+
+export function describeExit(info: ExitInfo): string {
+  return info.signal ? `on signal ${info.signal}` : `with code ${info.code}`;
+}
+
+function failureOf(o: BootOptions, answer: Awaited<ReturnType<HostProcess['waitFor']>>): AgentdError | null {
+  if ('timeout' in answer) return errors.pluginStartTimeout(o.label, o.startTimeout);
+  if ('exit' in answer) return errors.pluginExited(o.label, `during start-up (${describeExit(answer.exit)})`);
+  const m = answer.value as { t: string; error?: Parameters<typeof fromWire>[0] };
+  return m.t === 'failed' && m.error ? fromWire(m.error) : null;
+}
