@@ -81,9 +81,30 @@ function stop(code: number, orphaned = false): Promise<void> {
     }
     ipc.send({ t: 'stopped' });
     if (orphaned) killOwnGroup();
+    await flushStdio(STOP_FLUSH_MS);
     process.exit(code);
   })();
   return stopping;
+}
+
+// The core's stopTimeout (SIGKILL) bounds a stop in any case; this only keeps a stuck pipe from
+// holding the exit forever when the core has gone.
+const STOP_FLUSH_MS = 30_000;
+
+/**
+ * Wait until everything the plugin wrote to stdout and stderr has left this process. Writes to
+ * the pipes are asynchronous here, so a plugin that wrote a burst just before stopping still has
+ * it in memory; process.exit() would throw it away (the log would lose its last lines).
+ */
+function flushStdio(timeoutMs: number): Promise<void> {
+  const drained = (s: NodeJS.WriteStream) => new Promise<void>((resolve) => {
+    if (s.destroyed || !s.writable) return resolve();
+    s.write('', () => resolve());
+  });
+  return Promise.race([
+    Promise.all([drained(process.stdout), drained(process.stderr)]).then(() => {}),
+    new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
+  ]);
 }
 
 async function call(id: number, method: string, params: unknown): Promise<void> {
@@ -113,8 +134,8 @@ function fail(e: unknown): void {
   const name = loaded?.name ?? 'plugin';
   ipc.send({ t: 'failed', phase: failedPhase, error: toWire(e, (msg) => errors.pluginStartFailed(name, msg).toWire()) });
   process.stderr.write(`${failedPhase} failed: ${e instanceof Error && e.stack ? e.stack : describeError(e)}\n`);
-  // Let the IPC message go out before exiting.
-  setImmediate(() => process.exit(1));
+  // Let the IPC message and what the plugin printed go out before exiting.
+  void flushStdio(2000).then(() => process.exit(1));
 }
 
 function toWire(e: unknown, wrap: (message: string) => WireError): WireError {
@@ -131,16 +152,15 @@ process.on('disconnect', () => {
 function killOwnGroup(): void {
   try { process.kill(-process.pid, 'SIGKILL'); } catch { process.exit(1); }
 }
-process.on('uncaughtException', (e) => {
+process.on('uncaughtException', (e) => crash(`uncaught exception: ${e.stack ?? describeError(e)}`, e));
+process.on('unhandledRejection', (e) => crash(`unhandled rejection: ${e instanceof Error && e.stack ? e.stack : describeError(e)}`, e));
+
+/** A plugin crashed: report it, keep what it printed, and exit 1 for the restart policy. */
+function crash(text: string, e: unknown): void {
   if (phase !== 'running') return fail(e);
-  process.stderr.write(`uncaught exception: ${e.stack ?? describeError(e)}\n`);
-  process.exit(1);
-});
-process.on('unhandledRejection', (e) => {
-  if (phase !== 'running') return fail(e);
-  process.stderr.write(`unhandled rejection: ${e instanceof Error && e.stack ? e.stack : describeError(e)}\n`);
-  process.exit(1);
-});
+  process.stderr.write(`${text}\n`);
+  void flushStdio(2000).then(() => process.exit(1));
+}
 
 // A spare prepares what every TypeScript plugin needs before it is asked to run one.
 if (process.argv.includes('--spare')) await registerTypeScript();

@@ -49,3 +49,25 @@ test('ctl logs tail and follow see plugin lines with their stream', async (t) =>
   const { lines } = await client.call('logs.tail', { plugin: 'log-burst', lines: 2 });
   t.deepEqual(lines.map((l) => l.message), [`burst ${run} 1`, `burst ${run} 2`]);
 });
+
+test('a plugin flooding its output stalls neither the core nor the other plugins, and loses nothing', async (t) => {
+  const d = await startTestDaemon(t, { config: { logs: { keep: 100 }, plugins: { 'log-burst': { module: fixture('log-burst') }, forever: { module: fixture('forever') } } } });
+  const client = await d.client();
+  const other = await d.client();
+  const flood = client.call<{ run: number }>('log-burst.burst', { count: 200_000, stream: 'stdout', chunk: 5000 });
+  // While it floods, the core and the other plugin keep answering.
+  let answered = 0;
+  let floodDone = false;
+  void flood.then(() => { floodDone = true; });
+  while (!floodDone && answered < 5000) {
+    await other.call('forever.ping');
+    await other.call('daemon.status');
+    answered++;
+  }
+  const { run } = await flood;
+  t.true(answered > 0, `${answered} round trips to the other plugin and the core during the flood`);
+  await client.call('plugins.stop', { name: 'log-burst' });
+  // 20 MB of lines: rotated by size (logs.maxSize) along the way, so read every generation.
+  const seen = generations(`${d.paths.logsDir}/log-burst.log`).filter((l) => l.includes(`"burst ${run} `)).length;
+  t.is(seen, 200_000, 'back-pressure, not dropping: every line is in the log');
+});
