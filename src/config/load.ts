@@ -5,7 +5,9 @@ import * as v from 'valibot';
 import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 import { BUNDLED_IMAGE_SERVER } from '../package-info.js';
+import { arrayForObject } from './arrays-for-objects.js';
 import { formatIssues } from './issues.js';
+import { shortPath, tooDeep } from './nesting.js';
 import { ConfigSchema, PLUGIN_NAME, RESERVED_PLUGIN_NAMES, type Config, type PluginEntry } from './schema.js';
 
 /** A validated, frozen config and where it came from. */
@@ -67,6 +69,11 @@ async function readConfigFile(file: string): Promise<unknown> {
 export function validateConfig(raw: unknown, file: string | null, baseDir: string): LoadedConfig {
   const source = file ?? '(built-in default)';
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw errors.configInvalid(source, 'the config must be an object (in JSON: {...})');
+  // Validation, freezing and the IPC to plugin hosts all recurse: refuse absurd nesting up front.
+  const deep = tooDeep(raw, MAX_DEPTH);
+  if (deep !== null) throw errors.configInvalid(source, `${shortPath(deep) || '(the config)'}: nested deeper than ${MAX_DEPTH} levels`);
+  const array = arrayForObject(raw, ConfigSchema);
+  if (array !== null) throw errors.configInvalid(source, `${array}: must be an object, not an array`);
   const result = v.safeParse(ConfigSchema, raw);
   if (!result.success) throw errors.configInvalid(source, formatIssues(result.issues));
   const config = result.output;
@@ -93,6 +100,9 @@ function resolveModuleSpecifier(spec: string, baseDir: string): string {
   if (spec.startsWith('.') || fs.existsSync(candidate) || fs.existsSync(`${candidate}.ts`) || fs.existsSync(`${candidate}.js`)) return candidate;
   return spec;
 }
+
+/** Deeper than any real config, far shallower than what overflows the stack. */
+const MAX_DEPTH = 64;
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {

@@ -19,6 +19,18 @@ export interface DaemonOptions {
   watch: boolean;
   /** Running under `ctl start --foreground`: log to stdout as well. */
   foreground: boolean;
+  /** Told of lifecycle steps that outsiders track (systemd, through src/core/notify.ts). */
+  hooks?: DaemonHooks | undefined;
+}
+
+/** Called synchronously at each step; a hook must not throw. */
+export interface DaemonHooks {
+  /** A reload begins (after the previous one has finished). */
+  reloadStarted?(): void;
+  /** That reload is over: applied (error null) or refused, the running config unchanged. */
+  reloadFinished?(error: unknown): void;
+  /** A stop begins. */
+  stopping?(): void;
 }
 
 /**
@@ -137,7 +149,7 @@ export class Daemon {
       return result;
     };
     const previous = this.reloading ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(run);
+    const current = previous.catch(() => undefined).then(() => this.withReloadHooks(run));
     const tracked = current.finally(() => { if (this.reloading === tracked) this.reloading = null; });
     // The caller gets the error through `current`; this copy only orders the next reload.
     tracked.catch(() => {});
@@ -145,9 +157,23 @@ export class Daemon {
     return current;
   }
 
+  private async withReloadHooks<T>(run: () => Promise<T>): Promise<T> {
+    const hooks = this.options.hooks;
+    hooks?.reloadStarted?.();
+    try {
+      const result = await run();
+      hooks?.reloadFinished?.(null);
+      return result;
+    } catch (error) {
+      hooks?.reloadFinished?.(error);
+      throw error;
+    }
+  }
+
   /** Stop plugins, close the socket, remove it and the pidfile, flush the log. Idempotent. */
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
+      this.options.hooks?.stopping?.();
       this.log.info('agentd stopping', { reason });
       this.events.emit({ type: 'daemon.stopping', reason });
       for (const t of this.timers) clearInterval(t);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { describeError } from '../errors/describe.js';
-import { Daemon } from './daemon.js';
+import { Daemon, type DaemonHooks } from './daemon.js';
+import { statusLine, SystemdNotifier } from './notify.js';
 import { Readiness } from './readiness.js';
 import { installSignalHandlers } from './signals.js';
 
@@ -28,13 +29,28 @@ async function main(): Promise<void> {
     readiness.error('internal: the core was started without --home');
     process.exit(1);
   }
-  let daemon: Daemon;
+  const notify = new SystemdNotifier({ mainPid: values.foreground ? null : process.pid });
+  notify.startWatchdog();
+  let daemon: Daemon | undefined;
+  const status = () => (daemon ? statusLine(daemon.plugins.list()) : 'starting');
+  const hooks: DaemonHooks = {
+    reloadStarted: () => notify.reloading(),
+    reloadFinished: (error) => notify.reloaded(error === null ? status() : `reload refused: ${describeError(error).slice(0, 200)}; ${status()}`),
+    stopping: () => notify.stopping(),
+  };
   try {
-    daemon = await Daemon.start({ home: values.home, configFile: values.config, watch: values.watch ?? false, foreground: values.foreground ?? false });
+    daemon = await Daemon.start({ home: values.home, configFile: values.config, watch: values.watch ?? false, foreground: values.foreground ?? false, hooks });
   } catch (error) {
+    notify.startFailed(describeError(error));
     readiness.error(describeError(error));
     process.exit(1);
   }
+  return run(daemon, readiness, notify, status);
+}
+
+function run(daemon: Daemon, readiness: Readiness, notify: SystemdNotifier, status: () => string): void {
+  notify.onError((error) => daemon.log.warn('sd_notify failed; systemd will not hear from agentd', { error: describeError(error) }));
+  daemon.events.subscribe(['plugin.state'], () => notify.status(status()));
   installSignalHandlers(daemon, (code) => process.exit(code));
   // A rejected promise nobody awaited is a bug in one operation, not a reason to stop supervising.
   process.on('unhandledRejection', (reason) => {
@@ -45,6 +61,7 @@ async function main(): Promise<void> {
     daemon.stop('uncaught exception').finally(() => { daemon.removePidfile(); process.exit(1); });
   });
   readiness.ready(process.pid);
+  notify.ready(status());
 }
 
 void main();

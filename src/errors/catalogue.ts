@@ -109,6 +109,12 @@ export const errors = {
 
   // Command line.
   usage: entry('E_USAGE', -32070, ExitCode.Usage, (detail: string) => detail),
+
+  // Files the CLI writes (systemd units, plugin scaffolds).
+  fileExists: entry('E_FILE_EXISTS', -32080, F, (path: string, remedy: string) =>
+    `${path} already exists; ${remedy}`),
+  fileWrite: entry('E_FILE_WRITE', -32081, F, (path: string, reason: string, remedy: string) =>
+    `cannot write ${path}: ${reason}; ${remedy}`),
 } as const;
 
 export type ErrorFactory = (typeof errors)[keyof typeof errors];

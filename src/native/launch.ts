@@ -29,7 +29,14 @@ export interface LaunchOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export type ForegroundOptions = Omit<LaunchOptions, 'timeoutMs'>;
+export interface ForegroundOptions extends Omit<LaunchOptions, 'timeoutMs'> {
+  /**
+   * Keep the launcher as the core's parent, a tiny init that forwards signals and reaps every
+   * orphan below the core. By default only when this process is PID 1 (a container's entry
+   * point): Node there never reaps the orphans the kernel hands it.
+   */
+  init?: boolean;
+}
 
 /** The native launcher built by `npm install` from src/native/launcher.c. */
 export function launcherPath(): string {
@@ -46,15 +53,19 @@ function checkedLauncher(): string {
   return exe;
 }
 
-function launcherArgs(opts: LaunchOptions, foreground: boolean): string[] {
-  const flags = foreground ? ['--foreground'] : ['--timeout', String(opts.timeoutMs ?? DEFAULT_START_TIMEOUT_MS)];
+function launcherArgs(opts: LaunchOptions & { init?: boolean }, foreground: boolean): string[] {
+  const flags = foreground ? ['--foreground', ...(opts.init ? ['--init'] : [])] : ['--timeout', String(opts.timeoutMs ?? DEFAULT_START_TIMEOUT_MS)];
   // Absolute paths: the core runs from `/`.
   return [...flags, '--pidfile', path.resolve(opts.pidfile), '--',
     process.execPath, ...(opts.nodeArgs ?? []), path.resolve(opts.entry ?? DEFAULT_ENTRY), ...(opts.args ?? [])];
 }
 
 function coreEnv(opts: ForegroundOptions): NodeJS.ProcessEnv {
-  return { ...(opts.env ?? process.env), AGENTD_HOME: opts.home };
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), AGENTD_HOME: opts.home };
+  // systemd addresses its watchdog to the process it started, `ctl`, which only waits: the core
+  // is the one whose event loop the keep-alives must prove alive, so the duty passes on to it.
+  if (env['WATCHDOG_PID'] === String(process.pid)) delete env['WATCHDOG_PID'];
+  return env;
 }
 
 const TIMEOUT_LINE = /^ERROR agentd did not report ready within (\d+) ms and was stopped$/;
@@ -99,12 +110,16 @@ export async function launchDaemon(opts: LaunchOptions): Promise<{ pid: number }
   return result;
 }
 
-/** Signals `ctl start --foreground` passes on to the core: stop, stop, reload, reopen logs. */
-const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2'] as const;
+/**
+ * Signals `ctl start --foreground` passes on to the core: stop, stop, reload, reopen logs, and
+ * SIGABRT, systemd's watchdog signal, so that the core (the process that hung) is the one to dump.
+ */
+const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2', 'SIGABRT'] as const;
 
 /**
- * Run the core in the foreground (same pid as the launcher, stdio inherited) and resolve with its
- * exit code, or 128 + the signal number when a signal killed it. The core gets its own session,
+ * Run the core in the foreground (same pid as the launcher, stdio inherited; with `init`, a child
+ * of the launcher) and resolve with its exit code, or 128 + the signal number when a signal
+ * killed it. The core gets its own session,
  * so a terminal's Ctrl-C reaches it exactly once: through us, not also from the terminal.
  * Throws `E_ALREADY_RUNNING` when another core holds the lock.
  */
@@ -114,7 +129,8 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
   const holder = lockHolder(opts.pidfile);
   if (holder !== 0) throw errors.alreadyRunning(holder > 0 ? holder : null);
 
-  const child = spawn(exe, launcherArgs(opts, true), { stdio: 'inherit', env: coreEnv(opts), detached: true });
+  const init = opts.init ?? process.pid === 1;
+  const child = spawn(exe, launcherArgs({ ...opts, init }, true), { stdio: 'inherit', env: coreEnv(opts), detached: true });
   const forward = (sig: NodeJS.Signals): void => { child.kill(sig); };
   for (const sig of FORWARDED) process.on(sig, forward);
   try {

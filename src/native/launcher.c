@@ -1,12 +1,15 @@
 /*
  * agentd-launcher: start the agentd core under the single-instance lock and report its readiness.
  *
- *   agentd-launcher [--foreground] --pidfile PATH [--timeout MS] -- /abs/path/node [args...]
+ *   agentd-launcher [--foreground [--init]] --pidfile PATH [--timeout MS] -- /abs/path/node [args...]
  *
  * Daemon mode: take an exclusive flock on PATH, double-fork into a new session, exec the core with
  * the lock on fd 3 (AGENTD_LOCK_FD=3) and a readiness pipe on fd 4 (AGENTD_READY_FD=4), then wait
  * for the core's one line on that pipe. Foreground mode: take the lock, put it on fd 3 and exec the
- * core in this very process (same pid, same stdio), with no readiness pipe.
+ * core in this very process (same pid, same stdio), with no readiness pipe. Foreground with --init
+ * (what `ctl start --foreground` uses when it is PID 1, in a container): stay as the core's parent,
+ * a tiny init — child subreaper, every signal worth passing on forwarded to the core, every orphan
+ * below it reaped — and exit with the core's status (128 + N when signal N killed it).
  *
  * Stdout carries exactly one line, and the exit status mirrors it (a contract, see launch.ts):
  *   READY <pid>    0  the core reported ready
@@ -27,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -42,6 +46,7 @@ extern char **environ;
 
 struct options {
   int foreground;
+  int init;
   const char *pidfile;
   long timeout_ms;
   char **argv; /* what to execve; argv[0] absolute */
@@ -388,8 +393,77 @@ static int run_foreground(const struct options *o, int lock_fd) {
   return EXIT_FAILED;
 }
 
+/* What --init passes on to the core: everything an operator or a container runtime sends to ask
+ * for something (SIGABRT: the systemd watchdog). Not SIGUSR1: it would open the core's inspector. */
+static const int FORWARDED[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR2, SIGABRT };
+
+static int run_init(const struct options *o, int lock_fd) {
+  /* Orphans below the core (a plugin's killed grandchildren, the hosts of a core that died) come
+   * to us instead of to PID 1, which in a container is `ctl`, i.e. Node, which never reaps them. */
+  if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die_system("cannot become a child subreaper", errno);
+  sigset_t wanted, saved;
+  sigemptyset(&wanted);
+  sigaddset(&wanted, SIGCHLD);
+  for (size_t i = 0; i < sizeof FORWARDED / sizeof FORWARDED[0]; i++) sigaddset(&wanted, FORWARDED[i]);
+  /* Blocked before the fork, so that none is lost between it and sigwaitinfo. */
+  if (sigprocmask(SIG_BLOCK, &wanted, &saved) < 0) die_system("cannot block signals", errno);
+  char **envp = build_envp(0);
+  fflush(NULL);
+
+  pid_t core = fork();
+  if (core < 0) die_system("cannot fork", errno);
+  if (core == 0) {
+    /* Async-signal-safe calls only from here to execve. */
+    sigprocmask(SIG_SETMASK, &saved, NULL);
+    if (lock_fd != LOCK_FD) {
+      if (dup2(lock_fd, LOCK_FD) < 0) _exit(127);
+    } else if (fcntl(LOCK_FD, F_SETFD, 0) < 0) {
+      _exit(127);
+    }
+    write_pid(LOCK_FD, getpid());
+    if (chdir("/") < 0) _exit(127);
+    execve(o->argv[0], o->argv, envp);
+    struct sbuf s = { .n = 0 };
+    sb_str(&s, "agentd-launcher: cannot exec ");
+    sb_str(&s, o->argv[0]);
+    sb_str(&s, ": errno ");
+    sb_uint(&s, (unsigned long)errno);
+    sb_str(&s, "\n");
+    sb_write(STDERR_FILENO, &s);
+    _exit(127);
+  }
+  /* The core's copy alone holds the lock, so it is free the moment the core is gone. */
+  close(lock_fd);
+
+  for (;;) {
+    siginfo_t info;
+    int sig = sigwaitinfo(&wanted, &info);
+    if (sig < 0) {
+      if (errno == EINTR) continue;
+      die_system("cannot wait for signals", errno);
+    }
+    if (sig != SIGCHLD) {
+      kill(core, sig);
+      continue;
+    }
+    /* Signals coalesce: one SIGCHLD may stand for several exits, so reap until none is left. */
+    for (;;) {
+      int status;
+      pid_t pid = waitpid(-1, &status, WNOHANG);
+      if (pid < 0 && errno == EINTR) continue;
+      if (pid <= 0) break;
+      if (pid != core) continue;
+      /* Whatever is still running below is reparented on (to PID 1, which in a container ends it
+       * all when it exits right after us). */
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    }
+  }
+}
+
 static void parse(int argc, char **argv, struct options *o) {
   o->foreground = 0;
+  o->init = 0;
   o->pidfile = NULL;
   o->timeout_ms = 30000;
   o->argv = NULL;
@@ -397,6 +471,7 @@ static void parse(int argc, char **argv, struct options *o) {
     const char *a = argv[i];
     if (strcmp(a, "--") == 0) { o->argv = argv + i + 1; break; }
     if (strcmp(a, "--foreground") == 0) { o->foreground = 1; continue; }
+    if (strcmp(a, "--init") == 0) { o->init = 1; continue; }
     if (i + 1 >= argc) usage("missing value after an option, or unknown option");
     if (strcmp(a, "--pidfile") == 0) { o->pidfile = argv[++i]; continue; }
     if (strcmp(a, "--timeout") == 0) {
@@ -411,6 +486,7 @@ static void parse(int argc, char **argv, struct options *o) {
   if (!o->pidfile || !*o->pidfile) usage("--pidfile is required");
   if (!o->argv || !o->argv[0]) usage("the program to run goes after --");
   if (o->argv[0][0] != '/') usage("the program after -- must be an absolute path");
+  if (o->init && !o->foreground) usage("--init goes with --foreground");
 }
 
 int main(int argc, char **argv) {
@@ -426,5 +502,6 @@ int main(int argc, char **argv) {
     say("RUNNING %d", (int)read_pid(o.pidfile));
     return EXIT_RUNNING;
   }
+  if (o.init) return run_init(&o, lock_fd);
   return o.foreground ? run_foreground(&o, lock_fd) : run_daemon(&o, lock_fd);
 }

@@ -45,3 +45,12 @@ test('diff sorts plugins into added, removed, changed and unchanged', (t) => {
   t.deepEqual({ added: diff.added.map((p) => p.name), removed: diff.removed, changed: diff.changed.map((p) => p.name), unchanged: diff.unchanged },
     { added: ['d'], removed: ['c'], changed: ['b'], unchanged: ['a'] });
 });
+
+test('an array where the config wants an object is refused with its path', (t) => {
+  const bad = (raw: unknown) => t.throws(() => validateConfig(raw, '/c.json', '/c'))!.message;
+  t.regex(bad({ plugins: [] }), /plugins: must be an object, not an array/);
+  t.regex(bad({ logs: [] }), /logs: must be an object, not an array/);
+  t.regex(bad({ plugins: { a: { module: '/a', backoff: [] } } }), /plugins\.a\.backoff: must be an object/);
+  t.regex(bad({ plugins: { a: { module: '/a', env: [] } } }), /plugins\.a\.env: must be an object/);
+  t.notThrows(() => validateConfig({ plugins: { a: { module: '/a', config: { list: [1, 2] } } } }, '/c.json', '/c'), 'arrays inside a plugin\'s own config are its business');
+});

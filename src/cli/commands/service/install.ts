@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Flags } from '@oclif/core';
+import { findConfigFile, loadConfig, parseDuration } from '../../../config/index.js';
+import { errors } from '../../../errors/index.js';
+import { describeError } from '../../../errors/describe.js';
+import { homePaths } from '../../../home/index.js';
+import { PACKAGE_ROOT, packageVersion } from '../../../package-info.js';
+import { enableCommands, renderUnit, unitPath } from '../../../systemd/unit.js';
+import { BaseCommand } from '../../base-command.js';
+
+/** The home of a system unit when neither --home nor $AGENTD_HOME says otherwise. */
+const SYSTEM_HOME = '/var/lib/agentd';
+
+export interface InstallResult {
+  path: string | null;
+  /** false when the file already held this very unit (or with --print). */
+  written: boolean;
+  unit: string;
+  next: string[];
+}
+
+export default class ServiceInstall extends BaseCommand<typeof ServiceInstall> {
+  static override summary = 'Write a systemd unit that runs agentd (it never runs systemctl itself).';
+  static override description = 'Type=notify runs `ctl start --foreground` and the core tells systemd when it is ready, reloading or stopping, and keeps its watchdog fed; Type=forking runs the daemon mode with its pidfile. The unit stops agentd with SIGTERM to the main process only (KillMode=mixed), so the core stops its plugins in order, and waits longer than the longest plugin stopTimeout. An existing different unit is kept unless --force.';
+  static override examples = [
+    '<%= config.bin %> service install --user',
+    'sudo <%= config.bin %> service install --config /etc/agentd/agentd.config.json',
+    '<%= config.bin %> service install --print --mode forking',
+    '<%= config.bin %> service install --user --watchdog 30s',
+  ];
+  static override enableJsonFlag = true;
+  static override flags = {
+    user: Flags.boolean({ description: 'a user unit (~/.config/systemd/user/agentd.service, `systemctl --user`) instead of /etc/systemd/system/agentd.service; a system unit\'s home is /var/lib/agentd unless --home or $AGENTD_HOME says otherwise' }),
+    print: Flags.boolean({ description: 'print the unit instead of writing it' }),
+    mode: Flags.option({ options: ['notify', 'forking'] as const, default: 'notify', description: 'notify: `ctl start --foreground` with sd_notify readiness; forking: the daemon mode with its pidfile' })(),
+    config: Flags.string({ description: 'config file the service uses (default: agentd.config.{json,js,ts} in the home, else the built-in default)' }),
+    watchdog: Flags.string({ description: 'WatchdogSec=: systemd restarts agentd when its event loop stops answering for this long, e.g. 30s' }),
+    force: Flags.boolean({ description: 'replace an existing, different unit file' }),
+  };
+
+  async run(): Promise<InstallResult> {
+    // A system service keeps its state where system services do, unless told otherwise.
+    const home = this.flags.home === undefined && !this.flags.user ? SYSTEM_HOME : this.home;
+    const watchdogSec = this.watchdogSec();
+    const config = this.flags.config ? path.resolve(this.flags.config) : undefined;
+    const unit = renderUnit({
+      mode: this.flags.mode,
+      user: this.flags.user,
+      node: process.execPath,
+      bin: path.join(PACKAGE_ROOT, 'bin', 'run.js'),
+      home,
+      config,
+      pluginStopTimeoutMs: await longestStopTimeout(home, config),
+      watchdogSec,
+      version: packageVersion(),
+    });
+    const next = enableCommands(this.flags.user);
+    if (this.flags.user) next.push('loginctl enable-linger "$USER"   # to keep it running while you are logged out');
+    if (home !== this.home) next.push(`AGENTD_HOME=${home} ctl status   # as root: the service's home`);
+    if (this.flags.print) {
+      if (!this.jsonEnabled()) process.stdout.write(unit);
+      return { path: null, written: false, unit, next };
+    }
+
+    const file = unitPath(this.flags.user);
+    const written = writeUnit(file, unit, this.flags.force, this.flags.user);
+    this.log(written ? `wrote ${file}` : `${file} is up to date`);
+    this.log(`then run:\n${next.map((c) => `  ${c}`).join('\n')}`);
+    return { path: file, written, unit, next };
+  }
+
+  private watchdogSec(): number | undefined {
+    if (this.flags.watchdog === undefined) return undefined;
+    const ms = parseDuration(this.flags.watchdog);
+    if (ms === null || ms < 1000) throw errors.usage(`--watchdog ${this.flags.watchdog}: give a duration of at least 1s, such as "30s"`);
+    return Math.ceil(ms / 1000);
+  }
+}
+
+/** The longest plugin stopTimeout in the config the service will use (5 s, the default, without one). */
+async function longestStopTimeout(home: string, explicit: string | undefined): Promise<number> {
+  const loaded = await loadConfig(findConfigFile(homePaths(home).configCandidates, explicit));
+  return Math.max(5000, ...loaded.plugins.map((p) => p.entry.stopTimeout));
+}
+
+/** Write atomically (temp file, rename); false when the file already holds exactly this unit. */
+function writeUnit(file: string, unit: string, force: boolean, user: boolean): boolean {
+  let current: string | null = null;
+  try { current = fs.readFileSync(file, 'utf8'); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw errors.fileWrite(file, describeError(e), remedy(user), { cause: e });
+  }
+  if (current === unit) return false;
+  if (current !== null && !force) throw errors.fileExists(file, 'it differs from this unit: compare with `ctl service install --print`, then add --force to replace it');
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(tmp, unit, { mode: 0o644 });
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try { fs.unlinkSync(tmp); } catch { /* never created */ }
+    throw errors.fileWrite(file, describeError(e), remedy(user), { cause: e });
+  }
+  return true;
+}
+
+function remedy(user: boolean): string {
+  return user ? 'check the directory\'s permissions, or use --print' : 'a system unit needs root (sudo), or use --user or --print';
+}

@@ -1,0 +1,110 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * The systemd unit for agentd (`ctl service install`), as text. Pure: paths and numbers come in,
+ * the unit comes out; writing it is the command's business.
+ */
+export interface UnitOptions {
+  /**
+   * `notify`: `ctl start --foreground` under Type=notify (the core reports READY=1 itself).
+   * `forking`: the daemon mode, Type=forking with the pidfile; `ctl start` returns once ready.
+   */
+  mode: 'notify' | 'forking';
+  /** A user unit (`systemctl --user`) rather than a system one. */
+  user: boolean;
+  /** Absolute paths: Node, the package's bin/run.js, the home, and the config file if any. */
+  node: string;
+  bin: string;
+  home: string;
+  config?: string | undefined;
+  /** The longest `stopTimeout` of the configured plugins, in ms. */
+  pluginStopTimeoutMs: number;
+  /** WatchdogSec=, in seconds; none when absent. */
+  watchdogSec?: number | undefined;
+  /** Written into the header comment. */
+  version: string;
+}
+
+export const UNIT_NAME = 'agentd.service';
+
+/** Where the unit goes: ~/.config/systemd/user (or $XDG_CONFIG_HOME's) for --user, else /etc/systemd/system. */
+export function unitPath(user: boolean, env: NodeJS.ProcessEnv = process.env): string {
+  if (!user) return path.join('/etc/systemd/system', UNIT_NAME);
+  const config = env['XDG_CONFIG_HOME'] && path.isAbsolute(env['XDG_CONFIG_HOME']) ? env['XDG_CONFIG_HOME'] : path.join(env['HOME'] || os.homedir(), '.config');
+  return path.join(config, 'systemd', 'user', UNIT_NAME);
+}
+
+/**
+ * TimeoutStopSec=: the core stops its plugins in parallel, each within its stopTimeout (then
+ * SIGKILL to its group), then closes the socket and flushes the logs. systemd must wait for all
+ * of that before its own SIGKILL, so: the longest stopTimeout plus a margin, at least 30 s.
+ */
+export function stopTimeoutSec(pluginStopTimeoutMs: number): number {
+  return Math.max(30, Math.ceil(pluginStopTimeoutMs / 1000) + 15);
+}
+
+export function renderUnit(o: UnitOptions): string {
+  const start = [o.node, o.bin, 'start', ...(o.mode === 'notify' ? ['--foreground'] : []), '--home', o.home, ...(o.config ? ['--config', o.config] : [])];
+  const notify = o.mode === 'notify';
+  const lines = [
+    `# Written by \`ctl service install\` (agentd ${o.version}); run it again to update this file.`,
+    '[Unit]',
+    `Description=agentd daemon (home ${specifierSafe(o.home)})`,
+    'After=network.target',
+    '',
+    '[Service]',
+    ...(notify ? [
+      'Type=notify',
+      '# The core reports READY=1, RELOADING=1, STOPPING=1, STATUS= and WATCHDOG=1. It is a child of',
+      '# `ctl`, which stays the main process (systemd gets the core\'s exit code from it), hence "all".',
+      'NotifyAccess=all',
+    ] : [
+      'Type=forking',
+      '# `ctl start` returns once the core is ready; the core then belongs to systemd.',
+      `PIDFile=${escapeValue(path.join(o.home, 'agentd.pid'))}`,
+      '# For STATUS= (and the watchdog) from the core.',
+      'NotifyAccess=all',
+    ]),
+    `ExecStart=${start.map(quoteArg).join(' ')}`,
+    'ExecReload=/bin/kill -HUP $MAINPID',
+    '# SIGTERM to the main process only: the core stops its plugins itself, in order, each within its',
+    '# stopTimeout. Plugins run in their own process groups but in this cgroup; control-group would',
+    '# signal them all at once, behind the core\'s back. Whatever is left at the end gets SIGKILL.',
+    'KillMode=mixed',
+    `TimeoutStopSec=${stopTimeoutSec(o.pluginStopTimeoutMs)}`,
+    'Restart=on-failure',
+    'RestartSec=1',
+    ...(o.watchdogSec ? [`WatchdogSec=${o.watchdogSec}`] : []),
+    '',
+    '[Install]',
+    `WantedBy=${o.user ? 'default.target' : 'multi-user.target'}`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** The commands that make systemd use the unit; `ctl service install` prints them, never runs them. */
+export function enableCommands(user: boolean): string[] {
+  const sc = user ? 'systemctl --user' : 'systemctl';
+  return [`${sc} daemon-reload && ${sc} enable --now agentd`];
+}
+
+/**
+ * One ExecStart= argument: `%` and `$` escaped (systemd would expand them), and double quotes
+ * around anything with spaces, quotes or backslashes.
+ */
+export function quoteArg(arg: string): string {
+  if (/[\n\r]/.test(arg)) throw new Error(`a newline cannot appear in a unit's command line: ${JSON.stringify(arg)}`);
+  const s = escapeValue(arg).replace(/\$/g, '$$$$');
+  return s === '' || /[\s"'\\;]/.test(s) ? `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : s;
+}
+
+/** A plain setting's value: only `%` specifiers need escaping. */
+function escapeValue(value: string): string {
+  return value.replace(/%/g, '%%');
+}
+
+function specifierSafe(text: string): string {
+  return escapeValue(text).replace(/[\n\r]/g, ' ');
+}

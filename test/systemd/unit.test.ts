@@ -1,0 +1,147 @@
+import test, { type ExecutionContext } from 'ava';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../../src/package-info.js';
+import { quoteArg, renderUnit, stopTimeoutSec, unitPath, type UnitOptions } from '../../src/systemd/unit.js';
+import { ctl } from '../helpers/cli.js';
+import { writeConfig } from '../helpers/daemon.js';
+import { makeTempHome, removeTempHome } from '../helpers/home.js';
+
+const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
+
+function tempDir(t: ExecutionContext): string {
+  const dir = makeTempHome('unit');
+  t.teardown(() => removeTempHome(dir));
+  return dir;
+}
+
+const base = (over: Partial<UnitOptions> = {}): UnitOptions => ({
+  mode: 'notify',
+  user: false,
+  node: process.execPath,
+  bin: path.join(PACKAGE_ROOT, 'bin', 'run.js'),
+  home: '/var/lib/agentd',
+  pluginStopTimeoutMs: 5000,
+  version: '0.1.0',
+  ...over,
+});
+
+/**
+ * `systemd-analyze verify` on the unit, as agentd.service. It exits 0 even for settings it
+ * ignores ("Failed to parse …, ignoring"), so any line it prints about our file is a failure too.
+ */
+function verify(t: ExecutionContext, unit: string, user: boolean): void {
+  if (!fs.existsSync(SYSTEMD_ANALYZE)) {
+    t.log(`NOT VERIFIED: ${SYSTEMD_ANALYZE} is not installed here`);
+    return;
+  }
+  const dir = tempDir(t);
+  const file = path.join(dir, 'agentd.service');
+  fs.writeFileSync(file, unit);
+  // The user manager wants a runtime directory; a private one will do.
+  const env = user ? { ...process.env, XDG_RUNTIME_DIR: dir } : process.env;
+  const run = spawnSync(SYSTEMD_ANALYZE, [...(user ? ['--user'] : []), 'verify', file], { encoding: 'utf8', env });
+  if (run.error) throw new Error(`${SYSTEMD_ANALYZE} cannot run here: ${run.error.message}`);
+  const ours = `${run.stdout}${run.stderr}`.split('\n').filter((l) => l.includes(file) || l.includes('agentd.service'));
+  t.is(run.status, 0, `systemd-analyze verify: ${run.stderr}`);
+  t.deepEqual(ours, [], 'no warnings about the unit');
+}
+
+test('notify unit: Type=notify, ctl start --foreground, NotifyAccess=all, KillMode=mixed; systemd-analyze verify accepts it', (t) => {
+  const unit = renderUnit(base({ config: '/etc/agentd/agentd.config.json', watchdogSec: 30 }));
+  const lines = unit.split('\n');
+  for (const l of ['Type=notify', 'NotifyAccess=all', 'ExecReload=/bin/kill -HUP $MAINPID', 'KillMode=mixed', 'Restart=on-failure', 'TimeoutStopSec=30', 'WatchdogSec=30', 'WantedBy=multi-user.target']) {
+    t.true(lines.includes(l), l);
+  }
+  t.true(lines.includes(`ExecStart=${process.execPath} ${path.join(PACKAGE_ROOT, 'bin', 'run.js')} start --foreground --home /var/lib/agentd --config /etc/agentd/agentd.config.json`));
+  t.false(unit.includes('PIDFile='));
+  verify(t, unit, false);
+});
+
+test('forking unit: Type=forking with the pidfile, ctl start (daemon mode); verified', (t) => {
+  const unit = renderUnit(base({ mode: 'forking' }));
+  const lines = unit.split('\n');
+  t.true(lines.includes('Type=forking'));
+  t.true(lines.includes('PIDFile=/var/lib/agentd/agentd.pid'));
+  t.true(lines.some((l) => l.startsWith('ExecStart=') && l.endsWith(' start --home /var/lib/agentd')));
+  t.false(unit.includes('WatchdogSec='));
+  verify(t, unit, false);
+});
+
+test('user unit with a home that needs quoting and escaping; verified by the user manager', (t) => {
+  const unit = renderUnit(base({ user: true, home: '/tmp/agentd home/100%', watchdogSec: 5 }));
+  t.true(unit.split('\n').includes('WantedBy=default.target'));
+  t.true(unit.includes('--home "/tmp/agentd home/100%%"'));
+  verify(t, unit, true);
+  verify(t, renderUnit(base({ user: true, mode: 'forking', home: '/tmp/agentd home/100%' })), true);
+});
+
+test('quoteArg: systemd\'s command-line quoting and specifier escaping', (t) => {
+  t.is(quoteArg('/usr/bin/node'), '/usr/bin/node');
+  t.is(quoteArg('a b'), '"a b"');
+  t.is(quoteArg('50%'), '50%%');
+  t.is(quoteArg('$HOME'), '$$HOME');
+  t.is(quoteArg('say "hi"\\'), '"say \\"hi\\"\\\\"');
+  t.is(quoteArg(''), '""');
+  t.throws(() => quoteArg('a\nb'));
+});
+
+test('TimeoutStopSec outlasts the longest plugin stopTimeout', (t) => {
+  t.is(stopTimeoutSec(5000), 30);
+  t.is(stopTimeoutSec(60_000), 75);
+  t.is(stopTimeoutSec(60_001), 76);
+});
+
+test('unitPath: /etc/systemd/system, or the user\'s config dir', (t) => {
+  t.is(unitPath(false), '/etc/systemd/system/agentd.service');
+  t.is(unitPath(true, { HOME: '/home/u' }), '/home/u/.config/systemd/user/agentd.service');
+  t.is(unitPath(true, { HOME: '/home/u', XDG_CONFIG_HOME: '/cfg' }), '/cfg/systemd/user/agentd.service');
+});
+
+test('ctl service install --user: writes the unit, says how to enable it, keeps a different one without --force', async (t) => {
+  const xdg = tempDir(t);
+  const home = tempDir(t);
+  writeConfig(home, { plugins: { slow: { module: 'some-package', stopTimeout: '60s' } } });
+  const env = { XDG_CONFIG_HOME: xdg };
+  const file = path.join(xdg, 'systemd', 'user', 'agentd.service');
+
+  const first = await ctl(['service', 'install', '--user', '--home', home], { env });
+  t.is(first.code, 0, first.stderr);
+  t.is(first.stdout, `wrote ${file}\nthen run:\n  systemctl --user daemon-reload && systemctl --user enable --now agentd\n  loginctl enable-linger "$USER"   # to keep it running while you are logged out\n`);
+  const unit = fs.readFileSync(file, 'utf8');
+  t.true(unit.includes(`--foreground --home ${home}\n`));
+  t.true(unit.includes('TimeoutStopSec=75\n'), 'from the config\'s longest stopTimeout');
+  t.is((fs.statSync(file).mode & 0o777), 0o644);
+
+  const printed = await ctl(['service', 'install', '--user', '--home', home, '--print'], { env });
+  t.is(printed.stdout, unit, '--print shows what install writes');
+
+  const again = await ctl(['service', 'install', '--user', '--home', home], { env });
+  t.is(again.code, 0);
+  t.regex(again.stdout, /is up to date/);
+
+  const different = await ctl(['service', 'install', '--user', '--home', home, '--watchdog', '20s'], { env });
+  t.is(different.code, 1);
+  t.is(different.stderr, `ctl: ${file} already exists; it differs from this unit: compare with \`ctl service install --print\`, then add --force to replace it\n`);
+  t.is(fs.readFileSync(file, 'utf8'), unit, 'left alone');
+
+  const forced = await ctl(['service', 'install', '--user', '--home', home, '--watchdog', '20s', '--force', '--json'], { env });
+  t.is(forced.code, 0, forced.stderr);
+  const result = JSON.parse(forced.stdout) as { path: string; written: boolean; unit: string };
+  t.like(result, { path: file, written: true });
+  t.true(fs.readFileSync(file, 'utf8').includes('WatchdogSec=20\n'));
+  verify(t, result.unit, true);
+});
+
+test('ctl service install: a bad --watchdog is a usage error; a broken config is reported', async (t) => {
+  const xdg = tempDir(t);
+  const home = tempDir(t);
+  const bad = await ctl(['service', 'install', '--user', '--print', '--home', home, '--watchdog', 'soon'], { env: { XDG_CONFIG_HOME: xdg } });
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /--watchdog soon: give a duration/);
+  writeConfig(home, '{ not json');
+  const broken = await ctl(['service', 'install', '--user', '--print', '--home', home], { env: { XDG_CONFIG_HOME: xdg } });
+  t.is(broken.code, 1);
+  t.regex(broken.stderr, /^ctl: cannot load config .*agentd\.config\.json: not valid JSON/);
+});
