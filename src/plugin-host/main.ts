@@ -4,7 +4,7 @@ import { createPluginLogger } from '../logging/plugin-logger.js';
 import type { Plugin, StopFunction } from '../plugin-api/types.js';
 import { createContext, type ContextState } from './context.js';
 import { IpcChannel } from './ipc.js';
-import { loadPlugin, registerTypeScript } from './load-plugin.js';
+import { loadPlugin, warmUp } from './load-plugin.js';
 import { resolvePluginConfig } from './plugin-config.js';
 import { HOST_FDS, type CoreToHost, type FailurePhase } from './protocol.js';
 
@@ -162,6 +162,6 @@ function crash(text: string, e: unknown): void {
   void flushStdio(2000).then(() => process.exit(1));
 }
 
-// A spare prepares what every TypeScript plugin needs before it is asked to run one.
-if (process.argv.includes('--spare')) await registerTypeScript();
+// A spare prepares what every plugin needs before it is asked to run one.
+if (process.argv.includes('--spare')) await warmUp().catch((e: unknown) => process.stderr.write(`warm-up failed: ${describeError(e)}\n`));
 ipc.send({ t: 'idle' });

@@ -2,7 +2,8 @@ import { Flags } from '@oclif/core';
 import { parseDuration } from '../../config/units.js';
 import { errors } from '../../errors/index.js';
 import { BaseCommand } from '../base-command.js';
-import { runDaemonInForeground, startDaemon } from '../daemon-control.js';
+import { startAction } from '../daemon-actions.js';
+import { runDaemonInForeground } from '../daemon-control.js';
 
 export default class Start extends BaseCommand<typeof Start> {
   static override summary = 'Start the agentd daemon and return once it is ready.';
@@ -20,13 +21,14 @@ export default class Start extends BaseCommand<typeof Start> {
     timeout: Flags.string({ description: 'how long to wait for readiness', default: '30s' }),
   };
 
-  async run(): Promise<{ pid: number }> {
-    const timeoutMs = parseDuration(this.flags.timeout);
-    if (timeoutMs === null) throw errors.usage(`--timeout ${this.flags.timeout}: not a duration such as "30s"`);
-    const options = { home: this.home, config: this.flags.config, watch: this.flags.watch, timeoutMs };
-    if (this.flags.foreground) this.exit(await runDaemonInForeground(options));
-    const { pid } = await startDaemon(options);
-    this.log(`agentd started (pid ${pid})`);
-    return { pid };
+  async run(): Promise<void> {
+    const options = { home: this.home, json: this.jsonEnabled(), config: this.flags.config, watch: this.flags.watch, timeout: this.flags.timeout };
+    if (this.flags.foreground) {
+      const timeoutMs = parseDuration(this.flags.timeout);
+      if (timeoutMs === null) throw errors.usage(`--timeout ${this.flags.timeout}: not a duration such as "30s"`);
+      this.exit(await runDaemonInForeground({ ...options, timeoutMs }));
+    }
+    // Prints for itself, so that the fast path in bin/run.js behaves the same.
+    this.exit(await startAction(options));
   }
 }

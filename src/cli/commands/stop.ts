@@ -1,8 +1,6 @@
 import { Flags } from '@oclif/core';
-import { parseDuration } from '../../config/units.js';
-import { errors } from '../../errors/index.js';
 import { BaseCommand } from '../base-command.js';
-import { stopDaemon, type StopResult } from '../daemon-control.js';
+import { stopAction } from '../daemon-actions.js';
 
 export default class Stop extends BaseCommand<typeof Stop> {
   static override summary = 'Stop the plugins, then the daemon.';
@@ -13,12 +11,7 @@ export default class Stop extends BaseCommand<typeof Stop> {
     timeout: Flags.string({ description: 'how long a graceful stop may take before SIGKILL', default: '10s' }),
   };
 
-  async run(): Promise<StopResult> {
-    const timeoutMs = parseDuration(this.flags.timeout);
-    if (timeoutMs === null) throw errors.usage(`--timeout ${this.flags.timeout}: not a duration such as "10s"`);
-    const result = await stopDaemon(this.home, timeoutMs);
-    if (!result.stopped) this.log(`agentd is not running (home ${this.home})`);
-    else this.log(`agentd stopped (pid ${result.pid}${result.forced !== 'no' ? `, after ${result.forced}` : ''})`);
-    return result;
+  async run(): Promise<void> {
+    this.exit(await stopAction({ home: this.home, json: this.jsonEnabled(), timeout: this.flags.timeout }));
   }
 }

@@ -1,0 +1,52 @@
+import { parseDuration } from '../config/units.js';
+import { errors, ExitCode } from '../errors/index.js';
+import { startDaemon, stopDaemon } from './daemon-control.js';
+import { reportFailure } from './output.js';
+
+/**
+ * `ctl start`, `stop` and `restart`, whole: do it, print (a line, or JSON under --json), return the
+ * exit code. Shared by the oclif commands and the fast path in bin/run.js that skips oclif, so
+ * that the commands people time (and scripts run in loops) start in about half the time.
+ */
+export interface DaemonActionOptions {
+  home: string;
+  json: boolean;
+  config?: string | undefined;
+  watch?: boolean | undefined;
+  timeout: string;
+}
+
+export async function startAction(o: DaemonActionOptions): Promise<ExitCode> {
+  return act(o, async (timeoutMs) => {
+    const { pid } = await startDaemon({ home: o.home, config: o.config, watch: o.watch ?? false, timeoutMs });
+    return { data: { pid }, line: `agentd started (pid ${pid})` };
+  });
+}
+
+export async function stopAction(o: DaemonActionOptions): Promise<ExitCode> {
+  return act(o, async (timeoutMs) => {
+    const r = await stopDaemon(o.home, timeoutMs);
+    const line = r.stopped ? `agentd stopped (pid ${r.pid}${r.forced !== 'no' ? `, after ${r.forced}` : ''})` : `agentd is not running (home ${o.home})`;
+    return { data: r, line };
+  });
+}
+
+export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
+  return act(o, async (timeoutMs) => {
+    const stopped = await stopDaemon(o.home, timeoutMs);
+    const { pid } = await startDaemon({ home: o.home, config: o.config, watch: o.watch ?? false });
+    return { data: { pid, previous: stopped.stopped ? stopped.pid : null }, line: `agentd restarted (pid ${pid})` };
+  });
+}
+
+async function act(o: DaemonActionOptions, run: (timeoutMs: number) => Promise<{ data: unknown; line: string }>): Promise<ExitCode> {
+  try {
+    const timeoutMs = parseDuration(o.timeout);
+    if (timeoutMs === null) throw errors.usage(`--timeout ${o.timeout}: not a duration such as "10s"`);
+    const { data, line } = await run(timeoutMs);
+    process.stdout.write(`${o.json ? JSON.stringify(data, null, 2) : line}\n`);
+    return ExitCode.Ok;
+  } catch (error) {
+    return reportFailure(error, o.json);
+  }
+}
