@@ -57,7 +57,8 @@ const LimitsSchema = v.pipe(
     maxHeaderBytes: int(1 * KiB, 1 * MiB, 'Request line plus headers larger than this get 431 (Node\'s maxHeaderSize).'),
     headersTimeout: ms('A client must send its complete request head within this time, or gets 408.'),
     requestTimeout: ms('A client must send its complete request within this time, or gets 408.'),
-    keepAliveTimeout: ms('An idle keep-alive connection is closed after this time.'),
+    keepAliveTimeout: ms('An idle keep-alive connection is closed after this time (Node adds 1 s, so that clients, told `Keep-Alive: timeout=N`, close first).'),
+    maxConnections: int(1, 1_000_000, 'Connections open at once; past this a new connection is closed as soon as it is accepted. Keep it below the open-file limit, which files being sent share.'),
     drainTimeout: ms('On stop, in-flight responses get this long to finish before their connections are cut; keep it below the plugin\'s stopTimeout.'),
   }),
   v.forward(v.partialCheck([['maxUrlBytes'], ['maxHeaderBytes']], (l) => l.maxUrlBytes < l.maxHeaderBytes, 'must be < limits.maxHeaderBytes'), ['maxUrlBytes']),
@@ -95,6 +96,21 @@ function sampleImages(): string {
   return compiled ? path.resolve(here, '../../../plugins/image-server/images') : path.join(here, 'images');
 }
 
+/**
+ * Three quarters of the process's open-file limit (Node raises the soft limit to the hard one at
+ * start), at most 10,000: every connection holds an fd, and a full fd table would turn file opens
+ * into errors; the last quarter stays for files being streamed, thumbnails and logs.
+ */
+function defaultMaxConnections(): number {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    if (m !== null && m[1] !== 'unlimited') return Math.max(64, Math.min(10_000, Math.floor(Number(m[1]) * 0.75)));
+  } catch {
+    // Not Linux: the fixed default.
+  }
+  return 10_000;
+}
+
 /** Half the CPUs, at most 2: a thumbnail burst leaves a core and two pool threads to file serving. */
 const thumbnailConcurrency = Math.max(1, Math.min(2, Math.floor(os.availableParallelism() / 2)));
 
@@ -124,6 +140,7 @@ export const defaults: Config = {
     headersTimeout: 10_000,
     requestTimeout: 30_000,
     keepAliveTimeout: 5_000,
+    maxConnections: defaultMaxConnections(),
     drainTimeout: 4_000,
   },
 };

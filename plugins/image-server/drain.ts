@@ -4,8 +4,20 @@ import type { ImageResponse } from './responses.js';
 
 const ACTIVE = Symbol('active requests');
 const IDLE_AT = Symbol('bytes read when it last became idle');
+const CURRENT = Symbol('the latest response');
 
-type Tracked = net.Socket & { [ACTIVE]: number; [IDLE_AT]: number };
+type Tracked = net.Socket & { [ACTIVE]: number; [IDLE_AT]: number; [CURRENT]: ImageResponse | undefined };
+
+/**
+ * How to answer a parse error (or a request timeout) on a connection without corrupting a
+ * response on it: `now` (nothing is being written: write the answer), `through` (the request whose
+ * body failed has not been answered: answer it with the error), `after` (a response to an earlier,
+ * complete request is still being written: answer once it finished), `cut` (pipelined responses
+ * are queued, or a response is under way to a request still arriving: close the connection).
+ */
+export type ErrorAnswer =
+  | { readonly kind: 'now' | 'cut' }
+  | { readonly kind: 'through' | 'after'; readonly res: ImageResponse };
 
 /**
  * How long an idle connection is kept once stopping begins. It covers the race where a client
@@ -36,7 +48,7 @@ export class Drainer {
 
   constructor(private readonly server: Server<typeof IncomingMessage, typeof ImageResponse>, private readonly graceMs = IDLE_GRACE_MS) {
     server.on('connection', (socket: net.Socket) => {
-      const tracked = Object.assign(socket, { [ACTIVE]: 0, [IDLE_AT]: 0 });
+      const tracked = Object.assign(socket, { [ACTIVE]: 0, [IDLE_AT]: 0, [CURRENT]: undefined });
       this.sockets.add(tracked);
       socket.once('close', () => {
         this.sockets.delete(tracked);
@@ -48,7 +60,9 @@ export class Drainer {
 
   /** Call when a request starts. */
   begin(req: IncomingMessage, res: ImageResponse): void {
-    (req.socket as Tracked)[ACTIVE]++;
+    const socket = req.socket as Tracked;
+    socket[ACTIVE]++;
+    socket[CURRENT] = res;
     if (this.closing) res.setHeader('Connection', 'close');
   }
 
@@ -56,13 +70,22 @@ export class Drainer {
   end(req: IncomingMessage): void {
     const socket = req.socket as Tracked;
     if (--socket[ACTIVE] > 0) return;
+    socket[CURRENT] = undefined;
     socket[IDLE_AT] = socket.bytesRead;
     if (this.closing) this.closeWhenIdle(socket);
   }
 
-  /** Whether a request on `socket` is being answered (so nothing else may be written to it). */
-  busy(socket: net.Socket): boolean {
-    return ((socket as Partial<Tracked>)[ACTIVE] ?? 0) > 0;
+  /** See {@link ErrorAnswer}. */
+  errorAnswer(socket: net.Socket): ErrorAnswer {
+    const tracked = socket as Partial<Tracked>;
+    const active = tracked[ACTIVE] ?? 0;
+    const res = tracked[CURRENT];
+    if (active === 0) return { kind: 'now' };
+    if (active > 1 || res === undefined) return { kind: 'cut' };
+    if (!res.req.complete) return res.headersSent ? { kind: 'cut' } : { kind: 'through', res };
+    // Its bytes are all queued on the socket ahead of anything written now.
+    if (res.writableEnded && res.socket === socket) return { kind: 'now' };
+    return { kind: 'after', res };
   }
 
   /** Stop gracefully within `timeoutMs`; idempotent. */

@@ -1,8 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { Logger } from 'winston';
 import { fieldsOf, type AccessLog } from './access-log.js';
+import { handleClientErrors } from './client-errors.js';
 import type { Config } from './config.js';
 import { listDirectory } from './dir-index.js';
 import { Drainer } from './drain.js';
@@ -10,7 +9,7 @@ import type { FileCache } from './file-cache.js';
 import type { FileInfo } from './file-info.js';
 import { SANDBOX_CSP } from './mime.js';
 import type { Jail } from './resolve-path.js';
-import { ImageResponse, rawStatus, sendBody, sendDetail, sendStatus } from './responses.js';
+import { ImageResponse, sendBody, sendDetail, sendStatus } from './responses.js';
 import { sendFile, type SendOutcome } from './send-file.js';
 import type { Resolution, StatCache } from './stat-cache.js';
 import type { Stats } from './stats.js';
@@ -41,9 +40,11 @@ const INDEX_HEADERS = [
 const MAX_ATTEMPTS = 3;
 
 /**
- * The HTTP server: Node's limits set deliberately (431 for big heads, 408 for slow ones, a URL
- * length check for 414), then GET/HEAD → resolve (usually a fresh stat-cache hit, no I/O) →
- * thumbnail or file. Every response, parser errors included, is counted and access-logged once.
+ * The HTTP server: Node's limits set deliberately (431 for big heads, 408 for slow heads and
+ * bodies, 413 for chunk extensions, a URL length check for 414, a cap on connections), then
+ * GET/HEAD → resolve (usually a fresh stat-cache hit, no I/O) → thumbnail or file. A request with
+ * a body is answered once the body is read. Every response, parser errors included, is counted
+ * and access-logged once.
  */
 export function createImageServer(parts: ServerParts): { server: http.Server<typeof IncomingMessage, typeof ImageResponse>; drainer: Drainer } {
   const { config, paths, files, thumbs, stats, log, access } = parts;
@@ -58,8 +59,12 @@ export function createImageServer(parts: ServerParts): { server: http.Server<typ
     connectionsCheckingInterval: Math.min(1000, limits.headersTimeout),
   });
   server.keepAliveTimeout = limits.keepAliveTimeout;
+  // Past this, Node closes a new connection as soon as it is accepted: fds stay for files and logs.
+  server.maxConnections = limits.maxConnections;
   const drainer = new Drainer(server, Math.min(500, limits.drainTimeout / 2));
   const deps = { files, log };
+  handleClientErrors(server, drainer, stats, access);
+  logDrops(server, limits.maxConnections, log);
 
   function onClose(this: ImageResponse): void {
     stats.inFlight--;
@@ -80,13 +85,25 @@ export function createImageServer(parts: ServerParts): { server: http.Server<typ
     if (access !== null) res.startedAt = performance.now();
     res.on('close', onClose);
     drainer.begin(req, res);
+    if (hasBody(req)) {
+      // Answered once the body is read (and dropped): a body that breaks its framing or arrives
+      // too slowly then gets its 400 or 408 as the response, instead of a response cut halfway.
+      req.once('end', () => dispatch(req, res));
+      req.resume();
+      return;
+    }
+    dispatch(req, res);
+  });
+
+  function dispatch(req: IncomingMessage, res: ImageResponse): void {
+    if (res.writableEnded) return; // already answered with a parser error or a timeout
     try {
       const pending = route(req, res);
       if (pending !== undefined) pending.catch((e: unknown) => fail(req, res, e));
     } catch (e) {
       fail(req, res, e);
     }
-  });
+  }
 
   function route(req: IncomingMessage, res: ImageResponse): Promise<void> | void {
     const target = req.url ?? '/';
@@ -139,37 +156,29 @@ export function createImageServer(parts: ServerParts): { server: http.Server<typ
     return outcome;
   }
 
-  /** Answer on a bare socket and close it; used where Node gives us no response object. */
-  function refuse(socket: Socket, status: number, extra?: readonly string[]): void {
-    stats.requests++;
-    stats.countStatus(status);
-    access?.({ method: '-', path: '-', status, bytes: 0, ms: 0, remote: socket.remoteAddress ?? '-' });
-    // A reset from the client now must not become an uncaught 'error'.
-    socket.on('error', () => socket.destroy());
-    // end() rather than destroy(): a reset could discard our answer before the client reads it.
-    socket.end(rawStatus(status, extra));
-    setTimeout(() => socket.destroy(), 1000).unref();
-  }
-
-  // Errors Node's parser raises before there is a request: oversized head (431), slow client
-  // (408), malformed or smuggling-shaped requests (400).
-  server.on('clientError', (error: NodeJS.ErrnoException, duplex: Duplex) => {
-    const socket = duplex as Socket;
-    // Writing now would corrupt a response in progress on this connection (pipelining); just cut it.
-    if (error.code === 'ECONNRESET' || !socket.writable || drainer.busy(socket)) {
-      socket.destroy();
-      return;
-    }
-    refuse(socket, error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400);
-  });
-
-  // CONNECT never reaches 'request'; without this Node would drop the connection unanswered.
-  server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuse(socket as Socket, 405, ALLOW));
-
   // Accept errors (EMFILE and the like) must not crash the process; the server keeps listening.
   server.on('error', (error) => log.error(`http server error: ${error.message}`));
 
   return { server, drainer };
+}
+
+/** Whether a request declares a body (GET and HEAD may have one; it has no meaning to us). */
+function hasBody(req: IncomingMessage): boolean {
+  const { headers } = req;
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+}
+
+/** A warning when maxConnections turns connections away: at most one line per 10 s, with a count. */
+function logDrops(server: http.Server<typeof IncomingMessage, typeof ImageResponse>, max: number, log: Logger): void {
+  let dropped = 0;
+  let loggedAt = -Infinity;
+  server.on('drop', () => {
+    dropped++;
+    const now = performance.now();
+    if (now - loggedAt < 10_000) return;
+    loggedAt = now;
+    log.warn(`connection limit reached (limits.maxConnections ${max}): new connections are closed unanswered; ${dropped} so far`);
+  });
 }
 
 /**
