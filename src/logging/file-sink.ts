@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { errors } from '../errors/index.js';
-import { compressFile, shiftRotated } from './rotated-files.js';
+import { compressFile, recoverRotated, shiftRotated } from './rotated-files.js';
 import { RotationQueue } from './rotation-queue.js';
 import type { FileSinkOptions, RotateResult, SinkError, SinkStats } from './sink-types.js';
 import { closeQuietly, countBytes, countLines, describe, errorCode, PartialWrite, writeFully } from './sync-write.js';
@@ -25,6 +25,8 @@ export class FileSink extends EventEmitter {
   private ino = -1n;
   private dev = -1n;
   private bytes = 0;
+  /** The live file held this many bytes when its path was last seen to be it (open, checkPath). */
+  private linkedUpTo = 0;
   private lines = 0;
   private dropped = 0;
   private rotations = 0;
@@ -42,6 +44,8 @@ export class FileSink extends EventEmitter {
   constructor(readonly path: string, options: FileSinkOptions) {
     super();
     this.options = { mode: 0o600, ...options };
+    // A previous core killed mid-compression may have left a partial or a doubled generation.
+    try { recoverRotated(path); } catch { /* best effort: the next rotation shifts them along */ }
     try {
       this.openLive();
     } catch (error) {
@@ -88,16 +92,24 @@ export class FileSink extends EventEmitter {
     return this.enqueue(() => this.swap());
   }
 
-  /** Open `path` afresh (an external tool moved the file). Never throws; false when it failed. */
+  /**
+   * Open `path` afresh (an external tool moved the file). When the file we wrote to was deleted
+   * rather than moved, the lines written to it since the last look at the path (checkPath) would
+   * be unreachable: they are copied from the deleted file into the new one, so that a deletion
+   * costs only lines that were already in the file when someone could have seen them. Never
+   * throws; false when the open failed.
+   */
   reopen(): boolean {
     if (this.state === 'closed') return false;
     const old = this.fd;
+    const salvage = old >= 0 ? this.deletedSince(old) : null;
     try {
       this.openLive();
     } catch (error) {
       this.record(error);
       return false;
     }
+    if (salvage) this.copyRange(old, salvage.from, salvage.to);
     if (old >= 0) closeQuietly(old);
     return true;
   }
@@ -115,6 +127,7 @@ export class FileSink extends EventEmitter {
     }
     if (this.fd >= 0 && st.dev === this.dev && st.ino === this.ino) {
       this.bytes = Number(st.size); // follows a copytruncate
+      this.linkedUpTo = this.bytes;
       return false;
     }
     return this.reopen();
@@ -265,6 +278,45 @@ export class FileSink extends EventEmitter {
     this.dev = st.dev;
     this.ino = st.ino;
     this.bytes = Number(st.size);
+    this.linkedUpTo = this.bytes;
+  }
+
+  /** When `fd`'s file has no name left (deleted): the bytes written since the path was last seen. */
+  private deletedSince(fd: number): { from: number; to: number } | null {
+    let st: fs.Stats;
+    try { st = fs.fstatSync(fd); } catch { return null; }
+    if (st.nlink > 0 || !st.isFile() || st.size <= this.linkedUpTo) return null;
+    return { from: this.linkedUpTo, to: st.size };
+  }
+
+  /**
+   * Append bytes [from, to) of the deleted file behind `writeFd` to the live file, in chunks. Our fd
+   * is write-only; Linux lets /proc/self/fd/N open the file for reading even with no name left.
+   */
+  private copyRange(writeFd: number, from: number, to: number): void {
+    let src: number;
+    try { src = fs.openSync(`/proc/self/fd/${writeFd}`, 'r'); } catch (error) { this.record(error); return; }
+    try {
+      const buf = Buffer.allocUnsafe(Math.min(1024 * 1024, to - from));
+      for (let pos = from; pos < to;) {
+        const n = fs.readSync(src, buf, 0, Math.min(buf.length, to - pos), pos);
+        if (n === 0) return;
+        const chunk = buf.subarray(0, n);
+        try {
+          let done = 0;
+          while (done < n) done += fs.writeSync(this.fd, chunk, done);
+        } catch (error) {
+          this.writeFailed(error, countBytes(chunk, 0x0a));
+          return;
+        }
+        this.bytes += n;
+        pos += n;
+      }
+    } catch (error) {
+      this.record(error);
+    } finally {
+      closeQuietly(src);
+    }
   }
 
   private record(error: unknown): void {

@@ -44,6 +44,35 @@ export function shiftRotated(live: string, keep: number): void {
 }
 
 /**
+ * Finish what a core killed during a compression left behind (see compressFile): a partial
+ * `x.log.N.gz.tmp` is deleted (its `x.log.N` is still there), and where both `x.log.N` and
+ * `x.log.N.gz` exist the archive is complete, so the plain copy goes — otherwise every line of
+ * that generation would be in the logs twice. Returns the files removed.
+ */
+export function recoverRotated(live: string): string[] {
+  const dir = path.dirname(live);
+  const base = path.basename(live);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const present = new Set(names);
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(`${base}.`)) continue;
+    const rest = name.slice(base.length + 1);
+    const partial = /^\d+\.gz\.tmp$/.test(rest);
+    const doubled = /^\d+$/.test(rest) && present.has(`${name}.gz`);
+    if (!partial && !doubled) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/**
  * Gzip `src` to `src.gz` and remove `src`. The archive is written under a temporary name and
  * renamed into place before `src` is removed, so a reader (tail) always finds one complete copy;
  * a crash in between leaves both, never neither.

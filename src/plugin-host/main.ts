@@ -7,6 +7,7 @@ import { IpcChannel } from './ipc.js';
 import { loadPlugin, warmUp } from './load-plugin.js';
 import { resolvePluginConfig } from './plugin-config.js';
 import { HOST_FDS, type CoreToHost, type FailurePhase } from './protocol.js';
+import { HOST_TOKEN_VAR, killTokenHolders } from '../supervisor/kill-group.js';
 
 /**
  * A plugin host: one child process of the core running one plugin instance. It may start as an
@@ -150,6 +151,9 @@ process.on('disconnect', () => {
 });
 
 function killOwnGroup(): void {
+  // Descendants that left the group (setsid) carry our token; the group kill then takes us too.
+  const token = process.env[HOST_TOKEN_VAR];
+  if (token) killTokenHolders(token);
   try { process.kill(-process.pid, 'SIGKILL'); } catch { process.exit(1); }
 }
 process.on('uncaughtException', (e) => crash(`uncaught exception: ${e.stack ?? describeError(e)}`, e));

@@ -14,38 +14,55 @@ export interface ConnectionHandlers {
   onClose(connection: Connection): void;
 }
 
+/**
+ * Requests of one client being answered at once. Past this the core reads no further line from
+ * that client until some are answered; a batch takes the whole allowance, so it runs alone. With
+ * replies also bounded (past maxBufferedBytes unread, reading stops too), a client that sends
+ * faster than it reads can tie up only a bounded amount of the core's memory.
+ */
+export const MAX_IN_FLIGHT = 32;
+
 let nextId = 1;
+
+/** A batch line starts with `[` (JSON allows whitespace before it). */
+function isBatch(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return c === 0x5b;
+  }
+  return false;
+}
 
 /**
  * One client of the control socket: framing in, replies and notifications out, with bounds on
  * both directions and cleanup of its subscriptions when it goes away.
+ *
+ * Reading is held while the client has MAX_IN_FLIGHT requests being answered, or more than
+ * maxBufferedBytes of replies it has not read; it resumes when both are back under. A client that
+ * half-closes (shuts its write side) gets the answers to everything it sent, and then our side is
+ * closed too, ending its subscriptions.
  */
 export class Connection {
   readonly id = nextId++;
-  /** Requests received and not yet answered. */
+  /** Requests being answered (a batch line counts as MAX_IN_FLIGHT). */
   pending = 0;
   private readonly reader: LineReader;
   private readonly cleanups = new Set<() => void>();
   private idleTimer: NodeJS.Timeout | undefined;
   private lastActive = Date.now();
   private closed = false;
-  private pausedForBackpressure = false;
+  private paused = false;
 
   constructor(readonly socket: Socket, private readonly limits: ConnectionLimits, handlers: ConnectionHandlers) {
-    this.reader = new LineReader(limits.maxLineBytes, (line) => handlers.onLine(this, line), () => handlers.onOverflow(this));
+    this.reader = new LineReader(limits.maxLineBytes, (line) => handlers.onLine(this, line), () => handlers.onOverflow(this), () => this.paused);
     socket.on('data', (chunk: Buffer) => {
       this.lastActive = Date.now();
       this.reader.push(chunk);
     });
-    socket.on('drain', () => {
-      if (this.pausedForBackpressure) {
-        this.pausedForBackpressure = false;
-        socket.resume();
-      }
-    });
-    // A client that half-closes has sent its last request; answer it, then finish our side.
+    socket.on('drain', () => this.updateFlow());
     socket.on('end', () => {
-      if (this.pending === 0 && this.cleanups.size === 0) socket.end();
+      this.reader.end();
+      this.finishIfDone();
     });
     socket.on('error', () => { /* reset by peer and the like: 'close' follows and cleans up */ });
     socket.on('close', () => {
@@ -62,20 +79,29 @@ export class Connection {
     return this.closed || this.socket.destroyed;
   }
 
-  /** Send a reply. Past the buffer bound, stop reading this client's requests until it reads ours. */
-  send(message: unknown): void {
-    if (this.isClosed) return;
-    this.socket.write(encodeLine(message));
-    if (this.socket.writableLength > this.limits.maxBufferedBytes && !this.pausedForBackpressure) {
-      this.pausedForBackpressure = true;
-      this.socket.pause();
+  /** A line was handed to the dispatcher; returns its weight, to pass to finished(). */
+  began(line: string): number {
+    const weight = isBatch(line) ? MAX_IN_FLIGHT : 1;
+    this.pending += weight;
+    this.updateFlow();
+    return weight;
+  }
+
+  /** The line's answer is ready: the serialized reply in pieces (one line together), or null when none is owed. */
+  finished(weight: number, reply: readonly string[] | null): void {
+    this.pending -= weight;
+    if (reply !== null && !this.isClosed && this.socket.writable) {
+      this.socket.cork();
+      for (const piece of reply) this.socket.write(piece);
+      this.socket.uncork();
     }
-    if (this.pending === 0 && this.socket.readableEnded && this.cleanups.size === 0) this.socket.end();
+    this.updateFlow();
+    this.finishIfDone();
   }
 
   /** Send a notification unless the client is too far behind; false when it was dropped. */
   notify(method: string, params: unknown): boolean {
-    if (this.isClosed || this.socket.writableLength > this.limits.maxBufferedBytes) return false;
+    if (this.isClosed || !this.socket.writable || this.socket.writableLength > this.limits.maxBufferedBytes) return false;
     this.socket.write(encodeLine({ jsonrpc: '2.0', method, params }));
     return true;
   }
@@ -100,6 +126,29 @@ export class Connection {
 
   destroy(): void {
     this.socket.destroy();
+  }
+
+  private updateFlow(): void {
+    if (this.isClosed) return;
+    const hold = this.pending >= MAX_IN_FLIGHT || this.socket.writableLength > this.limits.maxBufferedBytes;
+    if (hold && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!hold && this.paused) {
+      this.paused = false;
+      // Lines already received go first; they may hold the reader again.
+      this.reader.resume();
+      if (!this.paused) this.socket.resume();
+    }
+  }
+
+  /**
+   * The client shut its write side and everything it sent is answered: close ours. A subscription
+   * ends here too: a client that closed and one that only shut its write side look alike, and a
+   * dead subscriber must not hold a connection until the next notification fails.
+   */
+  private finishIfDone(): void {
+    if (this.socket.readableEnded && this.pending === 0 && this.reader.idle && this.socket.writable) this.socket.end();
   }
 
   // One lazy timer per connection instead of re-arming on every chunk (a hot path at 20k calls/s).

@@ -1,10 +1,15 @@
 import * as v from 'valibot';
 import { errors } from '../errors/index.js';
+import { arrayForObject } from '../config/arrays-for-objects.js';
 import { formatIssues } from '../config/issues.js';
+import { shortPath, tooDeep } from '../config/nesting.js';
 import type { AnyMethod, ParamsOut, ResultOf } from './descriptor.js';
 import type { Connection } from './connection.js';
 import type { MethodInfo } from './wire-types.js';
 import { describeMethod, jsonSchemaConverter } from './describe.js';
+
+/** Plugin method params nested deeper than this are refused (-32602) before they reach the plugin. */
+export const MAX_PLUGIN_PARAMS_DEPTH = 256;
 
 /** What a handler learns about the call besides its params. */
 export interface CallContext {
@@ -43,6 +48,9 @@ export class MethodRegistry {
     this.entries.set(method.name, {
       name: method.name,
       invoke: (raw, call) => {
+        // Params are named; valibot's object schemas would take an array for an object ([] for {}).
+        const array = arrayForObject(raw, method.params, 'params');
+        if (array !== null) throw errors.invalidParams(method.name, `${array}: must be an object (named params), not an array`);
         const parsed = v.safeParse(method.params, raw);
         if (!parsed.success) throw errors.invalidParams(method.name, formatIssues(parsed.issues, 'params'));
         return handler(parsed.output as ParamsOut<M>, call);
@@ -56,7 +64,12 @@ export class MethodRegistry {
     if (this.entries.has(full)) throw errors.pluginMethodInvalid(method.plugin, method.name, 'it is already registered');
     this.entries.set(full, {
       name: full,
-      invoke: (params, call) => method.handler(params ?? {}, call),
+      invoke: (params, call) => {
+        // Params go to the plugin over IPC as JSON, whose encoder recurses: refuse what would overflow it.
+        const deep = tooDeep(params, MAX_PLUGIN_PARAMS_DEPTH);
+        if (deep !== null) throw errors.invalidParams(full, `${['params', shortPath(deep)].filter(Boolean).join('.')}: nested deeper than ${MAX_PLUGIN_PARAMS_DEPTH} levels`);
+        return method.handler(params ?? {}, call);
+      },
       info: () => ({ name: full, summary: method.summary, params: method.params, result: {}, plugin: method.plugin }),
     });
   }

@@ -4,7 +4,8 @@ import type { Logger } from 'winston';
 import { errors } from '../errors/index.js';
 import { SOCKET_PATH_MAX, socketPathFits } from '../home/paths.js';
 import { Connection, type ConnectionLimits } from './connection.js';
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, MAX_REPLY_BYTES } from './dispatcher.js';
+import { encodeLine } from './framing.js';
 import type { MethodRegistry } from './registry.js';
 
 export interface ControlServerOptions {
@@ -27,8 +28,10 @@ export class ControlServer {
   private readonly dispatcher: Dispatcher;
 
   constructor(private readonly options: ControlServerOptions) {
-    this.dispatcher = new Dispatcher(options.registry, options.log);
-    this.server = net.createServer((socket) => this.accept(socket));
+    this.dispatcher = new Dispatcher(options.registry, options.log, MAX_REPLY_BYTES, Math.min(MAX_REPLY_BYTES, options.limits.maxBufferedBytes));
+    // Half-open allowed: a client that shuts its write side still gets every answer it is owed
+    // (Node would otherwise end our side at once); Connection ends it when they are all sent.
+    this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server.maxConnections = options.limits.maxConnections;
   }
 
@@ -39,7 +42,9 @@ export class ControlServer {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (e: NodeJS.ErrnoException) => reject(errors.socketInUse(socketPath, e.code ?? e.message, { cause: e })));
       // The process umask is 077, so the socket is born private; chmod makes the mode exact.
-      this.server.listen(socketPath, () => resolve());
+      // A backlog as deep as the connections we serve (the kernel caps it at somaxconn): a burst
+      // of clients waits to be accepted instead of failing with EAGAIN, as Unix sockets do.
+      this.server.listen({ path: socketPath, backlog: Math.max(511, this.options.limits.maxConnections) }, () => resolve());
     });
     fs.chmodSync(socketPath, 0o600);
   }
@@ -73,15 +78,13 @@ export class ControlServer {
   }
 
   private answer(connection: Connection, line: string): void {
-    connection.pending++;
+    const weight = connection.began(line);
     this.dispatcher.handle(line, { connection }).then(
-      (reply) => {
-        connection.pending--;
-        if (reply !== null) connection.send(reply);
-      },
+      (reply) => connection.finished(weight, reply),
       (error: unknown) => {
-        connection.pending--;
-        this.options.log.error('rpc dispatch failed', { error: String(error) });
+        // The dispatcher answers every failure itself; this is a bug, and the client still gets a reply.
+        this.options.log.error('rpc dispatch failed', { error: String(error), stack: (error as Error)?.stack });
+        connection.finished(weight, [encodeLine({ jsonrpc: '2.0', id: null, error: errors.internal('the request could not be answered').toWire() })]);
       },
     );
   }

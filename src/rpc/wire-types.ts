@@ -39,7 +39,8 @@ export type PluginRow = v.InferOutput<typeof PluginRowSchema>;
 export const LogFileStatusSchema = v.object({
   path: v.string(),
   bytes: v.number(),
-  dropped: v.number(),
+  dropped: v.pipe(v.number(), v.description('Lines that could not be written (disk full, permissions) since the core started.')),
+  failing: v.pipe(v.boolean(), v.description('Writes fail now; false once a write succeeded again.')),
   lastError: v.nullable(v.object({ code: v.string(), message: v.string(), at: isoTime })),
 });
 export type LogFileStatus = v.InferOutput<typeof LogFileStatusSchema>;

@@ -3,6 +3,7 @@ import type { Logger } from 'winston';
 import type { PluginEntry, ResolvedPlugin } from '../config/index.js';
 import type { EventBus } from '../core/event-bus.js';
 import { errors, type AgentdError } from '../errors/index.js';
+import { describeError } from '../errors/describe.js';
 import { fromWire } from '../client/rpc-error.js';
 import { attachPluginOutput, type LogManager } from '../logging/index.js';
 import { loadAddon } from '../native/addon.js';
@@ -117,7 +118,9 @@ export class PluginGroup implements InstanceHost {
   }
 
   acquireHost(instance: Instance): HostProcess {
-    const host = this.deps.spares?.take() ?? new HostProcess(this.deps.hostEnv());
+    // A spare's process is already running, so Node options from the plugin's env could not apply.
+    const env = this.spec.entry.env;
+    const host = ('NODE_OPTIONS' in env ? null : this.deps.spares?.take()) ?? new HostProcess({ ...this.deps.hostEnv(), ...env });
     const sink = this.deps.logs.plugin(this.plugin);
     const meta = { pid: host.pid, instance: instance.index };
     attachPluginOutput(sink, host.stdout, { ...meta, stream: 'stdout' });
@@ -169,7 +172,15 @@ export class PluginGroup implements InstanceHost {
         reject(errors.pluginRpcTimeout(full, CALL_TIMEOUT_MS));
       }, CALL_TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
-      host.send({ t: 'call', id, method, params });
+      try {
+        host.send({ t: 'call', id, method, params });
+      } catch (e) {
+        // Params JSON cannot encode (the registry refuses deep nesting before this).
+        this.pending.delete(id);
+        clearTimeout(timer);
+        reject(errors.invalidParams(full, `params: cannot be passed to the plugin (${describeError(e)})`));
+        return;
+      }
       void host.exited.then(() => {
         const p = this.pending.get(id);
         if (!p) return;

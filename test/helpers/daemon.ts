@@ -3,9 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import { connect, type AgentdClient } from '../../src/client/index.js';
-import { startDaemon, stopDaemon } from '../../src/cli/daemon-control.js';
-import { homePaths, type HomePaths } from '../../src/home/index.js';
+import { stopDaemon } from '../../src/cli/daemon-control.js';
+import { ensureHome, homePaths, type HomePaths } from '../../src/home/index.js';
 import { lockHolder } from '../../src/native/addon.js';
+import { launchDaemon } from '../../src/native/launch.js';
 import { makeTempHome, removeTempHome } from './home.js';
 import { isGone, processGroupMembers, waitUntil } from './proc.js';
 
@@ -49,9 +50,11 @@ export async function startTestDaemon(t: ExecutionContext, options: StartOptions
     const groups = pid > 0 ? pluginGroups(pid) : [];
     if (pid > 0) await stopDaemon(home, 10_000).catch(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
     for (const g of groups) { try { process.kill(-g, 'SIGKILL'); } catch { /* gone */ } }
+    // Anything that escaped its group (or outlived a killed core) carries the mark.
+    killMarked(home);
     if (!options.home) removeTempHome(home);
   });
-  const { pid } = await startDaemon({ home, watch: options.watch ?? false, timeoutMs: 60_000 });
+  const { pid } = await launchMarked(home, { watch: options.watch ?? false });
   return {
     home,
     paths,
@@ -65,6 +68,43 @@ export async function startTestDaemon(t: ExecutionContext, options: StartOptions
       await stopDaemon(home, 10_000);
     },
   };
+}
+
+/**
+ * The variable every process of a test daemon carries in its environment (the core, its plugin
+ * hosts and whatever they spawn inherit it; the core strips only AGENTD_*), so that a scan of
+ * /proc finds each of them, orphans included, even after they renamed themselves.
+ */
+export const MARK_VAR = 'ADTEST_HOME';
+
+/** Start a daemon in `home` as `ctl start` does, with {@link MARK_VAR} set to the home. */
+export function launchMarked(home: string, options: { watch?: boolean } = {}): Promise<{ pid: number }> {
+  ensureHome(home);
+  return launchDaemon({
+    home,
+    pidfile: homePaths(home).pidfile,
+    args: ['--home', home, ...(options.watch ? ['--watch'] : [])],
+    timeoutMs: 60_000,
+    env: { ...process.env, [MARK_VAR]: home },
+  });
+}
+
+/** Live processes that carry the test daemon's mark (see MARK_VAR): the core and everything below it. */
+export function markedProcesses(home: string): number[] {
+  const needle = Buffer.from(`\0${MARK_VAR}=${home}\0`);
+  const found: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    let env: Buffer;
+    try { env = fs.readFileSync(`/proc/${name}/environ`); } catch { continue; }
+    if (Buffer.concat([Buffer.from([0]), env]).includes(needle) && !isGone(Number(name))) found.push(Number(name));
+  }
+  return found;
+}
+
+/** SIGKILL whatever still carries the mark of `home` (the last step of a test's teardown). */
+export function killMarked(home: string): void {
+  for (const pid of markedProcesses(home)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
 }
 
 export function writeConfig(home: string, config: unknown): void {

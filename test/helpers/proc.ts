@@ -80,3 +80,22 @@ export function ancestors(pid: number): number[] {
   }
   return chain;
 }
+
+/** A process's resident set size in bytes (VmRSS of /proc/PID/status); null when it is gone. */
+export function rssOf(pid: number): number | null {
+  let text: string;
+  try { text = fs.readFileSync(`/proc/${pid}/status`, 'utf8'); } catch { return null; }
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(text);
+  return m ? Number(m[1]) * 1024 : null;
+}
+
+/** A process's open file descriptors, as `fd -> target` (sockets, pipes, files). */
+export function fdsOf(pid: number): Map<number, string> {
+  const out = new Map<number, string>();
+  let names: string[];
+  try { names = fs.readdirSync(`/proc/${pid}/fd`); } catch { return out; }
+  for (const n of names) {
+    try { out.set(Number(n), fs.readlinkSync(`/proc/${pid}/fd/${n}`)); } catch { /* closed meanwhile */ }
+  }
+  return out;
+}

@@ -39,7 +39,7 @@ export class RawSession {
     while (this.lines.length === 0) {
       if (this.closed) throw new Error('connection closed');
       if (Date.now() > deadline) throw new Error('no line in time');
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, Math.max(1, deadline - Date.now())); });
+      await this.wait(deadline - Date.now());
     }
     return JSON.parse(this.lines.shift()!);
   }
@@ -49,12 +49,21 @@ export class RawSession {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed) {
       if (Date.now() > deadline) throw new Error('connection not closed in time');
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 100); });
+      await this.wait(100);
     }
   }
 
   close(): void {
     this.socket.destroy();
+  }
+
+  /** Until the next line or close, or `ms`; the timer is cleared so that it cannot hold the process open. */
+  private wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(1, ms));
+      function done() { clearTimeout(timer); resolve(); }
+      this.waiters.push(done);
+    });
   }
 
   private wake(): void {

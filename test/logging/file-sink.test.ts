@@ -147,12 +147,48 @@ test('checkPath() reopens after unlink or replacement, and only then', async (t)
   t.true(sink.checkPath());
   sink.write('b\n');
   t.is(fs.readFileSync(file, 'utf8'), 'b\n');
+  t.false(sink.checkPath()); // seen: 'b' is in a file someone can read
   fs.writeFileSync(`${file}.new`, 'other\n');
   fs.renameSync(`${file}.new`, file);
   t.true(sink.checkPath());
   sink.write('c\n');
   t.is(fs.readFileSync(file, 'utf8'), 'other\nc\n');
   t.false(sink.checkPath());
+  await sink.close();
+});
+
+test('a deleted file: lines written to it since the path was last seen are carried over to the new file', async (t) => {
+  const file = path.join(setup(t), 'a.log');
+  const sink = new FileSink(file, plain);
+  sink.write('seen\n');
+  t.false(sink.checkPath());
+  sink.write('after the look\n');
+  fs.unlinkSync(file);
+  sink.write('after the delete\n');
+  t.true(sink.checkPath());
+  sink.write('in the new file\n');
+  // 'seen' went with the deleted file, as asked; nothing written since anyone could read it is lost.
+  t.is(fs.readFileSync(file, 'utf8'), 'after the look\nafter the delete\nin the new file\n');
+  t.is(sink.stats().bytes, fs.statSync(file).size);
+  // A moved file keeps its lines where it went: nothing is copied.
+  fs.renameSync(file, `${file}.moved`);
+  sink.write('into the moved file\n');
+  t.true(sink.checkPath());
+  t.is(fs.readFileSync(file, 'utf8'), '');
+  t.regex(fs.readFileSync(`${file}.moved`, 'utf8'), /into the moved file\n$/);
+  await sink.close();
+});
+
+test('a new sink finishes what a core killed mid-compression left: a partial .gz.tmp goes, a doubled generation loses its plain copy', async (t) => {
+  const dir = setup(t);
+  const file = path.join(dir, 'a.log');
+  fs.writeFileSync(`${file}.1`, 'one\n');
+  fs.writeFileSync(`${file}.1.gz`, zlib.gzipSync('one\n'));
+  fs.writeFileSync(`${file}.2`, 'two\n');
+  fs.writeFileSync(`${file}.2.gz.tmp`, 'partial gzip');
+  fs.writeFileSync(`${file}.3.gz`, zlib.gzipSync('three\n'));
+  const sink = new FileSink(file, plain);
+  t.deepEqual(fs.readdirSync(dir).sort(), ['a.log', 'a.log.1.gz', 'a.log.2', 'a.log.3.gz']);
   await sink.close();
 });
 

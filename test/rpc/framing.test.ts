@@ -43,3 +43,34 @@ test('a line of exactly the limit is accepted', (t) => {
   t.deepEqual(x.lines, ['12345678']);
   t.is(x.overflows, 0);
 });
+
+test('while held, the rest of a chunk waits unparsed; resume() goes on in order', (t) => {
+  const lines: string[] = [];
+  let hold = false;
+  const r = new LineReader(64, (l) => { lines.push(l); hold = lines.length === 2; }, () => {}, () => hold);
+  r.push(Buffer.from('1\n2\n3\n4'));
+  t.deepEqual(lines, ['1', '2'], 'held after the second line');
+  t.false(r.idle);
+  r.push(Buffer.from('\n5\n'));
+  t.deepEqual(lines, ['1', '2'], 'a later chunk waits behind the held one');
+  hold = false;
+  r.resume();
+  t.deepEqual(lines, ['1', '2', '3', '4', '5']);
+  t.true(r.idle);
+});
+
+test('end() delivers an unterminated last line, after any held lines', (t) => {
+  const lines: string[] = [];
+  let hold = true;
+  const r = new LineReader(64, (l) => lines.push(l), () => {}, () => hold);
+  r.push(Buffer.from('a\nb'));
+  r.end();
+  t.deepEqual(lines, []);
+  hold = false;
+  r.resume();
+  t.deepEqual(lines, ['a', 'b']);
+  const blank = new LineReader(64, (l) => lines.push(l), () => {});
+  blank.push(Buffer.from('c\n  '));
+  blank.end();
+  t.deepEqual(lines, ['a', 'b', 'c'], 'whitespace at the end is no line');
+});

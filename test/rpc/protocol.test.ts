@@ -35,6 +35,12 @@ test('each JSON-RPC error case gets the spec\'s code, and the daemon keeps answe
     ['{"jsonrpc":"2.0","id":7,"method":"plugins.start","params":{"name":7}}', -32602, /params\.name: must be a string/],
     ['{"jsonrpc":"2.0","id":8,"method":"logs.tail","params":{"lines":"many"}}', -32602, /params\.lines/],
     ['{"jsonrpc":"2.0","id":9,"method":"logs.tail","params":[1,2]}', -32602],
+    // Found by test/fuzz: these got no answer at all, or were run.
+    ['null', -32600, /a request must be an object/],
+    ['{"jsonrpc":"2.0","id":{"a":1},"method":"daemon.status"}', -32600, /"id" must be a string, a number or null/],
+    ['{"jsonrpc":"2.0","id":10,"method":5}', -32600, /"method" must be a string/],
+    ['{"jsonrpc":"2.0","id":11,"method":"daemon.stop","params":[]}', -32602, /params: must be an object \(named params\), not an array/],
+    ['{"jsonrpc":"2.0","id":12,"method":', -32700, /parse error: /],
   ];
   for (const [line, code, message] of cases) {
     s.send(`${line}\n`);
@@ -59,6 +65,14 @@ test('batches answer every request in one array; notifications get no answer', a
   t.true(Array.isArray(reply));
   t.deepEqual(reply.map((r: { id: number }) => r.id).sort(), [1, 2, 3]);
   t.is(reply.find((r: { id: number }) => r.id === 2).error.code, -32601);
+  // A batch of one is answered with an array of one; an invalid element gets its own error.
+  s.send('[{"jsonrpc":"2.0","id":"only","method":"daemon.status"}]\n');
+  const one = await s.next();
+  t.true(Array.isArray(one));
+  t.is(one[0].id, 'only');
+  s.send('[null,{"jsonrpc":"2.0","id":"ok","method":"plugins.list"}]\n');
+  const mixed = await s.next();
+  t.deepEqual(mixed.map((r: { id: unknown; error?: { code: number } }) => [r.id, r.error?.code ?? null]), [[null, -32600], ['ok', null]]);
   // A lone notification: nothing comes back, and the next request's answer is the next line.
   s.send('{"jsonrpc":"2.0","method":"daemon.status"}\n{"jsonrpc":"2.0","id":"after","method":"daemon.status"}\n');
   t.is((await s.next()).id, 'after');

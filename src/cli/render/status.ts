@@ -10,7 +10,8 @@ export function renderStatus(s: DaemonStatus): string {
     `config  ${s.config ?? '(built-in default)'}`,
   ];
   for (const f of s.logs.problems) {
-    head.push(`log     ${f.path}: ${f.lastError ? `${f.lastError.code} ${f.lastError.message}; ` : ''}${f.dropped} lines dropped`);
+    const error = f.lastError ? `${f.lastError.code} ${f.lastError.message}${f.failing ? '' : ' (writable again)'}; ` : '';
+    head.push(`log     ${f.path}: ${error}${f.dropped} lines dropped`);
   }
   return `${head.join('\n')}\n\n${renderPlugins(s.plugins)}`;
 }

@@ -7,7 +7,7 @@ const source = v.pipe(v.string(), v.minLength(1), v.description('A plugin\'s nam
 
 export const logsRotate = defineMethod({
   name: 'logs.rotate',
-  summary: 'Rotate every log file now (x.log -> x.log.1 …, keeping logs.keep), in one operation.',
+  summary: 'Rotate every log file now (x.log -> x.log.1 and so on, keeping logs.keep), in one operation.',
   params: noParams,
   result: v.object({ files: v.array(v.string()) }),
 });

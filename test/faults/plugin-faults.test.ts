@@ -1,0 +1,135 @@
+import test from 'ava';
+import { lockHolder } from '../../src/native/addon.js';
+import { EventRecorder } from '../helpers/events.js';
+import { fixture, markedProcesses, startTestDaemon } from '../helpers/daemon.js';
+import { assertAllGone, assertDaemonHealthy, assertTickerIntact, tickerEntry } from '../helpers/faults.js';
+import { isGone, procInfo, waitUntil } from '../helpers/proc.js';
+
+test('SIGSTOP of a plugin: the health check notices, the frozen process is taken down and replaced; SIGCONT after that changes nothing', async (t) => {
+  const d = await startTestDaemon(t, {
+    config: { plugins: { 'health-toggle': { module: fixture('health-toggle'), stopTimeout: '300ms', healthCheck: { interval: '100ms', timeout: '200ms', failures: 2 } }, 'log-ticker': tickerEntry } },
+  });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  const before = (await client.call('plugins.list')).find((r) => r.plugin === 'health-toggle');
+  const frozen = before!.pid!;
+  process.kill(frozen, 'SIGSTOP');
+  await waitUntil(() => procInfo(frozen)?.state === 'T', 10_000, 'the plugin to be stopped');
+  const unhealthy = await events.next((e) => e.type === 'plugin.unhealthy');
+  t.is(unhealthy.pid ?? null, frozen);
+  t.regex(String(unhealthy['reason']), /no answer within 200 ms 2 times/);
+  const from = events.events.indexOf(unhealthy);
+  const exit = await events.next((e) => e.type === 'plugin.exit' && e.pid === frozen, 30_000, from);
+  const running = await events.state('health-toggle', 'running', 30_000, from);
+  t.not(running.pid, frozen);
+  t.true(isGone(frozen), `the frozen process is gone (${exit['signal'] ?? `code ${exit['code']}`}): the stop sent it SIGCONT with SIGTERM, or SIGKILL`);
+  // A SIGCONT from the operator now reaches nobody; the new process keeps running.
+  try { process.kill(frozen, 'SIGCONT'); } catch { /* gone, as it should be */ }
+  const after = (await client.call('plugins.list')).find((r) => r.plugin === 'health-toggle');
+  t.is(after!.pid, running.pid ?? null);
+  t.is(after!.state, 'running');
+  t.is(after!.restarts, 1);
+  await assertDaemonHealthy(t, d, { formerGroups: [frozen] });
+  await assertTickerIntact(t, d, client);
+});
+
+test('a plugin that ignores SIGTERM: restart and daemon stop both end it with SIGKILL to its group after stopTimeout', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'ignore-sigterm': { module: fixture('ignore-sigterm'), stopTimeout: '500ms' }, 'log-ticker': tickerEntry } } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  const row = (await client.call('plugins.list')).find((r) => r.plugin === 'ignore-sigterm');
+  const started = Date.now();
+  const [restarted] = await client.call('plugins.restart', { name: 'ignore-sigterm' });
+  t.is(restarted!.name, 'ignore-sigterm');
+  const took = Date.now() - started;
+  t.is(restarted!.state, 'running');
+  t.not(restarted!.pid, row!.pid);
+  const killed = await events.next((e) => e.type === 'plugin.killed');
+  t.is(killed.pid, row!.pid);
+  t.is((await events.next((e) => e.type === 'plugin.exit' && e.pid === row!.pid))['signal'], 'SIGKILL');
+  t.true(took >= 500, `the restart waited for stopTimeout (${took} ms)`);
+  await assertDaemonHealthy(t, d, { formerGroups: [row!.pid!] });
+  await assertTickerIntact(t, d, client);
+  // The whole daemon stops too, in about stopTimeout, leaving nothing behind.
+  const stopping = Date.now();
+  await d.stop();
+  t.true(Date.now() - stopping < 10_000, `stopped in ${Date.now() - stopping} ms`);
+  await assertAllGone(t, d.home, d.paths.pidfile);
+  t.is(lockHolder(d.paths.pidfile), 0);
+});
+
+test('a plugin that forks a grandchild and exits: the grandchild goes with its group, the plugin is restarted', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'fork-and-exit': { module: fixture('fork-and-exit') }, 'log-ticker': tickerEntry } } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  const row = (await client.call('plugins.list')).find((r) => r.plugin === 'fork-and-exit');
+  const { pid: grandchild } = await client.call<{ pid: number }>('fork-and-exit.grandchild');
+  t.is(procInfo(grandchild)?.pgid, row!.pid ?? undefined, 'the grandchild is in the plugin\'s group');
+  t.true(markedProcesses(d.home).includes(grandchild));
+  const alive = async (pid: number) => (await client.call('logs.tail', { plugin: 'fork-and-exit', lines: 50 })).lines.some((l) => l.message === 'grandchild alive' && l['pid'] === pid);
+  // The grandchild writes into the plugin's stdout pipe, which the core reads.
+  await waitUntil(() => alive(row!.pid!), 10_000, 'a line from the grandchild');
+  const mark = events.mark;
+  await client.call('fork-and-exit.exit');
+  // The grandchild still holds the plugin's stdout: the exit must not wait for that pipe to close.
+  const exit = await events.next((e) => e.type === 'plugin.exit' && e.pid === row!.pid, 30_000, mark);
+  t.is(exit['code'], 3);
+  const running = await events.state('fork-and-exit', 'running', 30_000, mark);
+  t.not(running.pid, row!.pid);
+  await waitUntil(() => isGone(grandchild), 10_000, 'the grandchild to be killed with its group');
+  await assertDaemonHealthy(t, d, { formerGroups: [row!.pid!] });
+  // The same with kill -9 of the plugin: its new grandchild goes too.
+  const { pid: second } = await client.call<{ pid: number }>('fork-and-exit.grandchild');
+  const mark2 = events.mark;
+  process.kill(running.pid!, 'SIGKILL');
+  await events.state('fork-and-exit', 'running', 30_000, mark2);
+  await waitUntil(() => isGone(second), 10_000, 'the second grandchild to be killed with its group');
+  await assertDaemonHealthy(t, d, { formerGroups: [row!.pid!, running.pid!] });
+  await assertTickerIntact(t, d, client);
+});
+
+test('a plugin over its memory limit is restarted with a plugin.memory-limit event', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'hog-memory': { module: fixture('hog-memory'), memoryLimit: '200MB', stopTimeout: '2s' }, 'log-ticker': tickerEntry } } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  const row = (await client.call('plugins.list')).find((r) => r.plugin === 'hog-memory');
+  const grown = await client.call<{ rss: number }>('hog-memory.grow', { mb: 256 });
+  t.true(grown.rss > 200 * 1024 * 1024, `the plugin holds ${Math.round(grown.rss / 1048576)} MiB`);
+  const over = await events.next((e) => e.type === 'plugin.memory-limit');
+  t.is(over.pid, row!.pid);
+  t.regex(String(over['reason']), /memory \d+ bytes over its limit of 200000000/);
+  const running = await events.state('hog-memory', 'running', 30_000, events.events.indexOf(over));
+  t.not(running.pid, row!.pid);
+  const after = (await client.call('plugins.list')).find((r) => r.plugin === 'hog-memory');
+  t.is(after!.restarts, 1);
+  t.true((after!.memory.rss ?? 0) < 200 * 1024 * 1024, 'the new process starts small');
+  await waitUntil(() => isGone(row!.pid!), 10_000, 'the old process to be gone');
+  await assertDaemonHealthy(t, d, { formerGroups: [row!.pid!] });
+  await assertTickerIntact(t, d, client);
+});
+
+test('a grandchild that left the plugin\'s process group (setsid) still goes: on stop, on kill -9 of the plugin, on kill -9 of the core', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'setsid-grandchild': { module: fixture('setsid-grandchild') } } } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  const grandchild = async () => (await client.call<{ pid: number }>('setsid-grandchild.grandchild')).pid;
+  const host = async () => (await client.call('plugins.list'))[0]!.pid!;
+  let escaped = await grandchild();
+  t.is(procInfo(escaped)?.sid, escaped, 'the grandchild leads a session of its own, outside the plugin\'s group');
+  // A stop.
+  await client.call('plugins.restart', { name: 'setsid-grandchild' });
+  await waitUntil(() => isGone(escaped), 10_000, 'the escaped grandchild to go with a restart');
+  // kill -9 of the plugin.
+  escaped = await grandchild();
+  const killed = await host();
+  const mark = events.mark;
+  process.kill(killed, 'SIGKILL');
+  await events.state('setsid-grandchild', 'running', 30_000, mark);
+  await waitUntil(() => isGone(escaped), 10_000, 'the escaped grandchild to go with a killed plugin');
+  await assertDaemonHealthy(t, d, { formerGroups: [killed] });
+  // kill -9 of the core: the host, orphaned, takes it down before it goes.
+  escaped = await grandchild();
+  process.kill(d.pid, 'SIGKILL');
+  await assertAllGone(t, d.home, d.paths.pidfile);
+  t.true(isGone(escaped));
+});
