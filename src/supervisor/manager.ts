@@ -50,7 +50,8 @@ export class PluginManager {
       await this.stopAll();
       throw withPluginContext(failed.reason);
     }
-    this.spares.fill();
+    // After the core has reported ready: the spare is for later restarts, not for this start.
+    setImmediate(() => this.spares.fill());
   }
 
   list(): PluginRow[] {
