@@ -129,7 +129,8 @@ export function fdCount(pid) {
  */
 export async function imageServer(ctx, tree, { extra = {}, env = {}, label = 'agentd image-server' } = {}) {
   const port = await freePort();
-  const entry = { module: path.join(ROOT, 'plugins', 'image-server'), config: { root: tree.root, port, ...extra } };
+  // The compiled plugin, as the built-in default runs it (src/package-info.ts BUNDLED_IMAGE_SERVER).
+  const entry = { module: path.join(ROOT, 'dist', 'plugins', 'image-server', 'index.js'), config: { root: tree.root, port, ...extra } };
   if (Object.keys(env).length) entry.env = env;
   const d = await startAgentd(ctx, { plugins: { 'image-server': entry } });
   const client = await d.client();
