@@ -17,16 +17,21 @@ import { keyOf, ListenerPool } from './listeners.js';
 import type { SparePool } from './spare-pool.js';
 import { watchPlugin, type PluginWatcher } from './watch.js';
 
-export interface GroupDeps {
+/** What the manager hands down unchanged to every group it owns. */
+export interface SupervisorDeps {
   home: string;
   cacheDir: string;
   logs: LogManager;
   log: Logger;
   events: EventBus;
   registry: MethodRegistry;
+  /** `ctl start --watch`: watch every plugin, whatever its own setting. */
+  watchAll: boolean;
+}
+
+export interface GroupDeps extends SupervisorDeps {
   spares: SparePool | null;
   hostEnv: () => NodeJS.ProcessEnv;
-  watchAll: boolean;
 }
 
 type Exposed = Extract<HostToCore, { t: 'expose' }>;

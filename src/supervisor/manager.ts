@@ -1,25 +1,13 @@
 import path from 'node:path';
-import type { Logger } from 'winston';
 import type { PluginDiff, ResolvedPlugin } from '../config/index.js';
-import type { EventBus } from '../core/event-bus.js';
 import { AgentdError, errors, isAgentdError } from '../errors/index.js';
 import { fromWire } from '../client/rpc-error.js';
-import type { LogManager } from '../logging/index.js';
-import type { MethodRegistry } from '../rpc/registry.js';
 import type { PluginRow } from '../rpc/wire-types.js';
-import { PluginGroup } from './group.js';
+import { PluginGroup, type SupervisorDeps } from './group.js';
 import { HostProcess } from './host-process.js';
 import { SparePool } from './spare-pool.js';
 
-export interface ManagerDeps {
-  home: string;
-  cacheDir: string;
-  logs: LogManager;
-  log: Logger;
-  events: EventBus;
-  registry: MethodRegistry;
-  /** `ctl start --watch`: watch every plugin, whatever its own setting. */
-  watchAll: boolean;
+export interface ManagerDeps extends SupervisorDeps {
   /** Host processes kept ready for restarts (default 1). */
   spares?: number;
 }
@@ -135,17 +123,7 @@ export class PluginManager {
   }
 
   private newGroup(spec: ResolvedPlugin): PluginGroup {
-    return new PluginGroup(spec, {
-      home: this.deps.home,
-      cacheDir: this.deps.cacheDir,
-      logs: this.deps.logs,
-      log: this.deps.log,
-      events: this.deps.events,
-      registry: this.deps.registry,
-      spares: this.spares,
-      hostEnv,
-      watchAll: this.deps.watchAll,
-    });
+    return new PluginGroup(spec, { ...this.deps, spares: this.spares, hostEnv });
   }
 
   private async check(spec: ResolvedPlugin): Promise<string | null> {
