@@ -164,10 +164,10 @@ export function nginxAvailable() {
   return fs.existsSync('/usr/sbin/nginx') || process.env.PATH.split(':').some((d) => fs.existsSync(path.join(d, 'nginx')));
 }
 
-function nginxConf({ dir, root, port }) {
+function nginxConf({ dir, root, port, workers }) {
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${dir}/${k};`).join('\n');
-  return `# http-static bench: nginx as the practical limit. One worker, sendfile, no access log.
-worker_processes 1;
+  return `# http-static bench: nginx as the practical limit. ${workers} worker(s), sendfile, no access log.
+worker_processes ${workers};
 daemon off;
 master_process on;
 user root;
@@ -191,15 +191,15 @@ ${temp}
 `;
 }
 
-export function nginx(ctx, tree) {
+export function nginx(ctx, tree, { workers = 1 } = {}) {
   return {
-    key: 'nginx',
-    label: 'nginx (1 worker, sendfile)',
+    key: workers === 1 ? 'nginx' : `nginx-${workers}`,
+    label: `nginx (${workers} worker${workers === 1 ? '' : 's'}, sendfile)`,
     async start() {
       const dir = ctx.dir('n');
       const port = await freePort();
       const conf = path.join(dir, 'nginx.conf');
-      fs.writeFileSync(conf, nginxConf({ dir, root: tree.root, port }));
+      fs.writeFileSync(conf, nginxConf({ dir, root: tree.root, port, workers }));
       const child = spawn('nginx', ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (s) => { stderr += s; });
@@ -216,6 +216,9 @@ export function nginx(ctx, tree) {
         await stop();
         throw new Error(`${e.message}: ${stderr.trim()}`);
       }
+      // Workers fork after the master answers; wait for all of them, so pids() and worker() see them.
+      const deadline = Date.now() + 5000;
+      while (descendants(master).length < workers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       const worker = descendants(master)[0] ?? master;
       return { label: this.label, url, port, pids: () => [master, ...descendants(master)], worker: () => worker, stop };
     },
