@@ -1,11 +1,12 @@
 // rpc-throughput: status round trips per second over the control socket, from one client making
 // sequential calls and from 50 concurrent connections of one process, beside PM2's and
 // supervisord's own status query driven the same way (one fresh client process per measurement).
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { idlePlugins, startAgentd } from './lib/agentd.js';
 import { BENCH_DIR } from './lib/context.js';
 import { timeRun } from './lib/exec.js';
-import { cpuMs } from './lib/proc.js';
+import { cpuMs, kill, waitGone } from './lib/proc.js';
 import { pm2App, pm2Available, pm2Env, startPm2 } from './lib/pm2.js';
 import { table, verdict } from './lib/results.js';
 import { count, mean, ratio, ratioText } from './lib/stats.js';
@@ -28,9 +29,27 @@ async function rate(kind, target, clients, env = process.env, daemonPid = 0) {
   return { ...out, cpuUsPerCall: ((cpuMs(daemonPid) - cpu0) * 1000) / out.allCalls };
 }
 
+/** The floor: fixtures/echo-server.cjs in its own process, stopped by pid at cleanup. */
+async function startEcho(ctx) {
+  const socket = path.join(ctx.dir('e'), 'echo.sock');
+  const child = spawn(process.execPath, [path.join(BENCH_DIR, 'fixtures', 'echo-server.cjs'), socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stop = ctx.defer(async () => { kill(child.pid, 'SIGTERM'); if (!(await waitGone([child.pid], 5000))) kill(child.pid); });
+  await new Promise((resolve, reject) => {
+    child.stdout.setEncoding('utf8').once('data', resolve);
+    child.once('exit', (code) => reject(new Error(`echo server exited (${code}) before listening`)));
+  });
+  return { pid: child.pid, socket, stop };
+}
+
+const PEER_NAMES = { pm2: 'PM2', sv: 'supervisord', echo: 'raw Node echo' };
+const PEER_SHORT = { pm2: 'PM2', sv: 'sv', echo: 'echo' };
+const peerOf = (key) => key.split('-')[0].split('/')[0];
+
 export async function run(ctx) {
   const idle = path.join(BENCH_DIR, 'fixtures', 'idle.cjs');
   const systems = [];
+  const echo = await startEcho(ctx);
+  systems.push({ key: 'echo', n: null, label: 'raw Node echo server, a status request\'s line sent back unparsed (the floor)', measure: (c) => rate('echo', echo.socket, c, process.env, echo.pid), clients: [1], stop: echo.stop });
   for (const n of [0, 10]) {
     const a = await startAgentd(ctx, { plugins: idlePlugins(ctx.dir('x'), n) });
     systems.push({ key: `agentd-${n}`, n, label: `agentd, \`daemon.status\`, ${n} plugins`, measure: (c) => rate('agentd', a.home, c, process.env, a.pid), clients: n === 0 ? [1, 50] : [1, 50], stop: a.stop });
@@ -70,10 +89,10 @@ export async function run(ctx) {
       if (s.key === 'agentd-0' && c === 1) { target = `≥ ${count(TARGETS.single0)}/s`; v = verdict(avg(key), TARGETS.single0, 'higher'); }
       if (s.key === 'agentd-0' && c === 50) { target = `≥ ${count(TARGETS.multi0)}/s`; v = verdict(avg(key), TARGETS.multi0, 'higher'); }
       if (s.key === 'agentd-10' && c === 1) { target = `≥ ${count(TARGETS.single10)}/s`; v = verdict(avg(key), TARGETS.single10, 'higher'); }
-      const ref = avg(`agentd-${s.n}/1`);
+      const ref = avg(`agentd-${s.n ?? 0}/1`);
       const cpu = mean((results.get(key) ?? []).map((x) => x.cpuUsPerCall));
       const ccpu = mean((results.get(key) ?? []).map((x) => x.clientCpuUsPerCall));
-      rows.push([s.label, c, `${count(avg(key))}/s`, spread(key), Number.isFinite(cpu) ? `${cpu.toFixed(1)} µs` : '', Number.isFinite(ccpu) ? `${ccpu.toFixed(1)} µs` : '', s.key.startsWith('agentd') ? '' : `agentd ${ratioText(ratio(ref, avg(key)))} of it`, target, v, errs(key) || '']);
+      rows.push([s.label, c, `${count(avg(key))}/s`, spread(key), Number.isFinite(cpu) ? `${cpu.toFixed(1)} µs` : '', Number.isFinite(ccpu) ? `${ccpu.toFixed(1)} µs` : '', s.key.startsWith('agentd') ? '' : `agentd ${ratioText(ratio(ref, avg(key)))} of it${s.n === null ? ' (0 plugins)' : ''}`, target, v, errs(key) || '']);
     }
   }
   const md = 'Each row: a fresh Node client process with 1 or 50 connections, each making sequential calls (the next call when the answer arrived), '
@@ -83,18 +102,20 @@ export async function run(ctx) {
     + 'with N idle plugins/apps/programs. "Daemon CPU per call": user + system time of the daemon process (/proc/PID/stat) over the client\'s whole run, '
     + 'divided by every call it made, warm-up included — the server\'s cost of one query, whichever side of the socket limits the rate; '
     + '"client CPU per call": the client process\'s own CPU time over the counted window, per counted call. On 2 cores the client and the daemon share the CPU: '
-    + 'their sum per call bounds the rate.\n\n'
+    + 'their sum per call bounds the rate. The first row is the floor on this machine at the time of the run: a Node server that sends every line '
+    + 'back as it came (no parsing, no work), driven by the same client process; a round trip between two Node processes cannot be faster, so the '
+    + 'single-client rows are best read against it (the absolute targets were set on a day this machine gave 31,000/s for agentd).\n\n'
     + table(['client', 'connections', 'calls/s', 'rounds', 'daemon CPU per call', 'client CPU per call', 'vs agentd (1 client, same N)', 'target', 'verdict', 'errors'], rows);
 
   const summary = [
-    { measure: 'daemon.status, 1 client, 0 plugins', key: 'agentd-0/1', peers: ['pm2-0/1', 'sv-0/1'], t: TARGETS.single0 },
+    { measure: 'daemon.status, 1 client, 0 plugins', key: 'agentd-0/1', peers: ['echo/1', 'pm2-0/1', 'sv-0/1'], t: TARGETS.single0 },
     { measure: 'daemon.status, 50 clients, 0 plugins', key: 'agentd-0/50', peers: [], t: TARGETS.multi0 },
-    { measure: 'daemon.status, 1 client, 10 plugins', key: 'agentd-10/1', peers: ['pm2-10/1', 'sv-10/1'], t: TARGETS.single10 },
+    { measure: 'daemon.status, 1 client, 10 plugins', key: 'agentd-10/1', peers: ['echo/1', 'pm2-10/1', 'sv-10/1'], t: TARGETS.single10 },
   ].map((s) => ({
     measure: s.measure,
     ours: `${count(avg(s.key))}/s`,
-    reference: s.peers.filter((k) => results.has(k)).map((k) => `${k.startsWith('pm2') ? 'PM2' : 'supervisord'} ${count(avg(k))}/s`).join('; ') || '—',
-    ratio: s.peers.filter((k) => results.has(k)).map((k) => `${ratioText(ratio(avg(s.key), avg(k)))} ${k.startsWith('pm2') ? 'PM2' : 'sv'}`).join(', ') || '—',
+    reference: s.peers.filter((k) => results.has(k)).map((k) => `${PEER_NAMES[peerOf(k)]} ${count(avg(k))}/s`).join('; ') || '—',
+    ratio: s.peers.filter((k) => results.has(k)).map((k) => `${ratioText(ratio(avg(s.key), avg(k)))} ${PEER_SHORT[peerOf(k)]}`).join(', ') || '—',
     target: `≥ ${count(s.t)}/s`,
     verdict: verdict(avg(s.key), s.t, 'higher'),
   }));

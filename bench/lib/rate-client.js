@@ -3,7 +3,8 @@
 //   node rate-client.js <kind> <target> <clients> <ms>
 // kind: agentd (the typed client, `daemon.status`), supervisord (XML-RPC
 // `supervisor.getAllProcessInfo` on its Unix socket, keep-alive), pm2 (PM2's own API, `list`, i.e.
-// getMonitorData over its RPC socket; target is the PM2_HOME, already in the environment).
+// getMonitorData over its RPC socket; target is the PM2_HOME, already in the environment), echo (a
+// status request's line sent to fixtures/echo-server.cjs, answered when its line comes back).
 // Each of `clients` connections makes sequential calls; 300 ms of warm-up, then `ms` of counting.
 // Prints one JSON line { calls, ms, rate, errors, allCalls, clientCpuUsPerCall } (allCalls includes
 // the warm-up; the client's CPU time per call is over the counted window).
@@ -34,6 +35,25 @@ async function makeCallers() {
     await new Promise((resolve, reject) => pm2.connect((e) => (e ? reject(e) : resolve())));
     const list = () => new Promise((resolve, reject) => pm2.list((e, l) => (e ? reject(e) : resolve(l))));
     return { call: Array.from({ length: clients }, () => list), close: () => pm2.disconnect() };
+  }
+  if (kind === 'echo') {
+    const net = await import('node:net');
+    const line = `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'daemon.status' })}\n`;
+    const cs = await Promise.all(Array.from({ length: clients }, () => new Promise((resolve, reject) => {
+      const s = net.connect(target, () => resolve(s)).once('error', reject);
+    })));
+    const callOn = (s) => {
+      let waiter = null;
+      let buffered = '';
+      s.setEncoding('utf8').on('data', (d) => {
+        buffered += d;
+        if (!buffered.endsWith('\n')) return;
+        buffered = '';
+        const w = waiter; waiter = null; w?.();
+      });
+      return () => new Promise((resolve) => { waiter = resolve; s.write(line); });
+    };
+    return { call: cs.map(callOn), close: () => cs.forEach((s) => s.destroy()) };
   }
   throw new Error(`unknown kind ${kind}`);
 }
