@@ -292,7 +292,7 @@ function report({ servers, res, matrix, slow, skipped, retries, scenarios }) {
   const method = `wrk ${v.wrk} \`-t1 -c${CONNECTIONS} -d${SECONDS}s\` over keep-alive on 127.0.0.1 (wrk and the server share the 2 cores); `
     + `${RUNS} rounds, and in each round every scenario in a random order and within it every server in a random order, each measurement on a fresh server process `
     + `after a ${WARMUP_S} s wrk warm-up on that process (JIT and caches hot); figures are medians of the ${RUNS} runs (each run listed). `
-    + 'The image server is the bundled plugin (plugins/image-server, TypeScript through tsx) under a real agentd daemon started through the native launcher, '
+    + 'The image server is the bundled plugin as the built-in default runs it (plugins/image-server compiled by tsc to dist/plugins/image-server) under a real agentd daemon started through the native launcher, '
     + 'with config `{ root, port }` only; each measurement restarts the plugin (`plugins.restart`: a new plugin host process) and waits until the daemon\'s processes are idle (the spare host started). '
     + 'nginx: one worker, `sendfile on`, `tcp_nopush on`, `access_log off`, `keepalive_requests 1000000` (none of the Node servers closes a busy keep-alive connection), Debian\'s mime.types. '
     + 'The Node peers run bench/fixtures/http-peer.mjs with their defaults: `sirv(root)`, `serve-handler` `{ public: root }`, fastify + `@fastify/static` `{ root }`; '
