@@ -2,10 +2,8 @@ import test, { type ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { homePaths } from '../../src/home/index.js';
-import { lockHolder } from '../../src/native/addon.js';
 import { ctl } from '../helpers/cli.js';
-import { pluginGroups, ROOT } from '../helpers/daemon.js';
+import { endDaemon, ROOT } from '../helpers/daemon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
 
 function tempDir(t: ExecutionContext, prefix: string): string {
@@ -42,12 +40,7 @@ test('ctl plugins new: the scaffold\'s own test starts a real agentd with the pl
   // The scaffold's test makes its agentd home under os.tmpdir(): here, so that teardown finds it.
   const tmp = tempDir(t, 'pt');
   t.teardown(async () => {
-    for (const entry of fs.readdirSync(tmp)) {
-      const pid = lockHolder(homePaths(path.join(tmp, entry)).pidfile);
-      if (pid <= 0) continue;
-      for (const g of pluginGroups(pid)) { try { process.kill(-g, 'SIGKILL'); } catch { /* gone */ } }
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    }
+    for (const entry of fs.readdirSync(tmp)) await endDaemon(path.join(tmp, entry));
   });
   const dir = path.join(work, 'hello-world');
 

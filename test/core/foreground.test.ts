@@ -3,15 +3,14 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { homePaths } from '../../src/home/index.js';
-import { lockHolder } from '../../src/native/addon.js';
-import { fixture, pluginGroups, ROOT, writeConfig } from '../helpers/daemon.js';
+import { endDaemon, fixture, ROOT, writeConfig } from '../helpers/daemon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
 import { isGone, waitUntil } from '../helpers/proc.js';
 
 /** `ctl start --foreground` as systemd or a container runs it: stdout and stderr collected. */
 function runForegroundCtl(t: ExecutionContext, config: unknown) {
   const home = makeTempHome();
-  const { pidfile, log } = homePaths(home);
+  const { log } = homePaths(home);
   writeConfig(home, config);
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'start', '--foreground', '--home', home], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -20,11 +19,8 @@ function runForegroundCtl(t: ExecutionContext, config: unknown) {
   child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   t.teardown(async () => {
-    const pid = lockHolder(pidfile);
-    const groups = pid > 0 ? pluginGroups(pid) : [];
+    await endDaemon(home);
     if (!isGone(child.pid!)) child.kill('SIGKILL');
-    if (pid > 0) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-    for (const g of groups) { try { process.kill(-g, 'SIGKILL'); } catch { /* gone */ } }
     await exited;
     removeTempHome(home);
   });

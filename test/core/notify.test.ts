@@ -4,14 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect } from '../../src/client/index.js';
-import { stopDaemon } from '../../src/cli/daemon-control.js';
 import { statusLine } from '../../src/core/notify.js';
 import { homePaths } from '../../src/home/index.js';
-import { lockHolder } from '../../src/native/addon.js';
 import { launchDaemon } from '../../src/native/index.js';
 import type { PluginRow } from '../../src/rpc/wire-types.js';
 import { ctl } from '../helpers/cli.js';
-import { fixture, pluginGroups, ROOT, writeConfig } from '../helpers/daemon.js';
+import { endDaemon, fixture, ROOT, writeConfig } from '../helpers/daemon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
 import { isGone, waitUntil } from '../helpers/proc.js';
 
@@ -47,10 +45,7 @@ test('daemon mode: READY=1 with MAINPID, watchdog keep-alives, STATUS on plugin 
   const notify = await notifySocket(t, home);
   writeConfig(home, { plugins: { forever: { module: fixture('forever') } } });
   t.teardown(async () => {
-    const pid = lockHolder(pidfile);
-    const groups = pid > 0 ? pluginGroups(pid) : [];
-    if (pid > 0) await stopDaemon(home, 10_000).catch(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
-    for (const g of groups) { try { process.kill(-g, 'SIGKILL'); } catch { /* gone */ } }
+    await endDaemon(home, { graceful: true });
     removeTempHome(home);
   });
   const env = { ...process.env, NOTIFY_SOCKET: notify.socketPath, WATCHDOG_USEC: '300000' };
@@ -95,7 +90,6 @@ test('daemon mode: READY=1 with MAINPID, watchdog keep-alives, STATUS on plugin 
 
 test('foreground: READY=1 leaves MAINPID to ctl, and a watchdog addressed to ctl is fed by the core', async (t) => {
   const home = makeTempHome();
-  const { pidfile } = homePaths(home);
   const notify = await notifySocket(t, home);
   writeConfig(home, { plugins: { forever: { module: fixture('forever') } } });
   // As systemd does: WATCHDOG_PID is the pid of the process it started, here `ctl` (exec keeps it).
@@ -103,11 +97,8 @@ test('foreground: READY=1 leaves MAINPID to ctl, and a watchdog addressed to ctl
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NOTIFY_SOCKET: notify.socketPath, WATCHDOG_USEC: '300000' } });
   const exited = new Promise<number | null>((resolve) => ctlProcess.once('exit', resolve));
   t.teardown(async () => {
-    const pid = lockHolder(pidfile);
-    const groups = pid > 0 ? pluginGroups(pid) : [];
+    await endDaemon(home);
     if (!isGone(ctlProcess.pid!)) ctlProcess.kill('SIGKILL');
-    if (pid > 0) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-    for (const g of groups) { try { process.kill(-g, 'SIGKILL'); } catch { /* gone */ } }
     await exited;
     removeTempHome(home);
   });

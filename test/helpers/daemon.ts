@@ -46,10 +46,7 @@ export async function startTestDaemon(t: ExecutionContext, options: StartOptions
   const clients: AgentdClient[] = [];
   t.teardown(async () => {
     for (const c of clients) c.close();
-    const pid = lockHolder(paths.pidfile);
-    const groups = pid > 0 ? pluginGroups(pid) : [];
-    if (pid > 0) await stopDaemon(home, 10_000).catch(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
-    for (const g of groups) { try { process.kill(-g, 'SIGKILL'); } catch { /* gone */ } }
+    await endDaemon(home, { graceful: true });
     // Anything that escaped its group (or outlived a killed core) carries the mark.
     killMarked(home);
     if (!options.home) removeTempHome(home);
@@ -110,6 +107,22 @@ export function killMarked(home: string): void {
 export function writeConfig(home: string, config: unknown): void {
   const text = typeof config === 'string' ? config : JSON.stringify(config, null, 2);
   fs.writeFileSync(path.join(home, 'agentd.config.json'), text);
+}
+
+/**
+ * Teardown: end the daemon holding `home`'s lock, whatever state a test left it in. With
+ * `graceful`, stop it as `ctl stop` does first; SIGKILL by pid otherwise or if that fails. Its
+ * plugin process groups are read before anything dies (a dead core frees the lock and orphans
+ * them) and then get SIGKILL too.
+ */
+export async function endDaemon(home: string, { graceful = false } = {}): Promise<void> {
+  const pid = lockHolder(homePaths(home).pidfile);
+  if (pid <= 0) return;
+  const groups = pluginGroups(pid);
+  const killCore = () => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } };
+  if (graceful) await stopDaemon(home, 10_000).catch(killCore);
+  else killCore();
+  for (const g of groups) { try { process.kill(-g, 'SIGKILL'); } catch { /* gone */ } }
 }
 
 /** Process groups led by the core's children (plugin hosts and spares). */
