@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { sameVersion, type FileInfo } from './file-info.js';
+import { shareInFlight } from './in-flight.js';
 import { closeFd, openRegularFile } from './resolve-path.js';
 
 const readAll = promisify(fs.readFile);
@@ -51,12 +52,7 @@ export class FileCache {
   /** Read the file into the cache; concurrent loads of one path share a single read. */
   load(info: FileInfo): Promise<Buffer | LoadMiss> {
     const key = `${info.path}\0${info.etag}`;
-    let promise = this.loading.get(key);
-    if (promise === undefined) {
-      promise = this.read(info).finally(() => this.loading.delete(key));
-      this.loading.set(key, promise);
-    }
-    return promise;
+    return this.loading.get(key) ?? shareInFlight(this.loading, key, this.read(info));
   }
 
   delete(path: string): void {

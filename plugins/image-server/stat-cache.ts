@@ -1,4 +1,5 @@
 import { makeFileInfo, type FileInfo } from './file-info.js';
+import { shareInFlight } from './in-flight.js';
 import { mediaTypeOf } from './mime.js';
 import { parseUrlPath, type Jail } from './resolve-path.js';
 
@@ -46,12 +47,7 @@ export class StatCache {
 
   /** Resolve `rawPath` from disk (sharing a lookup already under way) and remember the answer. */
   resolve(rawPath: string): Promise<Resolution> {
-    let promise = this.pending.get(rawPath);
-    if (promise === undefined) {
-      promise = this.lookup(rawPath).finally(() => this.pending.delete(rawPath));
-      this.pending.set(rawPath, promise);
-    }
-    return promise;
+    return this.pending.get(rawPath) ?? shareInFlight(this.pending, rawPath, this.lookup(rawPath));
   }
 
   /** Forget `rawPath`, after a request found the file changed under a fresh entry. */

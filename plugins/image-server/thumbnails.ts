@@ -8,6 +8,7 @@ import type { Config, ThumbnailFormat } from './config.js';
 import { DiskCache } from './disk-cache.js';
 import type { FileCache } from './file-cache.js';
 import { makeFileInfo, type FileInfo } from './file-info.js';
+import { shareInFlight } from './in-flight.js';
 import { Limiter } from './limiter.js';
 import { mediaTypeOfFormat } from './mime.js';
 import type { ThumbParams } from './thumb-params.js';
@@ -82,14 +83,11 @@ export class Thumbnails {
       this.disk.forget(name);
     }
 
-    let job = this.making.get(name);
-    if (job === undefined) {
-      const queued = this.limiter.run(() => this.make(source, params, format, name));
-      if (queued === 'busy') return { ok: false, status: 503, detail: 'too many thumbnails in progress' };
-      job = queued.finally(() => this.making.delete(name));
-      this.making.set(name, job);
-    }
-    return job;
+    const making = this.making.get(name);
+    if (making !== undefined) return making;
+    const queued = this.limiter.run(() => this.make(source, params, format, name));
+    if (queued === 'busy') return { ok: false, status: 503, detail: 'too many thumbnails in progress' };
+    return shareInFlight(this.making, name, queued);
   }
 
   /** Forget a thumbnail whose file vanished (deleted by hand, or by another instance). */
