@@ -23,7 +23,7 @@ async function measureSet(ctx, n) {
     { key: 'node', label: '`node -e 0`', cmd: process.execPath, args: ['-e', '0'] },
     { key: 'agentd', label: '`ctl status`', cmd: process.execPath, args: [CTL, 'status', '--home', daemon.home] },
     // What `ctl status` costs without its socket round trip and printing: Node plus loading its code.
-    { key: 'import', label: '`node` + import of the ctl-status bundle only', cmd: process.execPath, args: ['--input-type=module', '-e', `await import(${JSON.stringify(path.join(ROOT, 'dist', 'bundle', 'ctl-status.mjs'))})`] },
+    { key: 'import', label: '`node` + require of the ctl fast-path bundle only', cmd: process.execPath, args: ['-e', `require(${JSON.stringify(path.join(ROOT, 'dist', 'bundle', 'ctl-fast.cjs'))})`] },
   ];
   let pm2 = null;
   let sv = null;

@@ -121,7 +121,7 @@ export async function run(ctx) {
   const parts = [
     { key: 'node', label: '`node -e 0` (Node start-up)', cmd: process.execPath, args: ['-e', '0'] },
     { key: 'oclif', label: '`ctl --version` (Node + oclif CLI load, no daemon work)', cmd: process.execPath, args: [CTL, '--version'] },
-    { key: 'core', label: '`node dist/bundle/core.mjs` without --home (Node + core bundle load, exits at once)', cmd: process.execPath, args: [path.join(ROOT, 'dist', 'bundle', 'core.mjs')], anyExit: true },
+    { key: 'core', label: '`node dist/bundle/core.cjs` without --home (Node + core bundle load, exits at once)', cmd: process.execPath, args: [path.join(ROOT, 'dist', 'bundle', 'core.cjs')], anyExit: true },
   ];
   const res = Object.fromEntries([...systems, ...parts].map((s) => [s.key, []]));
   for (let i = 0; i < TRIALS; i++) {

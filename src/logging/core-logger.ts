@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import winston from 'winston';
 import type { FileSink } from './file-sink.js';
 import { jsonLine } from './json-line.js';
 import { SinkTransport } from './sink-transport.js';
+import { createLogger, StreamTransport, type Logger, type Transport } from './winston-parts.js';
 
 export interface CoreLoggerOptions {
   /** Lowest level written: error, warn, info or debug. */
@@ -15,15 +15,15 @@ export interface CoreLoggerOptions {
  * The core's logger: JSON lines `{"time","level","component"?,"message",...meta}` into `sink`
  * (agentd.log). Components log through `logger.child({ component: 'rpc' })`.
  */
-export function createCoreLogger(sink: FileSink, options: CoreLoggerOptions): winston.Logger {
-  const transports: winston.transport[] = [new SinkTransport(sink)];
+export function createCoreLogger(sink: FileSink, options: CoreLoggerOptions): Logger {
+  const transports: Transport[] = [new SinkTransport(sink)];
   // process.stdout is synchronous for files and pipes on Linux, so foreground lines are not lost either.
   if (options.stdout === true) {
     // A closed stdout (EPIPE) must cost the lines on stdout, not the daemon.
     if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', () => {});
-    transports.push(new winston.transports.Stream({ stream: process.stdout }));
+    transports.push(new StreamTransport({ stream: process.stdout }));
   }
-  return winston.createLogger({
+  return createLogger({
     level: options.level,
     format: jsonLine(),
     transports,
@@ -35,7 +35,7 @@ export function createCoreLogger(sink: FileSink, options: CoreLoggerOptions): wi
  * End the logger and wait until each transport has finished, i.e. every line logged before
  * this call is in its file. (The logger's own 'finish' comes before its transports' finish.)
  */
-export async function closeLogger(logger: winston.Logger): Promise<void> {
+export async function closeLogger(logger: Logger): Promise<void> {
   // Transports are readable-stream v3 Writables: no `writableFinished` getter, hence the state.
   const pending = logger.transports
     .filter((t) => !(t as unknown as { _writableState?: { finished?: boolean } })._writableState?.finished)

@@ -1,4 +1,4 @@
-import winston from 'winston';
+import { format, type Format } from './winston-parts.js';
 
 const MESSAGE = Symbol.for('message');
 
@@ -7,8 +7,8 @@ const MESSAGE = Symbol.for('message');
  * "component"?, "message", ...meta}` in that key order (JSON readers do not care, people do).
  * `head` (the plugin logger's stream/pid/instance) and `time` cannot be overridden by meta.
  */
-export function jsonLine(head: Record<string, unknown> = {}): winston.Logform.Format {
-  return winston.format.combine(winston.format.errors({ stack: true }), winston.format((info) => {
+export function jsonLine(head: Record<string, unknown> = {}): Format {
+  return format.combine(format.errors({ stack: true }), format.custom((info) => {
     const { level, message, component, timestamp: _t, ...meta } = info as Record<string, unknown>;
     const time = new Date().toISOString();
     const line: Record<string, unknown> = { time, ...head, level };

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import TransportStream from 'winston-transport';
-import winston from 'winston';
 import { jsonLine } from './json-line.js';
+import { createLogger, type Logger } from './winston-parts.js';
 
 const MESSAGE = Symbol.for('message');
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -62,8 +62,8 @@ export class FdTransport extends TransportStream {
  * The plugin process's `ctx.log`: JSON lines `{"time","stream":"log","pid","instance","level",
  * "component"?,"message",...meta}` on `fd`, a pipe the core reads into `logs/<plugin>.log`.
  */
-export function createPluginLogger(fd: number, meta: PluginLoggerMeta, options: PluginLoggerOptions = {}): winston.Logger {
-  return winston.createLogger({
+export function createPluginLogger(fd: number, meta: PluginLoggerMeta, options: PluginLoggerOptions = {}): Logger {
+  return createLogger({
     level: options.level ?? 'info',
     format: jsonLine({ stream: 'log', pid: meta.pid, instance: meta.instance }),
     transports: [new FdTransport(fd)],

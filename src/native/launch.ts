@@ -8,7 +8,7 @@ import { lockHolder } from './addon.js';
 
 /** The core's entry point, run by the launcher with `process.execPath`. */
 /** The core, bundled into one file by scripts/bundle.mjs (from src/core/main.ts). */
-export const DEFAULT_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'bundle', 'core.mjs');
+export const DEFAULT_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'bundle', 'core.cjs');
 /** How long a core may take to write its READY line before it is stopped. */
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
 
