@@ -33,7 +33,7 @@ if (unknown.length) {
   process.exit(2);
 }
 const selected = args.length ? BENCHES.filter((b) => args.includes(b)) : BENCHES;
-for (const f of ['dist/src/cli/daemon-control.js', 'dist/bundle/core.cjs', 'build/Release/agentd-launcher']) {
+for (const f of ['dist/src/cli/daemon-control.js', 'dist/bundle/core-entry.cjs', 'build/Release/agentd-launcher']) {
   if (!fs.existsSync(path.join(ROOT, f))) {
     console.error(`bench: ${f} is missing; run \`npm run build\` (and \`npm ci\` for the native helper) first, or \`npm run bench\``);
     process.exit(1);

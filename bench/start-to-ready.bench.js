@@ -44,7 +44,7 @@ function pollAgentdSocket(socketPath, deadlineMs, gaveUp) {
   });
 }
 
-async function agentdTrial(ctx, plugins) {
+async function agentdTrial(ctx, plugins, env = process.env) {
   const home = ctx.dir('h');
   writeConfig(home, { plugins });
   // Whatever holds this home's lock is stopped after the trial, or at cleanup if the run is cut short.
@@ -55,7 +55,7 @@ async function agentdTrial(ctx, plugins) {
   const t0 = now();
   let failed = false;
   const socketP = pollAgentdSocket(path.join(home, 'agentd.sock'), 60_000, () => failed);
-  const r = await timeRun(process.execPath, [CTL, 'start', '--home', home], { cwd: ROOT, capture: true, timeoutMs: 60_000 });
+  const r = await timeRun(process.execPath, [CTL, 'start', '--home', home], { env, cwd: ROOT, capture: true, timeoutMs: 60_000 });
   failed = r.code !== 0;
   const tSocket = await socketP;
   const core = coreLogSpan(home);
@@ -114,14 +114,23 @@ async function supervisordTrial(ctx) {
 }
 
 export async function run(ctx) {
-  const systems = [{ key: 'agentd', trial: () => agentdTrial(ctx, {}) }];
+  // The core's code cache (src/core/entry.ts) in a directory of this run: the first start writes it,
+  // before the rounds; the no-cache line shows a start without it (the first after an install).
+  const cacheEnv = { ...process.env, XDG_CACHE_HOME: ctx.dir('cache') };
+  const noCacheEnv = { ...process.env, AGENTD_NO_CODE_CACHE: '1' };
+  await agentdTrial(ctx, {}, cacheEnv);
+  const systems = [
+    { key: 'agentd', trial: () => agentdTrial(ctx, {}, cacheEnv) },
+    { key: 'agentd-nocache', trial: () => agentdTrial(ctx, {}, noCacheEnv) },
+  ];
   if (pm2Available()) systems.push({ key: 'pm2', trial: () => pm2Trial(ctx) });
   if (supervisorAvailable()) systems.push({ key: 'sv', trial: () => supervisordTrial(ctx) });
   // Where the time goes, measured in the same rounds.
   const parts = [
     { key: 'node', label: '`node -e 0` (Node start-up)', cmd: process.execPath, args: ['-e', '0'] },
     { key: 'oclif', label: '`ctl --version` (Node + oclif CLI load, no daemon work)', cmd: process.execPath, args: [CTL, '--version'] },
-    { key: 'core', label: '`node dist/bundle/core.cjs` without --home (Node + core bundle load, exits at once)', cmd: process.execPath, args: [path.join(ROOT, 'dist', 'bundle', 'core.cjs')], anyExit: true },
+    { key: 'core', label: '`node dist/bundle/core-entry.cjs` without --home (Node + core bundle load through the code cache, exits at once)', cmd: process.execPath, args: [path.join(ROOT, 'dist', 'bundle', 'core-entry.cjs')], env: cacheEnv, anyExit: true },
+    { key: 'core-nocache', label: 'the same, code cache bypassed (`AGENTD_NO_CODE_CACHE=1`)', cmd: process.execPath, args: [path.join(ROOT, 'dist', 'bundle', 'core-entry.cjs')], env: noCacheEnv, anyExit: true },
   ];
   const res = Object.fromEntries([...systems, ...parts].map((s) => [s.key, []]));
   for (let i = 0; i < TRIALS; i++) {
@@ -129,7 +138,7 @@ export async function run(ctx) {
     for (const s of shuffle([...systems, ...parts])) {
       if (s.trial) res[s.key].push(await s.trial());
       else {
-        const r = await timeRun(s.cmd, s.args, { cwd: ROOT });
+        const r = await timeRun(s.cmd, s.args, { cwd: ROOT, env: s.env ?? process.env });
         if (r.code === 0 || s.anyExit) res[s.key].push({ ret: r.ms });
       }
     }
@@ -137,12 +146,13 @@ export async function run(ctx) {
   const with10 = [];
   for (let i = 0; i < TRIALS_10; i++) {
     ctx.log(`${name}: 10 plugins, ${i + 1}/${TRIALS_10}`);
-    with10.push(await agentdTrial(ctx, idlePlugins(ctx.dir('x'), 10)));
+    with10.push(await agentdTrial(ctx, idlePlugins(ctx.dir('x'), 10), cacheEnv));
   }
 
   const st = (key, f = 'ret') => summarize(res[key].map((r) => r[f]));
   const a = st('agentd');
   const aSock = st('agentd', 'socket');
+  const aCold = st('agentd-nocache');
   const p = res.pm2 ? st('pm2') : null;
   const sv = res.sv ? st('sv') : null;
   const svSock = res.sv ? st('sv', 'socket') : null;
@@ -150,6 +160,7 @@ export async function run(ctx) {
   const rows = [
     ['agentd: `ctl start` returns (ready)', a.n, msSpread(a), p ? ratioText(ratio(a.median, p.median)) : '', `≤ ${TARGET}× PM2`, p ? verdict(r, TARGET) : ''],
     ['agentd: control socket first answers `daemon.status`', aSock.n, msSpread(aSock), p ? ratioText(ratio(aSock.median, p.median)) : '', '', ''],
+    ['agentd: `ctl start` returns, code cache bypassed (`AGENTD_NO_CODE_CACHE=1`, as the first start after an install)', aCold.n, msSpread(aCold), p ? ratioText(ratio(aCold.median, p.median)) : '', '', ''],
   ];
   if (p) rows.push(['PM2: `pm2 ping`, no daemon running (cold start)', p.n, msSpread(p), '1.00×', '', '']);
   if (sv) {
@@ -168,6 +179,7 @@ export async function run(ctx) {
   const md = `${TRIALS} rounds; each round runs every line of the first table and of the breakdown once, in a random order; `
     + 'a fresh AGENTD_HOME / PM2_HOME / supervisord dir every time, and the daemon stopped (and waited for) after each trial. '
     + `Times are from spawn of the command; the socket is polled every ${POLL_MS} ms with a fresh connection from the bench process. `
+    + 'agentd loads its core through the V8 code cache (src/core/entry.ts) that a start before the rounds wrote, as every start after the first does; one line bypasses it. '
     + `agentd runs with an empty plugin table (\`{"plugins":{}}\`), PM2 with no app, supervisord with no program. The 10-plugin lines come after the rounds (${TRIALS_10} trials).\n\n`
     + table(['what', 'runs', 'median (p10–p90)', '× PM2 cold start', 'target', 'verdict'], rows)
     + '\n\nBreakdown, same rounds:\n\n'
@@ -175,7 +187,7 @@ export async function run(ctx) {
   const summary = [{
     measure: 'ctl start until ready, 0 plugins',
     ours: ms(a.median),
-    reference: [p ? `PM2 cold \`pm2 ping\` ${ms(p.median)}` : '', sv ? `supervisord ${ms(sv.median)}` : '', `socket answers at ${ms(aSock.median)}`].filter(Boolean).join('; '),
+    reference: [p ? `PM2 cold \`pm2 ping\` ${ms(p.median)}` : '', sv ? `supervisord ${ms(sv.median)}` : '', `socket answers at ${ms(aSock.median)}`, `no code cache ${ms(aCold.median)}`].filter(Boolean).join('; '),
     ratio: p ? `${ratioText(r)} PM2` : '—',
     target: `≤ ${TARGET}× PM2`,
     verdict: p ? verdict(r, TARGET) : '—',

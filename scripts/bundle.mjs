@@ -31,7 +31,7 @@ const onDemand = ['tsx', 'tsx/*', 'chokidar', '@valibot/to-json-schema'];
 // loaded whole (400 KB of source held in the heap).
 await build({
   ...common,
-  entryPoints: { core: 'dist/src/core/main.js', 'ctl-fast': 'dist/src/cli/fast-path.js' },
+  entryPoints: { core: 'dist/src/core/main.js', 'core-entry': 'dist/src/core/entry.js', 'ctl-fast': 'dist/src/cli/fast-path.js' },
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
   external: onDemand,

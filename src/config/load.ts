@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as v from 'valibot';
+import { dynamicImport } from '../dynamic-import.js';
 import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 import { BUNDLED_IMAGE_SERVER } from '../package-info.js';
@@ -54,12 +55,12 @@ async function readConfigFile(file: string): Promise<unknown> {
   }
   try {
     if (file.endsWith('.ts')) {
-      const { tsImport } = await import('tsx/esm/api');
+      const { tsImport } = await dynamicImport<typeof import('tsx/esm/api')>('tsx/esm/api');
       const mod = (await tsImport(`${pathToFileURL(file).href}?t=${Date.now()}`, import.meta.url)) as { default?: unknown };
       return mod.default;
     }
     // The query defeats the ESM cache, so that a reload sees the edited file.
-    const mod = (await import(`${pathToFileURL(file).href}?t=${Date.now()}`)) as { default?: unknown };
+    const mod = await dynamicImport<{ default?: unknown }>(`${pathToFileURL(file).href}?t=${Date.now()}`);
     return mod.default;
   } catch (e) {
     throw errors.configUnreadable(file, describeError(e), { cause: e });

@@ -10,6 +10,7 @@ import { ControlServer, MethodRegistry, type DaemonStatus, type ReloadResult } f
 import { ownUserOnly } from '../rpc/peer-check.js';
 import { PluginManager } from '../supervisor/index.js';
 import { registerCoreMethods } from './api/index.js';
+import { codeCacheState } from './entry-link.js';
 import { EventBus } from './event-bus.js';
 
 export interface DaemonOptions {
@@ -92,7 +93,7 @@ export class Daemon {
       registerCoreMethods(daemon);
       await server.listen();
       cleanup.unshift(() => server.close());
-      log.info('agentd starting', { pid: process.pid, version: packageVersion(), home: paths.home, config: loaded.file ?? '(built-in default)' });
+      log.info('agentd starting', { pid: process.pid, version: packageVersion(), home: paths.home, config: loaded.file ?? '(built-in default)', codeCache: codeCacheState() });
       cleanup.unshift(() => plugins.stopAll());
       await plugins.startAll(loaded.plugins);
       daemon.startTimers();

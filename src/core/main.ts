@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { describeError } from '../errors/describe.js';
 import { Daemon, type DaemonHooks } from './daemon.js';
 import { statusLine, SystemdNotifier } from './notify.js';
+import { CORE_READY_EVENT } from './entry-link.js';
 import { Readiness } from './readiness.js';
 import { installSignalHandlers } from './signals.js';
 
@@ -62,6 +63,7 @@ function run(daemon: Daemon, readiness: Readiness, notify: SystemdNotifier, stat
   });
   readiness.ready(process.pid);
   notify.ready(status());
+  (process as NodeJS.EventEmitter).emit(CORE_READY_EVENT);
 }
 
 void main();

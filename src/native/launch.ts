@@ -6,9 +6,11 @@ import { errors, type AgentdError } from '../errors/index.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { lockHolder } from './addon.js';
 
-/** The core's entry point, run by the launcher with `process.execPath`. */
-/** The core, bundled into one file by scripts/bundle.mjs (from src/core/main.ts). */
-export const DEFAULT_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'bundle', 'core.cjs');
+/**
+ * The core's entry point, run by the launcher with `process.execPath`: src/core/entry.ts, which loads
+ * the core bundled into one file by scripts/bundle.mjs (from src/core/main.ts) through a code cache.
+ */
+export const DEFAULT_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'bundle', 'core-entry.cjs');
 /** How long a core may take to write its READY line before it is stopped. */
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
 

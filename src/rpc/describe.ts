@@ -1,4 +1,5 @@
 import type * as v from 'valibot';
+import { dynamicImport } from '../dynamic-import.js';
 import type { AnyMethod } from './descriptor.js';
 import type { MethodInfo } from './wire-types.js';
 
@@ -8,7 +9,7 @@ let converter: Promise<Converter> | null = null;
 
 /** The valibot → JSON Schema converter, loaded on first use: it is off every start-up path. */
 export function jsonSchemaConverter(): Promise<Converter> {
-  converter ??= import('@valibot/to-json-schema').then(({ toJsonSchema }) =>
+  converter ??= dynamicImport<typeof import('@valibot/to-json-schema')>('@valibot/to-json-schema').then(({ toJsonSchema }) =>
     (schema: v.GenericSchema) => {
       const { $schema: _drop, ...rest } = toJsonSchema(schema, { errorMode: 'ignore' }) as Record<string, unknown>;
       return rest;

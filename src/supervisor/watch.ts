@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { dynamicImport } from '../dynamic-import.js';
 
 export interface PluginWatcher {
   /** Resolves once the initial scan is done: edits after this are seen. */
@@ -24,7 +25,7 @@ export async function watchPlugin(module: string, debounceMs: number, onChange: 
     root = path.dirname(module);
   }
   // Loaded here, not at start-up: most daemons watch nothing.
-  const { watch } = await import('chokidar');
+  const { watch } = await dynamicImport<typeof import('chokidar')>('chokidar');
   const watcher = watch(root, {
     ignoreInitial: true,
     depth: 8,

@@ -33,6 +33,8 @@ export interface StartOptions {
   config?: unknown;
   watch?: boolean;
   home?: string;
+  /** Added to the core's environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -51,7 +53,7 @@ export async function startTestDaemon(t: ExecutionContext, options: StartOptions
     killMarked(home);
     if (!options.home) removeTempHome(home);
   });
-  const { pid } = await launchMarked(home, { watch: options.watch ?? false });
+  const { pid } = await launchMarked(home, { watch: options.watch ?? false, env: options.env ?? {} });
   return {
     home,
     paths,
@@ -75,14 +77,14 @@ export async function startTestDaemon(t: ExecutionContext, options: StartOptions
 export const MARK_VAR = 'ADTEST_HOME';
 
 /** Start a daemon in `home` as `ctl start` does, with {@link MARK_VAR} set to the home. */
-export function launchMarked(home: string, options: { watch?: boolean } = {}): Promise<{ pid: number }> {
+export function launchMarked(home: string, options: { watch?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<{ pid: number }> {
   ensureHome(home);
   return launchDaemon({
     home,
     pidfile: homePaths(home).pidfile,
     args: ['--home', home, ...(options.watch ? ['--watch'] : [])],
     timeoutMs: 60_000,
-    env: { ...process.env, [MARK_VAR]: home },
+    env: { ...process.env, ...options.env, [MARK_VAR]: home },
   });
 }
 
