@@ -39,7 +39,7 @@ export class PluginManager {
       throw withPluginContext(failed.reason);
     }
     // After the core has reported ready: the spare is for later restarts, not for this start.
-    setImmediate(() => this.spares.fill());
+    setImmediate(() => this.fillSpares());
   }
 
   list(): PluginRow[] {
@@ -113,6 +113,7 @@ export class PluginManager {
     });
     // A plugin that fails to start after a reload is handled by its restart policy; the reload stands.
     const results = await Promise.allSettled([...removals, ...changes, ...additions]);
+    this.fillSpares();
     for (const r of results) if (r.status === 'rejected') this.deps.log.warn('plugin did not start after reload', { error: String((r.reason as Error)?.message ?? r.reason) });
   }
 
@@ -120,6 +121,11 @@ export class PluginManager {
     clearInterval(this.sampler);
     await Promise.all([...this.groups.values()].map((g) => g.stop()));
     await this.spares.close();
+  }
+
+  /** A spare host only once there is a plugin it could serve: a daemon with none runs no host at all. */
+  private fillSpares(): void {
+    if (this.groups.size > 0) this.spares.fill();
   }
 
   private newGroup(spec: ResolvedPlugin): PluginGroup {
