@@ -1,11 +1,3 @@
-import fs from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
-import { lendImport } from '../dynamic-import.js';
-import { CORE_READY_EVENT, setCodeCacheState } from './entry-link.js';
-
 /**
  * What the launcher execs: loads the core bundle (core.cjs, beside this file) through a V8 code
  * cache, the way Node 22's module.enableCompileCache() does for every module. Compiling the bundle
@@ -17,6 +9,14 @@ import { CORE_READY_EVENT, setCodeCacheState } from './entry-link.js';
  * name tells builds apart. A missing, rejected or unwritable cache only costs the compile: the core
  * never fails because of it. Set AGENTD_NO_CODE_CACHE=1 to bypass it.
  */
+import fs from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { lendImport } from '../dynamic-import.js';
+import { CORE_READY_EVENT, setCodeCacheState } from './entry-link.js';
+
 /** Cache files kept: one per build, so a few installs of different versions do not evict each other. */
 const KEEP_FILES = 4;
 const bundle = path.join(path.dirname(fileURLToPath(import.meta.url)), 'core.cjs');
@@ -51,10 +51,10 @@ function readCache(file: string | null): Buffer | undefined {
  * Each build has its own file, so only the newest few are kept.
  */
 function writeCache(file: string, data: Buffer): void {
+  const tmp = `${file}.${process.pid}.tmp`;
   try {
     const dir = path.dirname(file);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, data, { mode: 0o600 });
     fs.renameSync(tmp, file);
     const old = fs.readdirSync(dir).filter((f) => /^core-[0-9a-f]{8}\.v8cache$/.test(f))
@@ -62,6 +62,7 @@ function writeCache(file: string, data: Buffer): void {
     for (const { f } of old) fs.rmSync(path.join(dir, f), { force: true });
   } catch {
     // A read-only or full disk: the next start compiles again, as it would without a cache.
+    try { fs.rmSync(tmp, { force: true }); } catch { /* never written */ }
   }
 }
 
