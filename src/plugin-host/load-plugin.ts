@@ -1,14 +1,14 @@
-import fs from 'node:fs';
-import { createRequire, register } from 'node:module';
+import { register } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 import { isPlugin } from '../plugin-api/define-plugin.js';
 import type { Plugin } from '../plugin-api/types.js';
 import { PACKAGE_ROOT } from '../package-info.js';
+import { isTypeScript, resolveEntry } from './resolve-entry.js';
 
-const ENTRY_NAMES = ['index.ts', 'index.mts', 'index.js', 'index.mjs'];
 let tsLoader: Promise<void> | null = null;
 
 /**
@@ -18,7 +18,7 @@ let tsLoader: Promise<void> | null = null;
  */
 export async function loadPlugin(name: string, specifier: string, baseDir: string): Promise<Plugin> {
   const file = resolveEntry(name, specifier, baseDir);
-  if (/\.[mc]?ts$/.test(file)) await registerTypeScript();
+  if (isTypeScript(file)) await registerTypeScript();
   // After tsx's hooks, so that ours run first (see resolve-hook.ts).
   if (!file.startsWith(PACKAGE_ROOT + path.sep)) registerAgentdResolution();
   let mod: { default?: unknown };
@@ -36,22 +36,39 @@ export async function loadPlugin(name: string, specifier: string, baseDir: strin
 
 /**
  * A spare host's preparation while it waits (a crashed plugin is restarted on a spare, so this is
- * time taken off every restart): the TypeScript loader, the `agentd` module plugins import (the
- * same URL a plugin's import resolves to, so it is a cache hit then), valibot (what plugin
- * schemas use), and one tiny TypeScript module, which starts tsx's esbuild service.
+ * time taken off every restart): the `agentd` module plugins import (the same URL a plugin's
+ * import resolves to, so it is a cache hit then) and valibot (what plugin schemas use). With
+ * `typescript`, also the TypeScript loader and one tiny TypeScript module; only then, because
+ * tsx's loader runs in a thread of its own that costs a process about 30 MB of RSS.
  */
-export async function warmUp(): Promise<void> {
-  await registerTypeScript();
+export async function warmUp(options: { typescript: boolean }): Promise<void> {
   const dist = path.join(PACKAGE_ROOT, 'dist');
+  if (options.typescript) await registerTypeScript();
   await import(pathToFileURL(path.join(dist, 'src', 'index.js')).href);
   await import('valibot');
-  await import(pathToFileURL(path.join(dist, 'bundle', 'warmup.ts')).href);
+  if (options.typescript) await import(pathToFileURL(path.join(dist, 'bundle', 'warmup.ts')).href);
 }
+
+let tsService: MessagePort | null = null;
 
 /** Register tsx's loader once; it also handles `.ts` files the plugin itself imports. */
 export function registerTypeScript(): Promise<void> {
-  tsLoader ??= import('tsx/esm/api').then(({ register }) => { register(); });
+  tsLoader ??= import('tsx/esm/api').then(({ register: registerTsx }) => {
+    registerTsx();
+    const { port1, port2 } = new MessageChannel();
+    register(pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'src', 'plugin-host', 'ts-service-hook.js')).href, {
+      data: { port: port2, tsx: import.meta.resolve('tsx/esm/api') },
+      transferList: [port2],
+    });
+    port1.unref();
+    tsService = port1;
+  });
   return tsLoader;
+}
+
+/** The plugin is loaded: stop esbuild's service process, if tsx started one (see ts-service-hook.ts). */
+export function releaseTypeScriptService(): void {
+  tsService?.postMessage('stop');
 }
 
 let resolutionRegistered = false;
@@ -62,37 +79,4 @@ function registerAgentdResolution(): void {
   register(pathToFileURL(path.join(dist, 'plugin-host', 'resolve-hook.js')).href, {
     data: { targets: { agentd: pathToFileURL(path.join(dist, 'index.js')).href, 'agentd/client': pathToFileURL(path.join(dist, 'client', 'index.js')).href } },
   });
-}
-
-function resolveEntry(name: string, specifier: string, baseDir: string): string {
-  if (path.isAbsolute(specifier)) {
-    const found = fileOrIndex(specifier);
-    if (!found) throw errors.pluginLoad(name, `${specifier} does not exist (nor with .ts/.js, nor an index file in it)`, { data: { plugin: name } });
-    return found;
-  }
-  try {
-    return createRequire(path.join(baseDir, 'noop.js')).resolve(specifier);
-  } catch (e) {
-    throw errors.pluginLoad(name, `package ${specifier} not found from ${baseDir}: ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, { cause: e, data: { plugin: name } });
-  }
-}
-
-function fileOrIndex(p: string): string | null {
-  const stat = statOrNull(p);
-  if (stat?.isFile()) return p;
-  if (stat?.isDirectory()) {
-    const pkg = path.join(p, 'package.json');
-    if (fs.existsSync(pkg)) {
-      const main = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { main?: string }).main;
-      if (main) { const m = fileOrIndex(path.join(p, main)); if (m) return m; }
-    }
-    for (const n of ENTRY_NAMES) if (statOrNull(path.join(p, n))?.isFile()) return path.join(p, n);
-    return null;
-  }
-  for (const ext of ['.ts', '.mts', '.js', '.mjs']) if (statOrNull(p + ext)?.isFile()) return p + ext;
-  return null;
-}
-
-function statOrNull(p: string): fs.Stats | null {
-  try { return fs.statSync(p); } catch { return null; }
 }

@@ -4,7 +4,7 @@ import { createPluginLogger } from '../logging/plugin-logger.js';
 import type { Plugin, StopFunction } from '../plugin-api/types.js';
 import { createContext, type ContextState } from './context.js';
 import { IpcChannel } from './ipc.js';
-import { loadPlugin, warmUp } from './load-plugin.js';
+import { loadPlugin, releaseTypeScriptService, warmUp } from './load-plugin.js';
 import { resolvePluginConfig } from './plugin-config.js';
 import { HOST_FDS, type CoreToHost, type FailurePhase } from './protocol.js';
 import { HOST_TOKEN_VAR, killTokenHolders } from '../supervisor/kill-group.js';
@@ -41,6 +41,7 @@ async function load(m: Extract<CoreToHost, { t: 'load' }>): Promise<void> {
   try { process.chdir(m.baseDir); } catch { /* stays at / */ }
   try {
     const plugin = await loadPlugin(m.plugin, m.module, m.baseDir);
+    releaseTypeScriptService();
     phase = 'config';
     const config = await resolvePluginConfig(plugin, m.plugin, m.config);
     loaded = { plugin, name: m.plugin, instance: m.instance, config, home: m.home, cacheDir: m.cacheDir };
@@ -60,6 +61,8 @@ async function start(): Promise<void> {
     stopFn = await plugin.start(context.ctx);
     if (plugin.readiness === 'manual') await context.manualReady;
     if (stopping) return;
+    // Again: start() may have imported more TypeScript.
+    releaseTypeScriptService();
     phase = 'running';
     ipc.send({ t: 'ready', health: context.health !== null });
   } catch (e) {
@@ -167,5 +170,5 @@ function crash(text: string, e: unknown): void {
 }
 
 // A spare prepares what every plugin needs before it is asked to run one.
-if (process.argv.includes('--spare')) await warmUp().catch((e: unknown) => process.stderr.write(`warm-up failed: ${describeError(e)}\n`));
+if (process.argv.includes('--spare')) await warmUp({ typescript: process.argv.includes('--typescript') }).catch((e: unknown) => process.stderr.write(`warm-up failed: ${describeError(e)}\n`));
 ipc.send({ t: 'idle' });

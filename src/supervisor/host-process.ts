@@ -32,14 +32,14 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
   readonly exited: Promise<ExitInfo>;
   private readonly child: ChildProcess;
 
-  constructor(env: NodeJS.ProcessEnv, options: { spare?: boolean } = {}) {
+  constructor(env: NodeJS.ProcessEnv, options: { spare?: boolean; typescript?: boolean } = {}) {
     super();
     const addon = loadAddon();
     const [coreEnd, hostEnd] = addon.socketPair();
     this.fdPass = coreEnd;
     const token = nextToken();
     try {
-      this.child = spawn(process.execPath, [HOST_ENTRY, ...(options.spare ? ['--spare'] : [])], {
+      this.child = spawn(process.execPath, [HOST_ENTRY, ...(options.spare ? ['--spare'] : []), ...(options.typescript ? ['--typescript'] : [])], {
         // detached: setsid() in the child, so it leads a process group of its own.
         detached: true,
         cwd: '/',

@@ -5,6 +5,7 @@ import { fromWire } from '../client/rpc-error.js';
 import type { PluginRow } from '../rpc/wire-types.js';
 import { PluginGroup, type SupervisorDeps } from './group.js';
 import { HostProcess } from './host-process.js';
+import { isTypeScript, resolveEntry } from '../plugin-host/resolve-entry.js';
 import { SparePool } from './spare-pool.js';
 
 export interface ManagerDeps extends SupervisorDeps {
@@ -123,9 +124,16 @@ export class PluginManager {
     await this.spares.close();
   }
 
-  /** A spare host only once there is a plugin it could serve: a daemon with none runs no host at all. */
+  /**
+   * A spare host only once there is a plugin it could serve: a daemon with none runs no host at
+   * all. It loads the TypeScript loader ahead only if a plugin it could serve needs it (disabled
+   * ones count: `ctl plugins start` may start them at any time).
+   */
   private fillSpares(): void {
-    if (this.groups.size > 0) this.spares.fill();
+    if (this.groups.size === 0) return;
+    const typescript = [...this.groups.values()].some((g) => isTypeScriptPlugin(g.spec));
+    this.spares.prepareFor({ typescript });
+    this.spares.fill();
   }
 
   private newGroup(spec: ResolvedPlugin): PluginGroup {
@@ -154,6 +162,11 @@ export class PluginManager {
 }
 
 /** Plugins get the core's environment, minus what is the core's alone. */
+/** Whether `spec`'s module is TypeScript; one that cannot be resolved fails in its host, not here. */
+function isTypeScriptPlugin(spec: ResolvedPlugin): boolean {
+  try { return isTypeScript(resolveEntry(spec.name, spec.module, spec.baseDir)); } catch { return false; }
+}
+
 function hostEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('AGENTD_') || key === 'NOTIFY_SOCKET') delete env[key];

@@ -5,18 +5,35 @@ import { HostProcess } from './host-process.js';
  * Node's start-up (and loaded the TypeScript loader) instead of spawning one, which is what lets a
  * crashed plugin serve again faster than a fresh process can start. A new spare is spawned in the
  * background each time one is taken.
+ *
+ * Spares load the TypeScript loader ahead only while a configured plugin is written in TypeScript:
+ * tsx's loader runs in a thread of its own, about 30 MB of RSS that a host of a JavaScript plugin
+ * (the bundled image server, for one) would carry for nothing after its first restart.
  */
 export class SparePool {
   private readonly idle = new Set<HostProcess>();
   private readonly booting = new Set<HostProcess>();
   private closed = false;
+  private typescript = false;
 
   constructor(private readonly size: number, private readonly env: () => NodeJS.ProcessEnv) {}
+
+  /**
+   * Say whether spares should load the TypeScript loader ahead. Spares prepared the other way are
+   * replaced: they would work, but either slower (loading tsx on demand) or heavier than needed.
+   */
+  prepareFor(options: { typescript: boolean }): void {
+    if (options.typescript === this.typescript) return;
+    this.typescript = options.typescript;
+    for (const h of [...this.idle, ...this.booting]) h.kill();
+    this.idle.clear();
+    this.booting.clear();
+  }
 
   fill(): void {
     while (!this.closed && this.idle.size + this.booting.size < this.size) {
       let host: HostProcess;
-      try { host = new HostProcess(this.env(), { spare: true }); } catch { return; }
+      try { host = new HostProcess(this.env(), { spare: true, typescript: this.typescript }); } catch { return; }
       this.booting.add(host);
       host.once('message', (m) => {
         if (m.t !== 'idle') return;
