@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
+import { zlib } from './lazy-zlib.js';
 
 /** A rotated generation of a log: `x.log.3` or `x.log.3.gz`. */
 export interface RotatedFile {
@@ -38,7 +38,7 @@ export function listRotated(live: string): RotatedFile[] {
  */
 export function shiftRotated(live: string, keep: number): void {
   for (const f of listRotated(live).reverse()) {
-    if (f.generation >= keep) fs.rmSync(f.path, { force: true });
+    if (f.generation >= keep) removeFile(f.path);
     else fs.renameSync(f.path, `${live}.${f.generation + 1}${f.gz ? '.gz' : ''}`);
   }
 }
@@ -66,7 +66,7 @@ export function recoverRotated(live: string): string[] {
     const partial = /^\d+\.gz\.tmp$/.test(rest);
     const doubled = /^\d+$/.test(rest) && present.has(`${name}.gz`);
     if (!partial && !doubled) continue;
-    fs.rmSync(path.join(dir, name), { force: true });
+    removeFile(path.join(dir, name));
     removed.push(name);
   }
   return removed;
@@ -81,12 +81,21 @@ export async function compressFile(src: string, mode: number): Promise<string> {
   const dest = `${src}.gz`;
   const tmp = `${dest}.tmp`;
   try {
-    await pipeline(fs.createReadStream(src), zlib.createGzip(), fs.createWriteStream(tmp, { mode }));
+    await pipeline(fs.createReadStream(src), zlib().createGzip(), fs.createWriteStream(tmp, { mode }));
     fs.renameSync(tmp, dest);
   } catch (error) {
-    fs.rmSync(tmp, { force: true });
+    removeFile(tmp);
     throw error;
   }
-  fs.rmSync(src, { force: true });
+  removeFile(src);
   return dest;
+}
+
+/** Delete a file that may already be gone (fs.rmSync would load Node's rimraf into the core for it). */
+function removeFile(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
 }

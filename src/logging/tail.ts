@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { pipeline } from 'node:stream';
 import { promisify } from 'node:util';
-import zlib from 'node:zlib';
+import { zlib } from './lazy-zlib.js';
 
 const read = promisify(fs.read);
 const CHUNK = 64 * 1024;
@@ -58,7 +58,7 @@ export async function lastLines(fd: number, n: number): Promise<string[]> {
 
 /** The last n lines of a gzipped file: decompressed as a stream, keeping only a window of lines. */
 export async function lastLinesGz(fd: number, n: number): Promise<string[]> {
-  const gunzip = zlib.createGunzip();
+  const gunzip = zlib().createGunzip();
   pipeline(fs.createReadStream('', { fd, autoClose: false, start: 0 }), gunzip, () => {});
   gunzip.setEncoding('utf8');
   let window: string[] = [];
