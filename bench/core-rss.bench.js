@@ -96,7 +96,7 @@ export async function run(ctx) {
   });
   let md = `Each process was started, then everything sat idle for ${SETTLE_MS / 1000} s; figures are the median of ${SAMPLES} readings 200 ms apart `
     + 'of /proc/PID/status (VmRSS = RssAnon + RssFile + RssShmem) and /proc/PID/smaps_rollup (Pss: shared pages divided among the processes mapping them). '
-    + '"Whole tree" adds every process of the daemon (agentd: core, plugin hosts, the spare host, and the esbuild service each TypeScript plugin host starts for tsx; '
+    + '"Whole tree" adds every process of the daemon (agentd: core, plugin hosts, the spare host, and any esbuild service tsx started to compile a plugin, stopped once the plugin is loaded; '
     + 'PM2: daemon and apps; supervisord: daemon and programs). Idle plugins/apps/programs: bench/fixtures/idle.ts and idle.cjs. MiB = 2^20 bytes; the 45 MB target is read as 45 MiB.\n\n'
     + table(['process', 'pid', 'RSS', 'RssAnon', 'RssFile', 'PSS', 'V8 heap used', 'whole tree RSS / PSS (processes)', 'target', 'verdict'], rows);
   md += '\n\nWhat the RSS is made of (/proc/PID/smaps, one reading after the samples): the executable\'s own pages (Node\'s code and read-only data, shared by every Node process), '
