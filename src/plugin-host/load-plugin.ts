@@ -66,7 +66,7 @@ export function registerTypeScript(): Promise<void> {
   return tsLoader;
 }
 
-/** The plugin is loaded: stop esbuild's service process, if tsx started one (see ts-service-hook.ts). */
+/** The plugin is loaded: from now on esbuild's service runs only while tsx compiles (see ts-service-hook.ts). */
 export function releaseTypeScriptService(): void {
   tsService?.postMessage('stop');
 }

@@ -61,8 +61,6 @@ async function start(): Promise<void> {
     stopFn = await plugin.start(context.ctx);
     if (plugin.readiness === 'manual') await context.manualReady;
     if (stopping) return;
-    // Again: start() may have imported more TypeScript.
-    releaseTypeScriptService();
     phase = 'running';
     ipc.send({ t: 'ready', health: context.health !== null });
   } catch (e) {

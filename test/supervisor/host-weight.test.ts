@@ -76,10 +76,14 @@ test('esbuild\'s service does not outlive the load of a TypeScript plugin, and c
   const home = makeTempHome();
   t.teardown(() => removeTempHome(home));
   fs.writeFileSync(path.join(home, 'later.ts'), `export const answer: number = 42; // ${home}\n`);
+  fs.writeFileSync(path.join(home, 'background.ts'), `export const value: string = 'compiled'; // ${home}\n`);
   fs.writeFileSync(path.join(home, 'fresh.ts'), [
     "import { definePlugin } from 'agentd';",
     `// ${home}`,
+    // Still compiling when the module has loaded and the host asks for esbuild to be stopped.
+    "const background = import('./background.ts');",
     "export default definePlugin({ name: 'fresh', defaults: {}, start(ctx) {",
+    "  ctx.rpc('background', async (): Promise<string> => (await background).value);",
     "  ctx.rpc('later', async (): Promise<number> => (await import('./later.ts')).answer);",
     '  const timer = setInterval(() => {}, 60_000);',
     '  return () => clearInterval(timer);',
@@ -91,6 +95,7 @@ test('esbuild\'s service does not outlive the load of a TypeScript plugin, and c
   t.is(row!.state, 'running');
   const host = row!.pid!;
   await waitUntil(() => esbuildUnder(host).length === 0, 30_000, 'no esbuild service under the plugin host');
+  t.is(await client.call('fresh.background'), 'compiled', 'a TypeScript import begun while the plugin loaded completes');
   // A TypeScript import after the release still compiles (esbuild starts again on demand).
   t.is(await client.call('fresh.later'), 42);
   t.is((await client.call('plugins.list'))[0]!.pid, host, 'the same host, still running');
