@@ -161,12 +161,12 @@ export class PluginManager {
   }
 }
 
-/** Plugins get the core's environment, minus what is the core's alone. */
 /** Whether `spec`'s module is TypeScript; one that cannot be resolved fails in its host, not here. */
 function isTypeScriptPlugin(spec: ResolvedPlugin): boolean {
   try { return isTypeScript(resolveEntry(spec.name, spec.module, spec.baseDir)); } catch { return false; }
 }
 
+/** Plugins get the core's environment, minus what is the core's alone. */
 function hostEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('AGENTD_') || key === 'NOTIFY_SOCKET') delete env[key];

@@ -2,7 +2,7 @@ import { HostProcess } from './host-process.js';
 
 /**
  * Plugin host processes started ahead of need. A restart takes a spare that has already paid
- * Node's start-up (and loaded the TypeScript loader) instead of spawning one, which is what lets a
+ * Node's start-up (and loaded what plugins import) instead of spawning one, which is what lets a
  * crashed plugin serve again faster than a fresh process can start. A new spare is spawned in the
  * background each time one is taken.
  *

@@ -4,7 +4,7 @@ import zlib from 'node:zlib';
 import type { ExecutionContext } from 'ava';
 import { lockHolder } from '../../src/native/addon.js';
 import { fixture, markedProcesses, type TestDaemon } from './daemon.js';
-import { ancestors, processGroupMembers, procInfo, waitUntil } from './proc.js';
+import { ancestors, cmdline, processGroupMembers, procInfo, waitUntil } from './proc.js';
 import { RawSession } from './raw-socket.js';
 
 /**
@@ -13,10 +13,6 @@ import { RawSession } from './raw-socket.js';
  * are in its files.
  */
 
-/** `pid`'s command line, for messages. */
-export function cmdline(pid: number): string {
-  try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim(); } catch { return '?'; }
-}
 
 /**
  * Orphans of a running core: marked processes that are not the core or one of its descendants,

@@ -26,6 +26,11 @@ export function isGone(pid: number): boolean {
   return info === null || info.state === 'Z' || info.state === 'X';
 }
 
+/** `pid`'s command line, arguments joined by spaces; '?' when it is gone. */
+export function cmdline(pid: number): string {
+  try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim(); } catch { return '?'; }
+}
+
 /** Every live process on the machine with its parent and group. */
 export function processGroupMembers(): ProcInfo[] {
   const out: ProcInfo[] = [];

@@ -4,14 +4,10 @@ import test from 'ava';
 import { EventRecorder } from '../helpers/events.js';
 import { fixture, startTestDaemon, writeConfig } from '../helpers/daemon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
-import { descendants, isGone, processGroupMembers, waitUntil } from '../helpers/proc.js';
+import { cmdline, descendants, isGone, processGroupMembers, waitUntil } from '../helpers/proc.js';
 
 // What a plugin host carries beyond its plugin: the TypeScript loader only where a TypeScript
 // plugin can run, and no esbuild service once the plugin is loaded.
-
-function cmdline(pid: number): string {
-  try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '); } catch { return ''; }
-}
 
 /** The core's idle spare hosts (their command line says so until a plugin is given to them). */
 function spares(corePid: number): number[] {
