@@ -265,7 +265,7 @@ export class PluginGroup implements InstanceHost {
     const wanted = this.spec.entry.watch || this.deps.watchAll;
     if (!wanted) { this.watcher?.close(); this.watcher = null; return; }
     if (this.watcher) return;
-    this.watcher = await watchPlugin(this.spec.module, this.spec.entry.watchDebounce, (files) => {
+    this.watcher = await watchPlugin(this.spec.module, this.spec.entry.watchDebounce, this.deps.home, (files) => {
       this.log.info('plugin files changed; restarting', { plugin: this.plugin, files: files.slice(0, 5) });
       this.events.emit({ type: 'plugin.changed', plugin: this.plugin, files });
       void this.restart().catch(() => { /* the state and its error say what went wrong */ });
