@@ -9,6 +9,8 @@ export interface HomePaths {
   log: string;
   logsDir: string;
   cacheDir: string;
+  /** TypeScript plugins compiled ahead (plugin names start with a letter, so no plugin's cache dir is this). */
+  compiledDir: string;
   /** Candidate config files, in the order they are tried. */
   configCandidates: string[];
 }
@@ -30,6 +32,7 @@ export function homePaths(home: string): HomePaths {
     log: path.join(home, 'agentd.log'),
     logsDir: path.join(home, 'logs'),
     cacheDir: path.join(home, 'cache'),
+    compiledDir: path.join(home, 'cache', '.compiled'),
     configCandidates: ['agentd.config.json', 'agentd.config.js', 'agentd.config.ts'].map((f) => path.join(home, f)),
   };
 }

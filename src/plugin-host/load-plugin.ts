@@ -7,31 +7,53 @@ import { describeError } from '../errors/describe.js';
 import { isPlugin } from '../plugin-api/define-plugin.js';
 import type { Plugin } from '../plugin-api/types.js';
 import { PACKAGE_ROOT } from '../package-info.js';
+import { compilePlugin } from './compile-plugin.js';
 import { isTypeScript, resolveEntry } from './resolve-entry.js';
 
 let tsLoader: Promise<void> | null = null;
 
+/** How a plugin's module was loaded: as it is, compiled ahead, or through tsx (and why). */
+export type LoadedBy = { loader: 'native' } | { loader: 'compiled' } | { loader: 'tsx'; reason: string };
+
 /**
  * Import a plugin module and check its shape before any of its code runs beyond the import:
  * default export from definePlugin, and a declared name equal to its config key.
- * TypeScript modules load through tsx, so plugins need no build step.
+ * TypeScript modules are compiled ahead into `compiledDir` (see compile-plugin.ts), or, when they
+ * use what a compiled module cannot keep, or the plugin's env sets `AGENTD_TS_LOADER=tsx`, load
+ * through tsx; either way plugins need no build step.
  */
-export async function loadPlugin(name: string, specifier: string, baseDir: string): Promise<Plugin> {
+export async function loadPlugin(name: string, specifier: string, baseDir: string, compiledDir: string): Promise<{ plugin: Plugin; by: LoadedBy }> {
   const file = resolveEntry(name, specifier, baseDir);
-  if (isTypeScript(file)) await registerTypeScript();
-  // After tsx's hooks, so that ours run first (see resolve-hook.ts).
-  if (!file.startsWith(PACKAGE_ROOT + path.sep)) registerAgentdResolution();
+  let url = pathToFileURL(file).href;
+  let by: LoadedBy = { loader: 'native' };
+  const fail = (e: unknown) => errors.pluginLoad(name, describeError(e).split('\n')[0] ?? 'import failed', { cause: e, data: { plugin: name, module: file } });
+  if (isTypeScript(file)) {
+    const compiled = process.env['AGENTD_TS_LOADER'] === 'tsx'
+      ? { loader: 'tsx' as const, reason: 'AGENTD_TS_LOADER=tsx' }
+      : await compilePlugin(file, compiledDir, agentdTargets()).catch((e: unknown) => { throw fail(e); });
+    if (compiled.loader === 'compiled') {
+      url = compiled.url;
+      // Stack traces name the .ts lines, through the module's inline source map.
+      process.setSourceMapsEnabled(true);
+      by = { loader: 'compiled' };
+    } else {
+      await registerTypeScript();
+      by = compiled;
+    }
+  }
+  // After tsx's hooks, so that ours run first (see resolve-hook.ts). A compiled module imports agentd by its file URL.
+  if (by.loader !== 'compiled' && !file.startsWith(PACKAGE_ROOT + path.sep)) registerAgentdResolution();
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    mod = (await import(url)) as { default?: unknown };
   } catch (e) {
-    throw errors.pluginLoad(name, describeError(e).split('\n')[0] ?? 'import failed', { cause: e, data: { plugin: name, module: file } });
+    throw fail(e);
   }
   const plugin = mod.default;
   if (!isPlugin(plugin)) throw errors.pluginShape(name, `${file} has no definePlugin() default export`, { data: { plugin: name } });
   if (typeof plugin.start !== 'function') throw errors.pluginShape(name, 'start must be a function', { data: { plugin: name } });
   if (plugin.name !== name) throw errors.pluginNameMismatch(name, String(plugin.name), { data: { plugin: name } });
-  return plugin;
+  return { plugin, by };
 }
 
 /**
@@ -71,12 +93,15 @@ export function releaseTypeScriptService(): void {
   tsService?.postMessage('stop');
 }
 
+/** Where `agentd` and `agentd/client` go when a plugin's own directory does not resolve them: this package. */
+function agentdTargets(): Record<string, string> {
+  const dist = path.join(PACKAGE_ROOT, 'dist', 'src');
+  return { agentd: pathToFileURL(path.join(dist, 'index.js')).href, 'agentd/client': pathToFileURL(path.join(dist, 'client', 'index.js')).href };
+}
+
 let resolutionRegistered = false;
 function registerAgentdResolution(): void {
   if (resolutionRegistered) return;
   resolutionRegistered = true;
-  const dist = path.join(PACKAGE_ROOT, 'dist', 'src');
-  register(pathToFileURL(path.join(dist, 'plugin-host', 'resolve-hook.js')).href, {
-    data: { targets: { agentd: pathToFileURL(path.join(dist, 'index.js')).href, 'agentd/client': pathToFileURL(path.join(dist, 'client', 'index.js')).href } },
-  });
+  register(pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'src', 'plugin-host', 'resolve-hook.js')).href, { data: { targets: agentdTargets() } });
 }

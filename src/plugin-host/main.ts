@@ -4,7 +4,8 @@ import { createPluginLogger } from '../logging/plugin-logger.js';
 import type { Plugin, StopFunction } from '../plugin-api/types.js';
 import { createContext, type ContextState } from './context.js';
 import { IpcChannel } from './ipc.js';
-import { loadPlugin, releaseTypeScriptService, warmUp } from './load-plugin.js';
+import { homePaths } from '../home/paths.js';
+import { loadPlugin, releaseTypeScriptService, warmUp, type LoadedBy } from './load-plugin.js';
 import { resolvePluginConfig } from './plugin-config.js';
 import { HOST_FDS, type CoreToHost, type FailurePhase } from './protocol.js';
 import { HOST_TOKEN_VAR, killTokenHolders } from '../supervisor/kill-group.js';
@@ -13,7 +14,7 @@ import { HOST_TOKEN_VAR, killTokenHolders } from '../supervisor/kill-group.js';
  * A plugin host: one child process of the core running one plugin instance. It may start as an
  * idle spare and be told later which plugin to run. It exits by itself when the core goes away.
  */
-type Loaded = { plugin: Plugin; name: string; instance: number; config: Record<string, unknown>; home: string; cacheDir: string };
+type Loaded = { plugin: Plugin; by: LoadedBy; name: string; instance: number; config: Record<string, unknown>; home: string; cacheDir: string };
 
 let loaded: Loaded | null = null;
 let context: ContextState | null = null;
@@ -40,11 +41,11 @@ async function load(m: Extract<CoreToHost, { t: 'load' }>): Promise<void> {
   Object.assign(process.env, m.env);
   try { process.chdir(m.baseDir); } catch { /* stays at / */ }
   try {
-    const plugin = await loadPlugin(m.plugin, m.module, m.baseDir);
+    const { plugin, by } = await loadPlugin(m.plugin, m.module, m.baseDir, homePaths(m.home).compiledDir);
     releaseTypeScriptService();
     phase = 'config';
     const config = await resolvePluginConfig(plugin, m.plugin, m.config);
-    loaded = { plugin, name: m.plugin, instance: m.instance, config, home: m.home, cacheDir: m.cacheDir };
+    loaded = { plugin, by, name: m.plugin, instance: m.instance, config, home: m.home, cacheDir: m.cacheDir };
     ipc.send({ t: 'loaded', name: plugin.name, health: false });
   } catch (e) {
     fail(e);
@@ -56,6 +57,8 @@ async function start(): Promise<void> {
   phase = 'start';
   const { plugin, name, instance } = loaded;
   const log = createPluginLogger(HOST_FDS.log, { plugin: name, pid: process.pid, instance });
+  // Said in the plugin's own log, where its author looks: why this host carries the TypeScript loader.
+  if (loaded.by.loader === 'tsx') log.info(`loaded through tsx: ${loaded.by.reason}`);
   context = createContext({ ...loaded, log, ipc });
   try {
     stopFn = await plugin.start(context.ctx);

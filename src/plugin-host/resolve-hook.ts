@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageType } from './package-type.js';
 
 /**
  * Module resolve hooks for plugin hosts running a plugin from outside this package:
@@ -14,7 +14,6 @@ type Resolved = { url: string; format?: string | null; shortCircuit?: boolean };
 type Next = (specifier: string, context: Context) => Promise<Resolved>;
 
 let targets: Record<string, string> = {};
-const typeCache = new Map<string, string | null>();
 
 export function initialize(data: { targets: Record<string, string> }): void {
   targets = data.targets;
@@ -33,18 +32,4 @@ export async function resolve(specifier: string, context: Context, next: Next): 
     return { ...resolved, format: 'module' };
   }
   return resolved;
-}
-
-/** The explicit "type" of the nearest package.json above `dir`, or null when it declares none. */
-function packageType(dir: string): string | null {
-  if (typeCache.has(dir)) return typeCache.get(dir)!;
-  let type: string | null = null;
-  const pkg = path.join(dir, 'package.json');
-  if (fs.existsSync(pkg)) {
-    try { type = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { type?: string }).type ?? null; } catch { type = null; }
-  } else if (path.dirname(dir) !== dir) {
-    type = packageType(path.dirname(dir));
-  }
-  typeCache.set(dir, type);
-  return type;
 }

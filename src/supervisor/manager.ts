@@ -5,6 +5,8 @@ import { fromWire } from '../client/rpc-error.js';
 import type { PluginRow } from '../rpc/wire-types.js';
 import { PluginGroup, type SupervisorDeps } from './group.js';
 import { HostProcess } from './host-process.js';
+import { homePaths } from '../home/paths.js';
+import { readRecord } from '../plugin-host/compile-cache.js';
 import { isTypeScript, resolveEntry } from '../plugin-host/resolve-entry.js';
 import { SparePool } from './spare-pool.js';
 
@@ -131,7 +133,8 @@ export class PluginManager {
    */
   private fillSpares(): void {
     if (this.groups.size === 0) return;
-    const typescript = [...this.groups.values()].some((g) => isTypeScriptPlugin(g.spec));
+    const compiledDir = homePaths(this.deps.home).compiledDir;
+    const typescript = [...this.groups.values()].some((g) => needsTypeScriptLoader(g.spec, compiledDir));
     this.spares.prepareFor({ typescript });
     this.spares.fill();
   }
@@ -161,9 +164,15 @@ export class PluginManager {
   }
 }
 
-/** Whether `spec`'s module is TypeScript; one that cannot be resolved fails in its host, not here. */
-function isTypeScriptPlugin(spec: ResolvedPlugin): boolean {
-  try { return isTypeScript(resolveEntry(spec.name, spec.module, spec.baseDir)); } catch { return false; }
+/**
+ * Whether `spec`'s module loads through tsx: TypeScript that its last compile sent to tsx (a
+ * plugin never loaded yet is taken to compile). One that cannot be resolved fails in its host.
+ */
+function needsTypeScriptLoader(spec: ResolvedPlugin, compiledDir: string): boolean {
+  let entry: string;
+  try { entry = resolveEntry(spec.name, spec.module, spec.baseDir); } catch { return false; }
+  if (!isTypeScript(entry)) return false;
+  return spec.entry.env['AGENTD_TS_LOADER'] === 'tsx' || readRecord(compiledDir, entry)?.loader === 'tsx';
 }
 
 /** Plugins get the core's environment, minus what is the core's alone. */

@@ -6,9 +6,10 @@ import { HostProcess } from './host-process.js';
  * crashed plugin serve again faster than a fresh process can start. A new spare is spawned in the
  * background each time one is taken.
  *
- * Spares load the TypeScript loader ahead only while a configured plugin is written in TypeScript:
- * tsx's loader runs in a thread of its own, about 30 MB of RSS that a host of a JavaScript plugin
- * (the bundled image server, for one) would carry for nothing after its first restart.
+ * Spares load the TypeScript loader ahead only while a configured plugin needs it (TypeScript is
+ * compiled ahead unless it uses what a compiled module cannot keep): tsx's loader runs in a thread
+ * of its own, about 30 MB of RSS that the host of any other plugin would carry for nothing after
+ * its first restart.
  */
 export class SparePool {
   private readonly idle = new Set<HostProcess>();

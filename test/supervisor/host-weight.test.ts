@@ -6,8 +6,9 @@ import { fixture, startTestDaemon, writeConfig } from '../helpers/daemon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
 import { cmdline, descendants, isGone, processGroupMembers, waitUntil } from '../helpers/proc.js';
 
-// What a plugin host carries beyond its plugin: the TypeScript loader only where a TypeScript
-// plugin can run, and no esbuild service once the plugin is loaded.
+// What a plugin host carries beyond its plugin: the TypeScript loader only where a plugin needs it
+// (TypeScript is compiled ahead unless it uses what a compiled module cannot keep), and no esbuild
+// service once the plugin is loaded.
 
 /** The core's idle spare hosts (their command line says so until a plugin is given to them). */
 function spares(corePid: number): number[] {
@@ -17,6 +18,17 @@ function spares(corePid: number): number[] {
 function esbuildUnder(pid: number): number[] {
   return descendants(pid).filter((p) => cmdline(p).includes('esbuild') && cmdline(p).includes('--service'));
 }
+
+/** A TypeScript plugin that imports a computed specifier, which only tsx can resolve from its source. */
+const NEEDS_TSX = [
+  "import { definePlugin } from 'agentd';",
+  'const named = (n: string): string => `./${n}.ts`;',
+  "export default definePlugin({ name: 'dynamic', defaults: {}, start(ctx) {",
+  "  ctx.rpc('ping', async () => ({ pid: process.pid, value: (await import(named('value'))).value as string }));",
+  '  const timer = setInterval(() => {}, 60_000);',
+  '  return () => clearInterval(timer);',
+  '} });',
+].join('\n');
 
 const PLAIN_JS = [
   "import { definePlugin } from 'agentd';",
@@ -28,47 +40,53 @@ const PLAIN_JS = [
   '} });',
 ].join('\n');
 
-test('spares load the TypeScript loader only while a TypeScript plugin is configured, and serve either kind', async (t) => {
+test('spares load the TypeScript loader only while a plugin needs it, and serve every kind', async (t) => {
   const d = await startTestDaemon(t, { config: { plugins: {} } });
   fs.writeFileSync(path.join(d.home, 'plain.mjs'), PLAIN_JS);
+  fs.writeFileSync(path.join(d.home, 'dynamic.ts'), NEEDS_TSX);
+  fs.writeFileSync(path.join(d.home, 'value.ts'), "export const value: string = 'through tsx';\n");
   const client = await d.client();
   const events = await EventRecorder.attach(client);
+  const killAndServeAgain = async (name: string, ping: () => Promise<number>) => {
+    const first = await ping();
+    const mark = events.events.length;
+    process.kill(first, 'SIGKILL');
+    await events.state(name, 'running', 30_000, mark);
+    t.not(await ping(), first, `${name} serves again from a new process`);
+  };
 
   writeConfig(d.home, { plugins: { plain: { module: './plain.mjs' } } });
   await client.call('daemon.reload');
   await waitUntil(() => spares(d.pid).length === 1, 30_000, 'a spare host');
   const [jsSpare] = spares(d.pid);
   t.false(cmdline(jsSpare!).includes('--typescript'), 'a JavaScript-only config: the spare is prepared without tsx');
+  await killAndServeAgain('plain', async () => await client.call('plain.ping') as number);
 
-  // A JavaScript plugin killed: restarted on that spare, serving again.
-  const first = await client.call('plain.ping') as number;
-  let mark = events.events.length;
-  process.kill(first, 'SIGKILL');
-  await events.state('plain', 'running', 30_000, mark);
-  t.not(await client.call('plain.ping'), first, 'serving again from a new process');
-
-  // A TypeScript plugin added: the spare is replaced by one prepared with tsx.
+  // A TypeScript plugin that compiles ahead needs no loader either: the spare stays as it is.
   writeConfig(d.home, { plugins: { plain: { module: './plain.mjs' }, forever: { module: fixture('forever') } } });
+  await client.call('daemon.reload');
+  await waitUntil(() => spares(d.pid).length === 1, 30_000, 'a spare host');
+  t.false(cmdline(spares(d.pid)[0]!).includes('--typescript'), 'compiled TypeScript: the spare is prepared without tsx');
+  await killAndServeAgain('forever', async () => (await client.call('forever.ping') as { pid: number }).pid);
+
+  // One that needs tsx: the spare is replaced by one prepared with it.
+  writeConfig(d.home, { plugins: { plain: { module: './plain.mjs' }, forever: { module: fixture('forever') }, dynamic: { module: './dynamic.ts' } } });
   await client.call('daemon.reload');
   await waitUntil(() => spares(d.pid).some((p) => cmdline(p).includes('--typescript')), 30_000, 'a spare prepared for TypeScript');
   t.true(isGone(jsSpare!) || !spares(d.pid).includes(jsSpare!), 'the spare without tsx was replaced');
-  const { pid: tsFirst } = await client.call('forever.ping') as { pid: number };
-  mark = events.events.length;
-  process.kill(tsFirst, 'SIGKILL');
-  await events.state('forever', 'running', 30_000, mark);
-  const { pid: tsSecond } = await client.call('forever.ping') as { pid: number };
-  t.not(tsSecond, tsFirst, 'the TypeScript plugin serves again from a new process');
+  t.is((await client.call('dynamic.ping') as { value: string }).value, 'through tsx');
+  await killAndServeAgain('dynamic', async () => (await client.call('dynamic.ping') as { pid: number }).pid);
 
-  // The TypeScript plugin removed again: back to a spare without tsx.
-  writeConfig(d.home, { plugins: { plain: { module: './plain.mjs' } } });
+  // That plugin removed again: back to a spare without tsx.
+  writeConfig(d.home, { plugins: { plain: { module: './plain.mjs' }, forever: { module: fixture('forever') } } });
   await client.call('daemon.reload');
   await waitUntil(() => spares(d.pid).length === 1 && !cmdline(spares(d.pid)[0]!).includes('--typescript'), 30_000, 'a spare without tsx again');
 });
 
-test('esbuild\'s service does not outlive the load of a TypeScript plugin, and comes back when the plugin imports more TypeScript', async (t) => {
+test('esbuild\'s service does not outlive the load of a plugin through tsx, and comes back when the plugin imports more TypeScript', async (t) => {
   // Files of this test's own home, so tsx's disk cache cannot have them: esbuild has to run. In
   // the config from the start (a reload would check the plugin first, in a host of its own, and
-  // that host would fill the cache).
+  // that host would fill the cache). The computed import sends the plugin to tsx.
   const home = makeTempHome();
   t.teardown(() => removeTempHome(home));
   fs.writeFileSync(path.join(home, 'later.ts'), `export const answer: number = 42; // ${home}\n`);
@@ -80,7 +98,8 @@ test('esbuild\'s service does not outlive the load of a TypeScript plugin, and c
     "const background = import('./background.ts');",
     "export default definePlugin({ name: 'fresh', defaults: {}, start(ctx) {",
     "  ctx.rpc('background', async (): Promise<string> => (await background).value);",
-    "  ctx.rpc('later', async (): Promise<number> => (await import('./later.ts')).answer);",
+    "const named = (n: string): string => `./${n}.ts`;",
+    "  ctx.rpc('later', async (): Promise<number> => (await import(named('later'))).answer);",
     '  const timer = setInterval(() => {}, 60_000);',
     '  return () => clearInterval(timer);',
     '} });',
@@ -89,6 +108,7 @@ test('esbuild\'s service does not outlive the load of a TypeScript plugin, and c
   const client = await d.client();
   const [row] = await client.call('plugins.list');
   t.is(row!.state, 'running');
+  t.regex(fs.readFileSync(path.join(home, 'logs', 'fresh.log'), 'utf8'), /loaded through tsx: it imports a computed specifier/);
   const host = row!.pid!;
   await waitUntil(() => esbuildUnder(host).length === 0, 30_000, 'no esbuild service under the plugin host');
   t.is(await client.call('fresh.background'), 'compiled', 'a TypeScript import begun while the plugin loaded completes');

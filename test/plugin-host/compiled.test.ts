@@ -1,0 +1,178 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import test, { type ExecutionContext } from 'ava';
+import { homePaths } from '../../src/home/index.js';
+import { cachePaths, readRecord } from '../../src/plugin-host/compile-cache.js';
+import { EventRecorder } from '../helpers/events.js';
+import { startTestDaemon } from '../helpers/daemon.js';
+import { makeTempHome, removeTempHome } from '../helpers/home.js';
+import { descendants, cmdline } from '../helpers/proc.js';
+
+// TypeScript plugins are compiled ahead into one module and run with no loader (see
+// src/plugin-host/compile-plugin.ts). These tests hold the compiled module to what the plugin's
+// own source would do under Node, and the cache to never serving a stale compile.
+
+function write(file: string, lines: string[]): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+/** A plugin tree with a TypeScript helper, a JavaScript helper, JSON, a lazy import and a package of its own. */
+function writeProject(dir: string): void {
+  write(path.join(dir, 'package.json'), ['{ "type": "module" }']);
+  // A package whose "module" condition and field point elsewhere: Node ignores both, and so must the compile.
+  write(path.join(dir, 'node_modules', 'counter', 'package.json'), [JSON.stringify({
+    name: 'counter', main: './wrong-main.js', module: './wrong-module.mjs',
+    exports: { '.': { module: './wrong-module.mjs', import: './index.mjs', default: './wrong-main.js' } },
+  })]);
+  write(path.join(dir, 'node_modules', 'counter', 'index.mjs'), ['let n = 0;', 'export const next = () => ++n;', 'export const url = import.meta.url;']);
+  write(path.join(dir, 'node_modules', 'counter', 'wrong-module.mjs'), ["export const next = () => 'module condition'; export const url = '';"]);
+  write(path.join(dir, 'node_modules', 'counter', 'wrong-main.js'), ["module.exports = { next: () => 'main field', url: '' };"]);
+  write(path.join(dir, 'lib', 'meta.ts'), [
+    "import { next } from 'counter';",
+    'export const meta = { url: import.meta.url, filename: import.meta.filename, dirname: import.meta.dirname };',
+    'export const counted: number | string = next();',
+    '/** Thrown from line 5 of this file. */',
+    "export function fail(): never { throw new Error('thrown in meta.ts'); }",
+  ]);
+  write(path.join(dir, 'lib', 'plain.js'), ['export const plainUrl = import.meta.url;']);
+  write(path.join(dir, 'lib', 'legacy.cjs'), ['module.exports = { dir: __dirname };']);
+  write(path.join(dir, 'lib', 'later.ts'), ["export const later: string = 'later v1';"]);
+  write(path.join(dir, 'data.json'), ['{ "answer": 42 }']);
+  write(path.join(dir, 'index.ts'), [
+    "import { definePlugin } from 'agentd';",
+    "import { next, url as counterUrl } from 'counter';",
+    "import { counted, fail, meta } from './lib/meta.ts';",
+    "import { plainUrl } from './lib/plain.js';",
+    "import data from './data.json' with { type: 'json' };",
+    "import legacy from './lib/legacy.cjs';",
+    "export default definePlugin({ name: 'proj', defaults: {}, start(ctx) {",
+    '  ctx.rpc(\'facts\', async () => ({ meta, plainUrl, data, counted, counterNext: next(), counterUrl, entry: import.meta.url, cjsDir: legacy.dir, later: (await import(\'./lib/later.ts\')).later }));',
+    "  ctx.rpc('stack', () => { try { fail(); } catch (e) { return (e as Error).stack; } });",
+    '  const timer = setInterval(() => {}, 60_000);',
+    '  return () => clearInterval(timer);',
+    '} });',
+  ]);
+}
+
+/** A daemon in a home of its own, running the project of {@link writeProject} as plugin `proj`. */
+async function startProject(t: ExecutionContext) {
+  const home = makeTempHome();
+  t.teardown(() => removeTempHome(home));
+  const dir = path.join(home, 'proj');
+  writeProject(dir);
+  const d = await startTestDaemon(t, { home, config: { plugins: { proj: { module: './proj' } } } });
+  return { home, dir, client: await d.client() };
+}
+
+type Facts = {
+  meta: { url: string; filename: string; dirname: string };
+  plainUrl: string;
+  data: { answer: number };
+  counted: number | string;
+  counterNext: number | string;
+  counterUrl: string;
+  entry: string;
+  cjsDir: string;
+  later: string;
+};
+
+test('a TypeScript plugin runs compiled, as its source would: import.meta, packages, JSON, lazy imports, stack traces', async (t) => {
+  const { home, dir, client } = await startProject(t);
+
+  const record = readRecord(homePaths(home).compiledDir, path.join(dir, 'index.ts'));
+  t.is(record?.loader, 'compiled', 'compiled ahead, not sent to tsx');
+  const [row] = await client.call('plugins.list');
+  t.deepEqual(descendants(row!.pid!).filter((p) => cmdline(p).includes('esbuild')), [], 'no esbuild service left under the host');
+
+  const facts = await client.call<Facts>('proj.facts');
+  const meta = path.join(dir, 'lib', 'meta.ts');
+  t.deepEqual(facts.meta, { url: pathToFileURL(meta).href, filename: meta, dirname: path.dirname(meta) }, "each module's import.meta is its source's");
+  t.is(facts.entry, pathToFileURL(path.join(dir, 'index.ts')).href);
+  t.is(facts.plainUrl, pathToFileURL(path.join(dir, 'lib', 'plain.js')).href);
+  t.deepEqual(facts.data, { answer: 42 });
+  t.is(facts.later, 'later v1');
+  t.is(facts.cjsDir, path.join(dir, 'lib'), 'a .cjs file runs as Node runs it, with its own __dirname');
+  // The package resolved as Node resolves it, loaded once (both modules share its counter), from its own file.
+  t.is(facts.counterUrl, pathToFileURL(path.join(dir, 'node_modules', 'counter', 'index.mjs')).href);
+  t.is(facts.counted, 1);
+  t.is(facts.counterNext, 2);
+
+  const stack = await client.call<string>('proj.stack');
+  t.regex(stack, new RegExp(`${meta.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:5:`), 'the stack names the .ts file and line');
+  t.false(fs.readFileSync(path.join(homePaths(home).logsDir, 'proj.log'), 'utf8').includes('loaded through tsx'));
+});
+
+test('the compile cache: a restart with no edit reuses it; an edit to any file the plugin imports is compiled again', async (t) => {
+  const { home, dir, client } = await startProject(t);
+  const events = await EventRecorder.attach(client);
+  const code = cachePaths(homePaths(home).compiledDir, path.join(dir, 'index.ts')).code;
+  const before = fs.statSync(code);
+
+  let mark = events.mark;
+  await client.call('plugins.restart', { name: 'proj' });
+  await events.state('proj', 'running', 30_000, mark);
+  const after = fs.statSync(code);
+  t.is(after.ino, before.ino, 'nothing changed: the compiled module was not written again');
+  t.is(after.mtimeMs, before.mtimeMs);
+
+  // A lazily imported module, a package file and the JSON: each edit reaches the next start.
+  write(path.join(dir, 'lib', 'later.ts'), ["export const later: string = 'later v2, a longer line';"]);
+  write(path.join(dir, 'data.json'), ['{ "answer": 43 }']);
+  write(path.join(dir, 'node_modules', 'counter', 'index.mjs'), ['let n = 100;', 'export const next = () => ++n;', 'export const url = import.meta.url;']);
+  mark = events.mark;
+  await client.call('plugins.restart', { name: 'proj' });
+  await events.state('proj', 'running', 30_000, mark);
+  const facts = await client.call<Facts>('proj.facts');
+  t.is(facts.later, 'later v2, a longer line');
+  t.deepEqual(facts.data, { answer: 43 });
+  t.is(facts.counted, 101);
+});
+
+test('what a compiled module cannot keep loads through tsx, and the plugin log says why', async (t) => {
+  const home = makeTempHome();
+  t.teardown(() => removeTempHome(home));
+  // import.meta.resolve resolves from the module's own URL, which a bundle does not have.
+  write(path.join(home, 'resolver', 'index.ts'), [
+    "import { definePlugin } from 'agentd';",
+    "export default definePlugin({ name: 'resolver', defaults: {}, start(ctx) {",
+    "  ctx.rpc('where', () => import.meta.resolve('./index.ts'));",
+    '  const timer = setInterval(() => {}, 60_000);',
+    '  return () => clearInterval(timer);',
+    '} });',
+  ]);
+  // CommonJS in a .js file of the plugin's own (no "type" above it): in a bundle it would lose its __dirname.
+  write(path.join(home, 'mixed', 'index.ts'), [
+    "import { definePlugin } from 'agentd';",
+    "import helper from './helper.js';",
+    "export default definePlugin({ name: 'mixed', defaults: {}, start(ctx) {",
+    "  ctx.rpc('dir', () => (helper as { dir: string }).dir);",
+    '  const timer = setInterval(() => {}, 60_000);',
+    '  return () => clearInterval(timer);',
+    '} });',
+  ]);
+  write(path.join(home, 'mixed', 'helper.js'), ['module.exports = { dir: __dirname };']);
+  // The escape hatch: the plugin's env asks for tsx.
+  write(path.join(home, 'asked', 'index.ts'), [
+    "import { definePlugin } from 'agentd';",
+    "export default definePlugin({ name: 'asked', defaults: {}, start(ctx) {",
+    "  ctx.rpc('url', () => import.meta.url);",
+    '  const timer = setInterval(() => {}, 60_000);',
+    '  return () => clearInterval(timer);',
+    '} });',
+  ]);
+  const d = await startTestDaemon(t, { home, config: { plugins: {
+    resolver: { module: './resolver' },
+    mixed: { module: './mixed' },
+    asked: { module: './asked', env: { AGENTD_TS_LOADER: 'tsx' } },
+  } } });
+  const client = await d.client();
+  t.is(await client.call('resolver.where'), pathToFileURL(path.join(home, 'resolver', 'index.ts')).href);
+  t.is(await client.call('mixed.dir'), path.join(home, 'mixed'));
+  t.is(await client.call('asked.url'), pathToFileURL(path.join(home, 'asked', 'index.ts')).href);
+  const logOf = (name: string) => fs.readFileSync(path.join(homePaths(home).logsDir, `${name}.log`), 'utf8');
+  t.regex(logOf('resolver'), /loaded through tsx: \S+resolver\/index\.ts uses import\.meta\.resolve/);
+  t.regex(logOf('mixed'), /loaded through tsx: \S+mixed\/helper\.js is CommonJS/);
+  t.regex(logOf('asked'), /loaded through tsx: AGENTD_TS_LOADER=tsx/);
+});
