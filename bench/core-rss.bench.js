@@ -36,7 +36,7 @@ function total(pids) {
 
 function kindOf(pid) {
   const cmd = cmdline(pid);
-  if (cmd.includes('esbuild')) return 'esbuild service (tsx)';
+  if (cmd.includes('esbuild')) return 'esbuild service';
   if (cmd.includes('--spare')) return 'spare plugin host';
   if (cmd.startsWith('agentd: ')) return 'plugin host';
   if (cmd.includes('idle.cjs')) return 'idle.cjs (app / program)';
@@ -74,7 +74,7 @@ export async function run(ctx) {
     s.mem = await sampleMemory(s.pid);
     s.maps = rssByMapping(s.pid);
     s.total = total(s.all());
-    // Each supervised process, by kind (the command line tells a plugin host, the spare and tsx's esbuild apart).
+    // Each supervised process, by kind (the command line tells a plugin host, the spare and esbuild apart).
     s.children = s.all().slice(1).map((pid) => ({ pid, kind: kindOf(pid), ...memory(pid), pss: pss(pid) }));
     if (s.daemon) {
       const c = await s.daemon.client();
@@ -96,7 +96,7 @@ export async function run(ctx) {
   });
   let md = `Each process was started, then everything sat idle for ${SETTLE_MS / 1000} s; figures are the median of ${SAMPLES} readings 200 ms apart `
     + 'of /proc/PID/status (VmRSS = RssAnon + RssFile + RssShmem) and /proc/PID/smaps_rollup (Pss: shared pages divided among the processes mapping them). '
-    + '"Whole tree" adds every process of the daemon (agentd: core, plugin hosts, the spare host, and any esbuild service tsx started to compile a plugin, stopped once the plugin is loaded; '
+    + '"Whole tree" adds every process of the daemon (agentd: core, plugin hosts, the spare host, and any esbuild service still compiling a plugin, stopped once it is compiled; '
     + 'PM2: daemon and apps; supervisord: daemon and programs). Idle plugins/apps/programs: bench/fixtures/idle.ts and idle.cjs. MiB = 2^20 bytes; the 45 MB target is read as 45 MiB.\n\n'
     + table(['process', 'pid', 'RSS', 'RssAnon', 'RssFile', 'PSS', 'V8 heap used', 'whole tree RSS / PSS (processes)', 'target', 'verdict'], rows);
   md += '\n\nWhat the RSS is made of (/proc/PID/smaps, one reading after the samples): the executable\'s own pages (Node\'s code and read-only data, shared by every Node process), '

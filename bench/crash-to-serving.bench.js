@@ -163,7 +163,7 @@ export async function run(ctx) {
   const md = `${TRIALS} rounds; each round kills every service once (SIGKILL to the pid that answered the last GET), in a random order, each after at least `
     + `${systems[0].gapMs / 1000} s (agentd) / 1.5 s (others) of stable running. After the kill the bench GETs \`/\` on a fresh connection (no keep-alive) `
     + `every ${POLL_MS} ms until a 200 comes from a new pid; time is from the kill. "Failed attempts" lists what the polls got meanwhile: a refused or reset connection means clients saw the service down. `
-    + 'agentd runs test/fixtures/plugins/http-echo.ts (TypeScript, loaded through tsx) with the default restart policy, `backoff.resetAfter: "1s"` and the crash-loop limit raised to 1000; '
+    + 'agentd runs test/fixtures/plugins/http-echo.ts (TypeScript, compiled ahead by its host) with the default restart policy, `backoff.resetAfter: "1s"` and the crash-loop limit raised to 1000; '
     + 'the peers run bench/fixtures/http-server.cjs, the same server in plain Node. PM2 "fastest": `restart_delay: 0`, no `exp_backoff_restart_delay`, `pmx: false`, '
     + '`automation: false`, `vizion: false`, `disable_source_map_support: true` (PM2\'s documented options; its default restart delay is already 0).\n\n'
     + table(['service', 'kills', 'kill → 200 median (p10–p90)', '× floor', '× PM2 fastest', 'failed attempts meanwhile', 'target', 'verdict'], rows)

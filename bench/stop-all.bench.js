@@ -93,7 +93,7 @@ export async function run(ctx) {
   ]);
   const md = `${TRIALS} rounds; each round sets up every system afresh (10 idle plugins / apps / programs, all running) and stops it, in a random order. `
     + 'Times are from spawn of the stop command; "all gone" is when the last pid of the daemon taken just before the stop '
-    + '(agentd: core and every descendant — plugin hosts, the spare host, the esbuild services of tsx; PM2: daemon and apps; supervisord: daemon and programs) '
+    + '(agentd: core and every descendant — plugin hosts, the spare host, any esbuild service still compiling; PM2: daemon and apps; supervisord: daemon and programs) '
     + 'is gone or a zombie in /proc/PID/stat, polled every 1 ms.\n\n'
     + table(['stop', 'trials', 'pids', 'until all gone, median (p10–p90)', 'until the daemon itself was gone', 'until the command (or call) returned', '× pm2 kill', 'trials with survivors', 'target', 'verdict'], rows);
   const summary = [{

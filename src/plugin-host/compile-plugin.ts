@@ -11,7 +11,7 @@ import { isTypeScript } from './resolve-entry.js';
 /**
  * TypeScript plugins compiled ahead, so that their host runs with no module loader. A loader
  * (tsx) costs every host a module hooks thread, a second V8 isolate, plus OpenSSL for its cache
- * keys: about 27 MB of RSS per process. Here the host compiles the plugin's own modules once into
+ * keys: about 25 MiB of RSS per process. Here the host compiles the plugin's own modules once into
  * one ES module under `$AGENTD_HOME/cache/.compiled` (esbuild, whose service stops after), and
  * imports that; later starts reuse it until a file it was built from changes.
  *
