@@ -15,6 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { lendImport } from '../dynamic-import.js';
+import { fnv1a } from '../name-hash.js';
+import { writeFileAtomically } from '../write-atomically.js';
 import { CORE_READY_EVENT, setCodeCacheState } from './entry-link.js';
 
 /** Cache files kept: one per build, so a few installs of different versions do not evict each other. */
@@ -27,18 +29,11 @@ function cacheFile(): string | null {
   if (!base || !path.isAbsolute(base)) return null;
   try {
     const st = fs.statSync(bundle);
-    const key = hash([st.size, st.mtimeMs, st.ino, process.version, process.arch, ...process.execArgv].join('\0'));
+    const key = fnv1a([st.size, st.mtimeMs, st.ino, process.version, process.arch, ...process.execArgv].join('\0'));
     return path.join(base, 'agentd', `core-${key}.v8cache`);
   } catch {
     return null;
   }
-}
-
-/** FNV-1a, 32 bits, in hex: a file name, not a security boundary (V8 checks what it loads). */
-function hash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0');
 }
 
 function readCache(file: string | null): Buffer | undefined {
@@ -51,18 +46,15 @@ function readCache(file: string | null): Buffer | undefined {
  * Each build has its own file, so only the newest few are kept.
  */
 function writeCache(file: string, data: Buffer): void {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
     const dir = path.dirname(file);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(tmp, data, { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    writeFileAtomically(file, data, 0o600);
     const old = fs.readdirSync(dir).filter((f) => /^core-[0-9a-f]{8}\.v8cache$/.test(f))
       .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs })).sort((a, b) => b.t - a.t).slice(KEEP_FILES);
     for (const { f } of old) fs.rmSync(path.join(dir, f), { force: true });
   } catch {
     // A read-only or full disk: the next start compiles again, as it would without a cache.
-    try { fs.rmSync(tmp, { force: true }); } catch { /* never written */ }
   }
 }
 

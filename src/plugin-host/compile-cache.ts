@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fnv1a } from '../name-hash.js';
+import { writeFileAtomically } from '../write-atomically.js';
 
 /**
  * The on-disk cache of compiled TypeScript plugins (`$AGENTD_HOME/cache/.compiled`): per entry
@@ -34,7 +36,8 @@ export interface CachePaths {
 
 /** Where the compiled module and the record of `entry` live under `dir`. */
 export function cachePaths(dir: string, entry: string): CachePaths {
-  const id = `${path.basename(entry).replace(/[^A-Za-z0-9._-]/g, '_')}-${fnv1a(entry)}`;
+  // 64 bits of name: entries that shared one would only take turns recompiling.
+  const id = `${path.basename(entry).replace(/[^A-Za-z0-9._-]/g, '_')}-${fnv1a(entry)}${fnv1a(entry, 0x050c5d1f)}`;
   return { code: path.join(dir, `${id}.mjs`), record: path.join(dir, `${id}.json`) };
 }
 
@@ -63,8 +66,8 @@ export function freshRecord(dir: string, entry: string, key: string): CompileRec
 export function writeCache(dir: string, record: CompileRecord, code: string | null): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const paths = cachePaths(dir, record.entry);
-  if (code !== null) writeAtomically(paths.code, code);
-  writeAtomically(paths.record, JSON.stringify(record));
+  if (code !== null) writeFileAtomically(paths.code, code, 0o600);
+  writeFileAtomically(paths.record, JSON.stringify(record), 0o600);
 }
 
 export function stampOf(file: string): FileStamp {
@@ -78,25 +81,4 @@ export function stampOf(file: string): FileStamp {
 
 function sameStamp(a: FileStamp, b: FileStamp): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-function writeAtomically(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, file);
-}
-
-/**
- * A short stable name for a path: FNV-1a from two offset bases, 64 bits in all (node:crypto would
- * cost a host the OpenSSL start-up). Entries sharing a name would only take turns recompiling.
- */
-function fnv1a(text: string): string {
-  let a = 0x811c9dc5;
-  let b = 0x050c5d1f;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193);
-  }
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }

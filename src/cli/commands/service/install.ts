@@ -8,6 +8,7 @@ import { homePaths } from '../../../home/index.js';
 import { PACKAGE_ROOT, packageVersion } from '../../../package-info.js';
 import { enableCommands, renderUnit, unitPath } from '../../../systemd/unit.js';
 import { BaseCommand } from '../../base-command.js';
+import { writeFileAtomically } from '../../../write-atomically.js';
 
 /** The home of a system unit when neither --home nor $AGENTD_HOME says otherwise. */
 const SYSTEM_HOME = '/var/lib/agentd';
@@ -92,13 +93,10 @@ function writeUnit(file: string, unit: string, force: boolean, user: boolean): b
   }
   if (current === unit) return false;
   if (current !== null && !force) throw errors.fileExists(file, 'it differs from this unit: compare with `ctl service install --print`, then add --force to replace it');
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, unit, { mode: 0o644 });
-    fs.renameSync(tmp, file);
+    writeFileAtomically(file, unit, 0o644);
   } catch (e) {
-    try { fs.unlinkSync(tmp); } catch { /* never created */ }
     throw errors.fileWrite(file, describeError(e), remedy(user), { cause: e });
   }
   return true;
