@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildFailure, Loader, Plugin as EsbuildPlugin } from 'esbuild';
 import { PACKAGE_ROOT, packageVersion } from '../package-info.js';
 import { cachePaths, freshRecord, stampOf, writeCache, type CompileRecord, type FileStamp } from './compile-cache.js';
-import { packageType } from './package-type.js';
+import { isCommonJsTypeScript } from './package-type.js';
 import { isTypeScript } from './resolve-entry.js';
 
 /**
@@ -90,9 +90,7 @@ async function compile(entry: string, key: string, targets: Record<string, strin
       });
       build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
         const source = await fs.promises.readFile(args.path, 'utf8');
-        if (args.path.endsWith('.cts') || (isTypeScript(args.path) && !args.path.endsWith('.mts') && packageType(path.dirname(args.path)) === 'commonjs')) {
-          needTsx(`${args.path} is CommonJS`);
-        }
+        if (isCommonJsTypeScript(args.path)) needTsx(`${args.path} is CommonJS`);
         if (/\bimport\.meta\.resolve\b/.test(source)) needTsx(`${args.path} uses import.meta.resolve`);
         return { contents: withOwnImportMeta(source, args.path), loader: loaderOf(args.path) };
       });

@@ -4,11 +4,17 @@ import path from 'node:path';
 const typeCache = new Map<string, string | null>();
 
 /**
- * The explicit "type" of the nearest package.json above `dir`, or null when it declares none.
- * A `.ts` file is ES module code unless this says "commonjs": what plugin authors write, where
- * tsx would otherwise compile it as CommonJS for lack of a package.json.
+ * Whether a TypeScript file is CommonJS: a `.cts`, or a `.ts` under a package.json that says
+ * `"type": "commonjs"`. Otherwise (`.mts`, or no type declared) it is ES module code, which is what
+ * plugin authors write, where tsx would compile a `.ts` as CommonJS for lack of a package.json.
  */
-export function packageType(dir: string): string | null {
+export function isCommonJsTypeScript(file: string): boolean {
+  if (file.endsWith('.cts')) return true;
+  return file.endsWith('.ts') && packageType(path.dirname(file)) === 'commonjs';
+}
+
+/** The explicit "type" of the nearest package.json above `dir`, or null when it declares none. */
+function packageType(dir: string): string | null {
   if (typeCache.has(dir)) return typeCache.get(dir)!;
   let type: string | null = null;
   const pkg = path.join(dir, 'package.json');

@@ -23,7 +23,7 @@ export function resolveEntry(name: string, specifier: string, baseDir: string): 
   }
 }
 
-/** A module loaded through the TypeScript loader. */
+/** A TypeScript module (.ts, .mts, .cts): compiled ahead by its host, or loaded through tsx. */
 export function isTypeScript(file: string): boolean {
   return /\.[mc]?ts$/.test(file);
 }

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packageType } from './package-type.js';
+import { isCommonJsTypeScript } from './package-type.js';
 
 /**
  * Module resolve hooks for plugin hosts running a plugin from outside this package:
@@ -28,7 +27,7 @@ export async function resolve(specifier: string, context: Context, next: Next): 
     if (!target) throw e;
     return { url: target, shortCircuit: true };
   }
-  if (resolved.url.startsWith('file:') && /\.m?ts$/.test(resolved.url) && packageType(path.dirname(fileURLToPath(resolved.url))) !== 'commonjs') {
+  if (resolved.url.startsWith('file:') && /\.m?ts$/.test(resolved.url) && !isCommonJsTypeScript(fileURLToPath(resolved.url))) {
     return { ...resolved, format: 'module' };
   }
   return resolved;
