@@ -7,6 +7,7 @@ import { ensureHome, homePaths, type HomePaths } from '../home/index.js';
 import { closeLogger, createCoreLogger, LogManager } from '../logging/index.js';
 import { packageVersion } from '../package-info.js';
 import { ControlServer, MethodRegistry, type DaemonStatus, type ReloadResult } from '../rpc/index.js';
+import { JsonText } from '../rpc/json-text.js';
 import { ownUserOnly } from '../rpc/peer-check.js';
 import { PluginManager } from '../supervisor/index.js';
 import { registerCoreMethods } from './api/index.js';
@@ -106,7 +107,16 @@ export class Daemon {
     }
   }
 
-  status(): DaemonStatus {
+  /**
+   * `daemon.status`, serialized: each plugin row's text is reused while the row is unchanged (see
+   * RowJson), and the rest, small, is serialized afresh.
+   */
+  statusText(): JsonText<DaemonStatus> {
+    const head = JSON.stringify(this.statusHead());
+    return new JsonText(`${head.slice(0, -1)},"plugins":${this.plugins.listText().text},"logs":${JSON.stringify(this.logStatus())}}`);
+  }
+
+  private statusHead(): Omit<DaemonStatus, 'plugins' | 'logs'> {
     const mem = this.memory;
     return {
       pid: process.pid,
@@ -117,9 +127,11 @@ export class Daemon {
       config: this.loaded.file,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
       rpc: { connections: this.server.connectionCount },
-      plugins: this.plugins.list(),
-      logs: { level: this.loaded.config.logs.level, problems: this.logs.status().files.filter((f) => f.failing || f.dropped > 0) },
     };
+  }
+
+  private logStatus(): DaemonStatus['logs'] {
+    return { level: this.loaded.config.logs.level, problems: this.logs.status().files.filter((f) => f.failing || f.dropped > 0) };
   }
 
   /**

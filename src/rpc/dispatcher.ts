@@ -3,6 +3,7 @@ import type { JSONRPCErrorResponse, JSONRPCRequest, JSONRPCResponse, JSONRPCServ
 import type { Logger } from 'winston';
 import { AgentdError, errors, isAgentdError } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
+import { JsonText } from './json-text.js';
 import type { CallContext, MethodRegistry } from './registry.js';
 
 // json-rpc-2.0 is CommonJS; require() loads it measurably faster than import() (about 25 ms).
@@ -136,6 +137,8 @@ export class Dispatcher {
   /** A reply as JSON; a result that cannot be serialized (too large a string, say) becomes an error reply. */
   private serializeOne(reply: JSONRPCResponse): string {
     try {
+      // Same text as JSON.stringify would give, with the handler's own serialization spliced in.
+      if ('result' in reply && reply.result instanceof JsonText) return `{"jsonrpc":"2.0","id":${JSON.stringify(reply.id)},"result":${reply.result.text}}`;
       return JSON.stringify(reply);
     } catch (error) {
       this.log.warn('rpc reply could not be serialized', { id: reply.id, error: describeError(error) });

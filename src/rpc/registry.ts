@@ -5,6 +5,7 @@ import { formatIssues } from '../config/issues.js';
 import { shortPath, tooDeep } from '../config/nesting.js';
 import type { AnyMethod, ParamsOut, ResultOf } from './descriptor.js';
 import type { Connection } from './connection.js';
+import type { JsonText } from './json-text.js';
 import type { MethodInfo } from './wire-types.js';
 import { describeMethod, jsonSchemaConverter } from './describe.js';
 
@@ -16,7 +17,9 @@ export interface CallContext {
   connection: Connection;
 }
 
-export type Handler<M extends AnyMethod> = (params: ParamsOut<M>, call: CallContext) => ResultOf<M> | Promise<ResultOf<M>>;
+/** A handler answers with its result, or with the result already serialized ({@link JsonText}). */
+export type Handler<M extends AnyMethod> = (params: ParamsOut<M>, call: CallContext) => Answer<ResultOf<M>> | Promise<Answer<ResultOf<M>>>;
+type Answer<R> = R | JsonText<R>;
 
 /** A method a plugin exposes: params are passed through untouched and checked by the plugin. */
 export interface PluginMethod {

@@ -7,6 +7,7 @@ import { decideRestart } from './restart-policy.js';
 import type { HostProcess } from './host-process.js';
 import { bootHost, describeExit, stopHostGracefully, type Booted } from './host-lifecycle.js';
 import { ProcessMeter } from './process-meter.js';
+import { RowJson } from './row-json.js';
 import type { InstanceHost } from './instance-host.js';
 
 /**
@@ -36,6 +37,7 @@ export class Instance {
   private booting: HostProcess | null = null;
   private wantStopped = false;
   private readonly meter = new ProcessMeter();
+  private readonly rowJson = new RowJson();
 
   constructor(readonly index: number, private readonly ctx: InstanceHost) {
     const { crashLoop } = ctx.entry();
@@ -145,6 +147,11 @@ export class Instance {
       error: this.error,
       nextStartAt: this.state === 'backoff' && this.nextStartAt !== null ? new Date(this.nextStartAt).toISOString() : null,
     };
+  }
+
+  /** The row as JSON, the same text as JSON.stringify(row()). */
+  rowText(): string {
+    return this.rowJson.of(this.row());
   }
 
   /** Called by the group's sampler: CPU and RSS, and the memory limit. */

@@ -3,6 +3,7 @@ import type { PluginDiff, ResolvedPlugin } from '../config/index.js';
 import { AgentdError, errors, isAgentdError } from '../errors/index.js';
 import { fromWire } from '../client/rpc-error.js';
 import type { PluginRow } from '../rpc/wire-types.js';
+import { JsonText } from '../rpc/json-text.js';
 import { PluginGroup, type SupervisorDeps } from './group.js';
 import { HostProcess } from './host-process.js';
 import { homePaths } from '../home/paths.js';
@@ -19,6 +20,7 @@ const SAMPLE_INTERVAL_MS = 1000;
 
 /** Every configured plugin, by name, and the operations the RPC methods expose. */
 export class PluginManager {
+  private lastList: { rows: string[]; text: string } = { rows: [], text: '[]' };
   private readonly groups = new Map<string, PluginGroup>();
   private readonly spares: SparePool;
   private sampler: NodeJS.Timeout | undefined;
@@ -47,6 +49,15 @@ export class PluginManager {
 
   list(): PluginRow[] {
     return [...this.groups.values()].flatMap((g) => g.rows());
+  }
+
+  /** list() serialized: each row's text is reused while the row is unchanged, and the whole while every row is. */
+  listText(): JsonText<PluginRow[]> {
+    const rows: string[] = [];
+    for (const group of this.groups.values()) for (const instance of group.instances) rows.push(instance.rowText());
+    const last = this.lastList;
+    if (rows.length !== last.rows.length || rows.some((text, i) => text !== last.rows[i])) this.lastList = { rows, text: `[${rows.join(',')}]` };
+    return new JsonText(this.lastList.text);
   }
 
   get(name: string): PluginGroup {

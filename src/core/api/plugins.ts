@@ -3,7 +3,7 @@ import type { Daemon } from '../daemon.js';
 
 export function registerPluginsMethods(daemon: Daemon): void {
   const { registry, plugins } = daemon;
-  registry.register(pluginsList, () => plugins.list());
+  registry.register(pluginsList, () => plugins.listText());
   registry.register(pluginsStart, ({ name }) => plugins.start(name));
   registry.register(pluginsStop, ({ name }) => plugins.stop(name));
   registry.register(pluginsRestart, ({ name }) => plugins.restart(name));
