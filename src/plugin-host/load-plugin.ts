@@ -1,6 +1,6 @@
-import { register } from 'node:module';
+import { createRequire, register } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
@@ -8,6 +8,8 @@ import { isPlugin } from '../plugin-api/define-plugin.js';
 import type { Plugin } from '../plugin-api/types.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { compilePlugin } from './compile-plugin.js';
+import { isCommonJsTypeScript } from './package-type.js';
+import { requireFallback } from './require-fallback.js';
 import { isTypeScript, resolveEntry } from './resolve-entry.js';
 
 let tsLoader: Promise<void> | null = null;
@@ -38,6 +40,9 @@ export async function loadPlugin(name: string, specifier: string, baseDir: strin
       by = { loader: 'compiled' };
     } else {
       await registerTypeScript();
+      // CommonJS that tsx compiles require()s agentd, an ES module: Node 20 can require() one
+      // only from its cache while module hooks are registered, so it is imported first.
+      await Promise.all(Object.values(agentdTargets()).map((target) => import(target)));
       by = compiled;
     }
   }
@@ -45,15 +50,30 @@ export async function loadPlugin(name: string, specifier: string, baseDir: strin
   if (by.loader !== 'compiled' && !file.startsWith(PACKAGE_ROOT + path.sep)) registerAgentdResolution();
   let mod: { default?: unknown };
   try {
-    mod = (await import(url)) as { default?: unknown };
+    // CommonJS TypeScript goes to Node's CommonJS loader (tsx compiles it there), as Node would
+    // load CommonJS: through import(), tsx hands a .cts to the ES module loader, whose require()
+    // cannot load an ES module such as agentd.
+    mod = by.loader === 'tsx' && isCommonJsTypeScript(file) ? { default: createRequire(import.meta.url)(file) as unknown } : (await import(url)) as { default?: unknown };
   } catch (e) {
     throw fail(e);
   }
-  const plugin = mod.default;
+  const plugin = defaultExport(mod);
   if (!isPlugin(plugin)) throw errors.pluginShape(name, `${file} has no definePlugin() default export`, { data: { plugin: name } });
   if (typeof plugin.start !== 'function') throw errors.pluginShape(name, 'start must be a function', { data: { plugin: name } });
   if (plugin.name !== name) throw errors.pluginNameMismatch(name, String(plugin.name), { data: { plugin: name } });
   return { plugin, by };
+}
+
+/**
+ * The module's default export. CommonJS compiled from `export default` (TypeScript in a CommonJS
+ * package, a `.cts`) sets `exports.default` and `__esModule`, and Node's import of CommonJS gives
+ * `module.exports` itself as the default: the plugin is one level down, as TypeScript's own interop
+ * would find it.
+ */
+function defaultExport(mod: { default?: unknown }): unknown {
+  const value = mod.default;
+  if (isPlugin(value) || typeof value !== 'object' || value === null) return value;
+  return (value as { __esModule?: unknown }).__esModule === true ? (value as { default?: unknown }).default : value;
 }
 
 /**
@@ -75,8 +95,9 @@ let tsService: MessagePort | null = null;
 
 /** Register tsx's loader once; it also handles `.ts` files the plugin itself imports. */
 export function registerTypeScript(): Promise<void> {
-  tsLoader ??= import('tsx/esm/api').then(({ register: registerTsx }) => {
-    registerTsx();
+  tsLoader ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
+    esm.register();
+    cjs.register();
     const { port1, port2 } = new MessageChannel();
     register(pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'src', 'plugin-host', 'ts-service-hook.js')).href, {
       data: { port: port2, tsx: import.meta.resolve('tsx/esm/api') },
@@ -103,5 +124,7 @@ let resolutionRegistered = false;
 function registerAgentdResolution(): void {
   if (resolutionRegistered) return;
   resolutionRegistered = true;
-  register(pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'src', 'plugin-host', 'resolve-hook.js')).href, { data: { targets: agentdTargets() } });
+  const targets = agentdTargets();
+  register(pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'src', 'plugin-host', 'resolve-hook.js')).href, { data: { targets } });
+  requireFallback(Object.fromEntries(Object.entries(targets).map(([name, url]) => [name, fileURLToPath(url)])));
 }

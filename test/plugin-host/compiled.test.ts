@@ -18,6 +18,19 @@ function write(file: string, lines: string[]): void {
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
+/** A plugin's source: its imports, its RPC methods (lines of start), and a timer that keeps it up until stopped. */
+function pluginSource(name: string, imports: string[], body: string[]): string[] {
+  return [
+    "import { definePlugin } from 'agentd';",
+    ...imports,
+    `export default definePlugin({ name: '${name}', defaults: {}, start(ctx) {`,
+    ...body.map((line) => `  ${line}`),
+    '  const timer = setInterval(() => {}, 60_000);',
+    '  return () => clearInterval(timer);',
+    '} });',
+  ];
+}
+
 /** A plugin tree with a TypeScript helper, a JavaScript helper, JSON, a lazy import and a package of its own. */
 function writeProject(dir: string): void {
   write(path.join(dir, 'package.json'), ['{ "type": "module" }']);
@@ -40,20 +53,16 @@ function writeProject(dir: string): void {
   write(path.join(dir, 'lib', 'legacy.cjs'), ['module.exports = { dir: __dirname };']);
   write(path.join(dir, 'lib', 'later.ts'), ["export const later: string = 'later v1';"]);
   write(path.join(dir, 'data.json'), ['{ "answer": 42 }']);
-  write(path.join(dir, 'index.ts'), [
-    "import { definePlugin } from 'agentd';",
+  write(path.join(dir, 'index.ts'), pluginSource('proj', [
     "import { next, url as counterUrl } from 'counter';",
     "import { counted, fail, meta } from './lib/meta.ts';",
     "import { plainUrl } from './lib/plain.js';",
     "import data from './data.json' with { type: 'json' };",
     "import legacy from './lib/legacy.cjs';",
-    "export default definePlugin({ name: 'proj', defaults: {}, start(ctx) {",
-    '  ctx.rpc(\'facts\', async () => ({ meta, plainUrl, data, counted, counterNext: next(), counterUrl, entry: import.meta.url, cjsDir: legacy.dir, later: (await import(\'./lib/later.ts\')).later }));',
-    "  ctx.rpc('stack', () => { try { fail(); } catch (e) { return (e as Error).stack; } });",
-    '  const timer = setInterval(() => {}, 60_000);',
-    '  return () => clearInterval(timer);',
-    '} });',
-  ]);
+  ], [
+    'ctx.rpc(\'facts\', async () => ({ meta, plainUrl, data, counted, counterNext: next(), counterUrl, entry: import.meta.url, cjsDir: legacy.dir, later: (await import(\'./lib/later.ts\')).later }));',
+    "ctx.rpc('stack', () => { try { fail(); } catch (e) { return (e as Error).stack; } });",
+  ]));
 }
 
 /** A daemon in a home of its own, running the project of {@link writeProject} as plugin `proj`. */
@@ -134,34 +143,20 @@ test('what a compiled module cannot keep loads through tsx, and the plugin log s
   const home = makeTempHome();
   t.teardown(() => removeTempHome(home));
   // import.meta.resolve resolves from the module's own URL, which a bundle does not have.
-  write(path.join(home, 'resolver', 'index.ts'), [
-    "import { definePlugin } from 'agentd';",
-    "export default definePlugin({ name: 'resolver', defaults: {}, start(ctx) {",
-    "  ctx.rpc('where', () => import.meta.resolve('./index.ts'));",
-    '  const timer = setInterval(() => {}, 60_000);',
-    '  return () => clearInterval(timer);',
-    '} });',
-  ]);
+  write(path.join(home, 'resolver', 'index.ts'), pluginSource('resolver', [], [
+    "ctx.rpc('where', () => import.meta.resolve('./index.ts'));",
+  ]));
   // CommonJS in a .js file of the plugin's own (no "type" above it): in a bundle it would lose its __dirname.
-  write(path.join(home, 'mixed', 'index.ts'), [
-    "import { definePlugin } from 'agentd';",
+  write(path.join(home, 'mixed', 'index.ts'), pluginSource('mixed', [
     "import helper from './helper.js';",
-    "export default definePlugin({ name: 'mixed', defaults: {}, start(ctx) {",
-    "  ctx.rpc('dir', () => (helper as { dir: string }).dir);",
-    '  const timer = setInterval(() => {}, 60_000);',
-    '  return () => clearInterval(timer);',
-    '} });',
-  ]);
+  ], [
+    "ctx.rpc('dir', () => (helper as { dir: string }).dir);",
+  ]));
   write(path.join(home, 'mixed', 'helper.js'), ['module.exports = { dir: __dirname };']);
   // The escape hatch: the plugin's env asks for tsx.
-  write(path.join(home, 'asked', 'index.ts'), [
-    "import { definePlugin } from 'agentd';",
-    "export default definePlugin({ name: 'asked', defaults: {}, start(ctx) {",
-    "  ctx.rpc('url', () => import.meta.url);",
-    '  const timer = setInterval(() => {}, 60_000);',
-    '  return () => clearInterval(timer);',
-    '} });',
-  ]);
+  write(path.join(home, 'asked', 'index.ts'), pluginSource('asked', [], [
+    "ctx.rpc('url', () => import.meta.url);",
+  ]));
   const d = await startTestDaemon(t, { home, config: { plugins: {
     resolver: { module: './resolver' },
     mixed: { module: './mixed' },
@@ -175,4 +170,31 @@ test('what a compiled module cannot keep loads through tsx, and the plugin log s
   t.regex(logOf('resolver'), /loaded through tsx: \S+resolver\/index\.ts uses import\.meta\.resolve/);
   t.regex(logOf('mixed'), /loaded through tsx: \S+mixed\/helper\.js is CommonJS/);
   t.regex(logOf('asked'), /loaded through tsx: AGENTD_TS_LOADER=tsx/);
+});
+
+test('CommonJS TypeScript loads through tsx as Node loads CommonJS: a .ts in a "type": "commonjs" package, and a .cts', async (t) => {
+  const home = makeTempHome();
+  t.teardown(() => removeTempHome(home));
+  // What `npm init` and TypeScript's CommonJS output give: ES syntax compiled to require() and exports.default.
+  write(path.join(home, 'legacy', 'package.json'), [JSON.stringify({ name: 'legacy', type: 'commonjs' })]);
+  write(path.join(home, 'legacy', 'index.ts'), pluginSource('legacy', [
+    "import { twice } from './helper';",
+  ], [
+    "ctx.rpc('facts', () => ({ dir: __dirname, file: __filename, twice: twice(21) }));",
+  ]));
+  write(path.join(home, 'legacy', 'helper.ts'), ['export const twice = (n: number): number => n * 2;']);
+  write(path.join(home, 'cts', 'index.cts'), pluginSource('cts', [], [
+    "ctx.rpc('file', () => __filename);",
+  ]));
+  const d = await startTestDaemon(t, { home, config: { plugins: {
+    legacy: { module: './legacy' },
+    cts: { module: './cts/index.cts' },
+  } } });
+  const client = await d.client();
+  const legacy = path.join(home, 'legacy');
+  t.deepEqual(await client.call('legacy.facts'), { dir: legacy, file: path.join(legacy, 'index.ts'), twice: 42 });
+  t.is(await client.call('cts.file'), path.join(home, 'cts', 'index.cts'));
+  const logOf = (name: string) => fs.readFileSync(path.join(homePaths(home).logsDir, `${name}.log`), 'utf8');
+  t.regex(logOf('legacy'), /loaded through tsx: \S+legacy\/index\.ts is CommonJS/);
+  t.regex(logOf('cts'), /loaded through tsx: \S+cts\/index\.cts is CommonJS/);
 });
