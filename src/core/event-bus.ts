@@ -1,3 +1,4 @@
+import { isoTime } from '../iso-time.js';
 import type { AgentdEvent } from '../rpc/wire-types.js';
 
 export type EventInput = Omit<AgentdEvent, 'at'> & { at?: string };
@@ -12,7 +13,7 @@ export class EventBus {
 
   emit(input: EventInput): void {
     if (this.listeners.size === 0) return;
-    const event = { ...input, at: input.at ?? new Date().toISOString() } as AgentdEvent;
+    const event = { ...input, at: input.at ?? isoTime() } as AgentdEvent;
     for (const l of this.listeners) if (l.match(event.type)) l.fn(event);
   }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { errors } from '../errors/index.js';
+import { isoTime } from '../iso-time.js';
 import { compressFile, recoverRotated, shiftRotated } from './rotated-files.js';
 import { RotationQueue } from './rotation-queue.js';
 import type { FileSinkOptions, RotateResult, SinkError, SinkStats } from './sink-types.js';
@@ -320,6 +321,6 @@ export class FileSink extends EventEmitter {
   }
 
   private record(error: unknown): void {
-    this.lastError = { code: errorCode(error) ?? 'EUNKNOWN', message: describe(error), at: new Date().toISOString() };
+    this.lastError = { code: errorCode(error) ?? 'EUNKNOWN', message: describe(error), at: isoTime() };
   }
 }

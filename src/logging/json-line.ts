@@ -1,3 +1,4 @@
+import { isoTime } from '../iso-time.js';
 import { format, type Format } from './winston-parts.js';
 
 const MESSAGE = Symbol.for('message');
@@ -10,7 +11,7 @@ const MESSAGE = Symbol.for('message');
 export function jsonLine(head: Record<string, unknown> = {}): Format {
   return format.combine(format.errors({ stack: true }), format.custom((info) => {
     const { level, message, component, timestamp: _t, ...meta } = info as Record<string, unknown>;
-    const time = new Date().toISOString();
+    const time = isoTime();
     const line: Record<string, unknown> = { time, ...head, level };
     if (component !== undefined) line['component'] = component;
     line['message'] = message;

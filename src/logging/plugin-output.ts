@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { isoTime } from '../iso-time.js';
 import type { FileSink } from './file-sink.js';
 
 export interface PluginOutputMeta {
@@ -37,7 +38,7 @@ export function attachPluginOutput(sink: FileSink, stream: Readable, meta: Plugi
       data = Buffer.concat([pending, data]);
       pending = null;
     }
-    const prefix = `{"time":"${new Date().toISOString()}${head}`;
+    const prefix = `{"time":"${isoTime()}${head}`;
     let out = '';
     let lines = 0;
     const line = (start: number, end: number, cut: boolean) => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { isoTime } from '../iso-time.js';
 import { loadAddon } from '../native/addon.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import type { CoreToHost, HostToCore } from '../plugin-host/protocol.js';
@@ -65,7 +66,7 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         void Promise.race([disconnected, new Promise((r) => setTimeout(r, 1000))]).then(() => {
-          this.exitInfo = { code, signal, at: new Date().toISOString() };
+          this.exitInfo = { code, signal, at: isoTime() };
           try { addon.closeFd(coreEnd); } catch { /* already closed */ }
           // Whatever the plugin left in its group (grandchildren) goes with it, and so does
           // whatever left the group (setsid) but still carries the host's token.

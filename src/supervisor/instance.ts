@@ -1,5 +1,6 @@
 import type { AgentdError } from '../errors/index.js';
 import { errors } from '../errors/index.js';
+import { isoTime } from '../iso-time.js';
 import type { ExitInfo, PluginRow, PluginState } from '../rpc/wire-types.js';
 import { CrashWindow } from './crash-window.js';
 import { HealthCheck } from './health-check.js';
@@ -145,7 +146,7 @@ export class Instance {
       memory: { rss: this.host?.alive ? this.meter.rss : null },
       cpu: this.host?.alive ? this.meter.cpu : null,
       error: this.error,
-      nextStartAt: this.state === 'backoff' && this.nextStartAt !== null ? new Date(this.nextStartAt).toISOString() : null,
+      nextStartAt: this.state === 'backoff' && this.nextStartAt !== null ? isoTime(this.nextStartAt) : null,
     };
   }
 
