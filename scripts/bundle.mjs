@@ -20,6 +20,11 @@ const common = {
   // package itself uses under NODE_ENV=production: without it, loading winston costs the colour
   // tables and ANSI modifiers of its development build, about 2 MB of RSS per process.
   alias: { '@dabh/diagnostics': '@dabh/diagnostics/node/production.js' },
+  // Node 20 has \p{…} in regular expressions; esbuild's table for node20 says not, and rewrites
+  // such literals as `new RegExp(...)` calls, which it must keep even when unused. valibot's emoji
+  // regex then ran at every start: V8 parsed the pattern, paging in ICU's Unicode property tables
+  // and code (about 0.2 MB of the node binary) for a check agentd never makes.
+  supported: { 'regexp-unicode-property-escapes': true },
 };
 
 // Loaded on demand only: TypeScript config/plugins, file watching, rpc.methods' JSON Schema.
