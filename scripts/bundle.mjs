@@ -30,6 +30,24 @@ const common = {
 // Loaded on demand only: TypeScript config/plugins, file watching, rpc.methods' JSON Schema.
 const onDemand = ['tsx', 'tsx/*', 'chokidar', '@valibot/to-json-schema'];
 
+// In CommonJS output, esbuild gives `import fs from 'node:fs'` (or `import * as fs`) a copy of the
+// module made by its __toESM helper: a getter closure, with a context of its own, per property, in
+// every file that imports it. The core's 17 files importing fs and 12 importing path made some 2,300
+// of them: 0.35 MB of live heap, and 0.6 MB of RSS in the first seconds. This serves each built-in
+// from one module of the bundle whose default export is Node's own object, so default imports use it
+// as it is; named imports read through one shared re-export of it. Unused, it is dropped, as the
+// built-in itself was (sideEffects: false).
+const builtinsOnce = {
+  name: 'builtins-once',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === 'builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin', sideEffects: false }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const id = JSON.stringify(args.path);
+      return { contents: `export default require(${id});\nexport * from ${id};\n`, loader: 'js' };
+    });
+  },
+};
+
 // The core and ctl load no ESM at all unless a TypeScript config or `--watch` asks for it, so they
 // are CommonJS: Node's ESM loader costs a process about 2 MB of RSS and 3 ms of start-up before any
 // code of ours runs. valibot is bundled (tree-shaken to the few KB the schemas use) rather than
@@ -41,6 +59,7 @@ await build({
   outExtension: { '.js': '.cjs' },
   external: onDemand,
   define: { 'import.meta.url': '__agentdUrl' },
+  plugins: [builtinsOnce],
   banner: { js: "const __agentdUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
