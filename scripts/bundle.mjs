@@ -8,6 +8,29 @@ import { build } from 'esbuild';
 // Start clean: a bundle whose source entry was removed must not linger.
 fs.rmSync('dist/bundle', { recursive: true, force: true });
 
+// winston's lib/winston/config runs its three level sets through logform.levels() to register their
+// colours with logform's colorizer: that loads logform's index with every format, and
+// @colors/colors (its styles, themes, and a colour-support probe of process.stdout and stderr).
+// agentd writes JSON lines, never colours: its bundles get the same level sets, unregistered (and no
+// addColors, which winston's own modules never call; agentd does not use winston's index).
+const winstonUncoloured = {
+  name: 'winston-uncoloured',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/config$/ }, (args) => (/[\\/]winston[\\/]lib[\\/]winston$/.test(args.resolveDir)
+      ? { path: `${args.resolveDir}/config-uncoloured.js`, namespace: 'winston-uncoloured' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'winston-uncoloured' }, (args) => ({
+      resolveDir: args.path.slice(0, args.path.lastIndexOf('/')),
+      loader: 'js',
+      contents: [
+        "const { configs } = require('triple-beam');",
+        'exports.cli = configs.cli;',
+        'exports.npm = configs.npm;',
+        'exports.syslog = configs.syslog;',
+      ].join('\n'),
+    }));
+  },
+};
+
 const common = {
   outdir: 'dist/bundle',
   bundle: true,
@@ -25,6 +48,7 @@ const common = {
   // regex then ran at every start: V8 parsed the pattern, paging in ICU's Unicode property tables
   // and code (about 0.2 MB of the node binary) for a check agentd never makes.
   supported: { 'regexp-unicode-property-escapes': true },
+  plugins: [winstonUncoloured],
 };
 
 // Loaded on demand only: TypeScript config/plugins, file watching, rpc.methods' JSON Schema.
@@ -59,7 +83,7 @@ await build({
   outExtension: { '.js': '.cjs' },
   external: onDemand,
   define: { 'import.meta.url': '__agentdUrl' },
-  plugins: [builtinsOnce],
+  plugins: [...common.plugins, builtinsOnce],
   banner: { js: "const __agentdUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
