@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { describeError } from '../errors/describe.js';
+import { parseCoreArgs } from './core-args.js';
 import { Daemon, type DaemonHooks } from './daemon.js';
 import { statusLine, SystemdNotifier } from './notify.js';
 import { CORE_READY_EVENT } from './entry-link.js';
@@ -11,15 +11,7 @@ import { installSignalHandlers } from './signals.js';
  * AGENTD_LOCK_FD (held for as long as this process lives) and the readiness pipe on AGENTD_READY_FD.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      home: { type: 'string' },
-      config: { type: 'string' },
-      watch: { type: 'boolean', default: false },
-      foreground: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  const values = parseCoreArgs(process.argv.slice(2));
   const readiness = new Readiness(process.env['AGENTD_READY_FD']);
   // Node marks the inherited fds close-on-exec itself; the variables must not reach plugins either.
   delete process.env['AGENTD_READY_FD'];
