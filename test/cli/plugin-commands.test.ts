@@ -38,20 +38,22 @@ test('ctl logs tails a plugin log and follows until Ctrl-C', async (t) => {
   t.is(tail.code, 0);
   t.regex(tail.stdout, new RegExp(`log-burst\\[\\d+\\] info burst ${run} 1\\n.*log-burst\\[\\d+\\] info burst ${run} 2\\n$`));
 
-  const follower = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'logs', 'log-burst', '-f', '-n', '0', '--json', '--home', d.home]);
+  // One line of history: once it is printed, the follower's subscription exists (logs.follow
+  // subscribes before it reads the history), so the burst below cannot come before it.
+  const follower = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'logs', 'log-burst', '-f', '-n', '1', '--json', '--home', d.home]);
   t.teardown(() => follower.kill('SIGKILL'));
   let out = '';
   follower.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  // Wait until the follower's subscription exists before writing: it shows as a second connection.
   const deadline = Date.now() + 20_000;
-  while ((await client.call('daemon.status')).rpc.connections < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const printed = () => out.split('\n').filter(Boolean).length;
+  while (printed() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const next = await client.call<{ run: number }>('log-burst.burst', { count: 2, stream: 'stdout' });
-  while (out.split('\n').filter(Boolean).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (printed() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   follower.kill('SIGINT');
   const code = await new Promise<number | null>((r) => follower.on('exit', (c) => r(c)));
   t.is(code, 0, 'Ctrl-C ends the follow cleanly');
   const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string; stream: string });
-  t.deepEqual(lines.map((l) => `${l.stream} ${l.message}`), [`stdout burst ${next.run} 0`, `stdout burst ${next.run} 1`]);
+  t.deepEqual(lines.map((l) => `${l.stream} ${l.message}`), [`log burst ${run} 2`, `stdout burst ${next.run} 0`, `stdout burst ${next.run} 1`]);
 });
 
 test('ctl plugins start of an unknown plugin names the known ones', async (t) => {
