@@ -18,6 +18,11 @@ function write(file: string, lines: string[]): void {
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
+/** The plugin's log file in `home`, as text. */
+function pluginLog(home: string, name: string): string {
+  return fs.readFileSync(path.join(homePaths(home).logsDir, `${name}.log`), 'utf8');
+}
+
 /** A plugin's source: its imports, its RPC methods (lines of start), and a timer that keeps it up until stopped. */
 function pluginSource(name: string, imports: string[], body: string[]): string[] {
   return [
@@ -110,7 +115,7 @@ test('a TypeScript plugin runs compiled, as its source would: import.meta, packa
 
   const stack = await client.call<string>('proj.stack');
   t.regex(stack, new RegExp(`${meta.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:5:`), 'the stack names the .ts file and line');
-  t.false(fs.readFileSync(path.join(homePaths(home).logsDir, 'proj.log'), 'utf8').includes('loaded through tsx'));
+  t.false(pluginLog(home, 'proj').includes('loaded through tsx'));
 });
 
 test('the compile cache: a restart with no edit reuses it; an edit to any file the plugin imports is compiled again', async (t) => {
@@ -166,10 +171,9 @@ test('what a compiled module cannot keep loads through tsx, and the plugin log s
   t.is(await client.call('resolver.where'), pathToFileURL(path.join(home, 'resolver', 'index.ts')).href);
   t.is(await client.call('mixed.dir'), path.join(home, 'mixed'));
   t.is(await client.call('asked.url'), pathToFileURL(path.join(home, 'asked', 'index.ts')).href);
-  const logOf = (name: string) => fs.readFileSync(path.join(homePaths(home).logsDir, `${name}.log`), 'utf8');
-  t.regex(logOf('resolver'), /loaded through tsx: \S+resolver\/index\.ts uses import\.meta\.resolve/);
-  t.regex(logOf('mixed'), /loaded through tsx: \S+mixed\/helper\.js is CommonJS/);
-  t.regex(logOf('asked'), /loaded through tsx: AGENTD_TS_LOADER=tsx/);
+  t.regex(pluginLog(home, 'resolver'), /loaded through tsx: \S+resolver\/index\.ts uses import\.meta\.resolve/);
+  t.regex(pluginLog(home, 'mixed'), /loaded through tsx: \S+mixed\/helper\.js is CommonJS/);
+  t.regex(pluginLog(home, 'asked'), /loaded through tsx: AGENTD_TS_LOADER=tsx/);
 });
 
 test('CommonJS TypeScript loads through tsx as Node loads CommonJS: a .ts in a "type": "commonjs" package, and a .cts', async (t) => {
@@ -194,7 +198,6 @@ test('CommonJS TypeScript loads through tsx as Node loads CommonJS: a .ts in a "
   const legacy = path.join(home, 'legacy');
   t.deepEqual(await client.call('legacy.facts'), { dir: legacy, file: path.join(legacy, 'index.ts'), twice: 42 });
   t.is(await client.call('cts.file'), path.join(home, 'cts', 'index.cts'));
-  const logOf = (name: string) => fs.readFileSync(path.join(homePaths(home).logsDir, `${name}.log`), 'utf8');
-  t.regex(logOf('legacy'), /loaded through tsx: \S+legacy\/index\.ts is CommonJS/);
-  t.regex(logOf('cts'), /loaded through tsx: \S+cts\/index\.cts is CommonJS/);
+  t.regex(pluginLog(home, 'legacy'), /loaded through tsx: \S+legacy\/index\.ts is CommonJS/);
+  t.regex(pluginLog(home, 'cts'), /loaded through tsx: \S+cts\/index\.cts is CommonJS/);
 });
