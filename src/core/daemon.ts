@@ -9,7 +9,7 @@ import { packageVersion } from '../package-info.js';
 import { ControlServer, MethodRegistry, type DaemonStatus, type ReloadResult } from '../rpc/index.js';
 import { JsonText } from '../rpc/json-text.js';
 import { ownUserOnly } from '../rpc/peer-check.js';
-import { PluginManager } from '../supervisor/index.js';
+import { killDescendants, PluginManager } from '../supervisor/index.js';
 import { registerCoreMethods } from './api/index.js';
 import { codeCacheState } from './entry-link.js';
 import { EventBus } from './event-bus.js';
@@ -191,6 +191,9 @@ export class Daemon {
       this.events.emit({ type: 'daemon.stopping', reason });
       for (const t of this.timers) clearInterval(t);
       try { await this.plugins.stopAll(); } catch (e) { this.log.error('stopping plugins failed', { error: describeError(e) }); }
+      // Each host takes its own tree with it; this is for whatever a failure on that path left.
+      const left = killDescendants();
+      if (left.length > 0) this.log.warn('killed processes left behind by plugins', { pids: left });
       await this.server.close();
       this.log.info('agentd stopped', { pid: process.pid });
       await closeLogger(this.log);

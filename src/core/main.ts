@@ -1,5 +1,6 @@
 import { describeError } from '../errors/describe.js';
 import { parseCoreArgs } from './core-args.js';
+import { becomeSubreaper } from '../supervisor/index.js';
 import { Daemon, type DaemonHooks } from './daemon.js';
 import { statusLine, SystemdNotifier } from './notify.js';
 import { CORE_READY_EVENT } from './entry-link.js';
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
     readiness.error('internal: the core was started without --home');
     process.exit(1);
   }
+  // What a plugin host leaves when it is killed is reparented here, and killed: see subreaper.ts.
+  const subreaper = becomeSubreaper('kill');
   const notify = new SystemdNotifier({ mainPid: values.foreground ? null : process.pid });
   notify.startWatchdog();
   let daemon: Daemon | undefined;
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
     readiness.error(describeError(error));
     process.exit(1);
   }
+  if (!subreaper) daemon.log.warn('cannot become a child subreaper: what a killed plugin host orphans may outlive it');
   return run(daemon, readiness, notify, status);
 }
 

@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define CHECK(call) do { if ((call) != napi_ok) return NULL; } while (0)
@@ -387,6 +389,31 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- becomeSubreaper() ---- */
+
+static napi_value become_subreaper(napi_env env, napi_callback_info info) {
+  (void)info;
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) return throw_errno(env, errno, "prctl", NULL);
+  return NULL;
+}
+
+/* ---- reapChild(pid) ---- */
+
+/* Only ever for a pid the caller knows libuv does not wait for: reaping one of libuv's children
+ * here would swallow its exit event. */
+static napi_value reap_child(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int pid;
+  if (!get_args(env, info, 1, argv) || !get_int(env, argv[0], "pid", 1, INT_MAX, &pid)) return NULL;
+  pid_t got;
+  do got = waitpid(pid, NULL, WNOHANG); while (got < 0 && errno == EINTR);
+  napi_value v;
+  /* ECHILD: not (or no longer) our child, which is an answer too, not an error. */
+  if (got < 0 && errno != ECHILD) return throw_errno(env, errno, "waitpid", NULL);
+  CHECK(napi_get_boolean(env, got == pid, &v));
+  return v;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor fns[] = {
     { "lockHolder", NULL, lock_holder, NULL, NULL, NULL, napi_enumerable, NULL },
@@ -398,6 +425,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     { "listenTcp", NULL, listen_tcp, NULL, NULL, NULL, napi_enumerable, NULL },
     { "socketAddress", NULL, socket_address, NULL, NULL, NULL, napi_enumerable, NULL },
     { "closeFd", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "becomeSubreaper", NULL, become_subreaper, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "reapChild", NULL, reap_child, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok) return NULL;
   return exports;

@@ -52,6 +52,13 @@ export interface NativeAddon {
   /** getsockname of a TCP socket: resolves the port after listening on port 0. */
   socketAddress(fd: number): SocketAddress;
   closeFd(fd: number): void;
+  /** prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are reparented to this process, not PID 1. */
+  becomeSubreaper(): void;
+  /**
+   * waitpid(pid, WNOHANG): true when it reaped `pid`, false when it has not exited or is not a
+   * child. Never for a child that child_process spawned: its exit event would be lost.
+   */
+  reapChild(pid: number): boolean;
 }
 
 let addon: NativeAddon | undefined;

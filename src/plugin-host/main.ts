@@ -8,7 +8,7 @@ import { homePaths } from '../home/paths.js';
 import { loadPlugin, releaseTypeScriptService, warmUp, type LoadedBy } from './load-plugin.js';
 import { resolvePluginConfig } from './plugin-config.js';
 import { HOST_FDS, type CoreToHost, type FailurePhase } from './protocol.js';
-import { HOST_TOKEN_VAR, killTokenHolders } from '../supervisor/kill-group.js';
+import { becomeSubreaper, killDescendants } from '../supervisor/subreaper.js';
 
 /**
  * A plugin host: one child process of the core running one plugin instance. It may start as an
@@ -21,6 +21,11 @@ let context: ContextState | null = null;
 let stopFn: StopFunction | void = undefined;
 let phase: FailurePhase | 'running' | 'idle' = 'idle';
 let stopping: Promise<void> | null = null;
+
+// Whatever the plugin started, and whatever those orphaned (adopted here, being a subreaper), ends
+// with this process: the core kills the group after any exit, but only we can see the rest.
+becomeSubreaper('keep');
+process.on('exit', () => void killDescendants());
 
 const ipc = new IpcChannel((m) => void handle(m));
 
@@ -155,9 +160,7 @@ process.on('disconnect', () => {
 });
 
 function killOwnGroup(): void {
-  // Descendants that left the group (setsid) carry our token; the group kill then takes us too.
-  const token = process.env[HOST_TOKEN_VAR];
-  if (token) killTokenHolders(token);
+  killDescendants();
   try { process.kill(-process.pid, 'SIGKILL'); } catch { process.exit(1); }
 }
 process.on('uncaughtException', (e) => crash(`uncaught exception: ${e.stack ?? describeError(e)}`, e));

@@ -7,7 +7,8 @@ import { loadAddon } from '../native/addon.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import type { CoreToHost, HostToCore } from '../plugin-host/protocol.js';
 import type { ExitInfo } from '../rpc/wire-types.js';
-import { HOST_TOKEN_VAR, killTokenHolders, signalGroup } from './kill-group.js';
+import { signalGroup } from './kill-group.js';
+import { sweepAdopted } from './subreaper.js';
 
 // The plugin host, bundled into one file by scripts/bundle.mjs (from src/plugin-host/main.ts).
 const HOST_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'bundle', 'plugin-host.mjs');
@@ -38,13 +39,12 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
     const addon = loadAddon();
     const [coreEnd, hostEnd] = addon.socketPair();
     this.fdPass = coreEnd;
-    const token = nextToken();
     try {
       this.child = spawn(process.execPath, [HOST_ENTRY, ...(options.spare ? ['--spare'] : []), ...(options.typescript ? ['--typescript'] : [])], {
         // detached: setsid() in the child, so it leads a process group of its own.
         detached: true,
         cwd: '/',
-        env: { ...env, [HOST_TOKEN_VAR]: token },
+        env,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe', hostEnd],
         serialization: 'json',
       });
@@ -68,10 +68,11 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
         void Promise.race([disconnected, new Promise((r) => setTimeout(r, 1000))]).then(() => {
           this.exitInfo = { code, signal, at: isoTime() };
           try { addon.closeFd(coreEnd); } catch { /* already closed */ }
-          // Whatever the plugin left in its group (grandchildren) goes with it, and so does
-          // whatever left the group (setsid) but still carries the host's token.
+          // The host kills what it leaves when it exits; killed itself, it cannot. Then what was
+          // in its group dies with the group, and the rest (setsid, double-forked) was reparented
+          // to the core, the subreaper, at the host's death.
           signalGroup(this.pid, 'SIGKILL');
-          killTokenHolders(token);
+          sweepAdopted();
           this.emit('exit', this.exitInfo);
           resolve(this.exitInfo);
         });
@@ -119,13 +120,4 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
       this.on('exit', onExit);
     });
   }
-}
-
-let tokens = 0;
-/**
- * A token unique among this core's hosts, to recognise their descendants by. Not a secret (any
- * process can read its own environment), so no need for node:crypto at start-up.
- */
-function nextToken(): string {
-  return `${process.pid}.${Date.now().toString(36)}.${++tokens}.${Math.random().toString(36).slice(2)}`;
 }

@@ -1,7 +1,7 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { lockHolder } from '../../src/native/addon.js';
 import { EventRecorder } from '../helpers/events.js';
-import { fixture, markedProcesses, startTestDaemon } from '../helpers/daemon.js';
+import { fixture, markedProcesses, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { assertAllGone, assertDaemonHealthy, assertTickerIntact, tickerEntry } from '../helpers/faults.js';
 import { isGone, procInfo, waitUntil } from '../helpers/proc.js';
 
@@ -108,28 +108,58 @@ test('a plugin over its memory limit is restarted with a plugin.memory-limit eve
   await assertTickerIntact(t, d, client);
 });
 
-test('a grandchild that left the plugin\'s process group (setsid) still goes: on stop, on kill -9 of the plugin, on kill -9 of the core', async (t) => {
+test('a grandchild that left the plugin\'s process group (setsid) still goes: on restart, on kill -9 of the plugin, on kill -9 of the core', async (t) => {
   const d = await startTestDaemon(t, { config: { plugins: { 'setsid-grandchild': { module: fixture('setsid-grandchild') } } } });
   const client = await d.client();
-  const events = await EventRecorder.attach(client);
   const grandchild = async () => (await client.call<{ pid: number }>('setsid-grandchild.grandchild')).pid;
-  const host = async () => (await client.call('plugins.list'))[0]!.pid!;
-  let escaped = await grandchild();
+  const escaped = await grandchild();
   t.is(procInfo(escaped)?.sid, escaped, 'the grandchild leads a session of its own, outside the plugin\'s group');
-  // A stop.
-  await client.call('plugins.restart', { name: 'setsid-grandchild' });
-  await waitUntil(() => isGone(escaped), 10_000, 'the escaped grandchild to go with a restart');
-  // kill -9 of the plugin.
-  escaped = await grandchild();
+  await assertGoesWithItsPlugin(t, d, 'setsid-grandchild', grandchild);
+});
+
+test('a daemon a plugin double-forked, with setsid and an empty environment, is adopted by its host, reaped there, and still goes: on restart, on kill -9 of the plugin, on kill -9 of the core', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'daemonize-grandchild': { module: fixture('daemonize-grandchild') } } } });
+  const client = await d.client();
+  // Nothing marks these daemons as the test's: the teardown ends them by pid.
+  const started: number[] = [];
+  t.teardown(() => { for (const pid of started) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
+  const daemonize = async () => {
+    const { pid } = await client.call<{ pid: number }>('daemonize-grandchild.daemonize');
+    started.push(pid);
+    return pid;
+  };
+  const escaped = await daemonize();
+  const info = procInfo(escaped);
+  t.is(info?.sid, escaped, 'the daemon leads a session of its own');
+  t.is(info?.ppid, (await client.call('plugins.list'))[0]!.pid ?? undefined, 'its parent is the plugin host, which adopted it, not PID 1');
+  t.false(markedProcesses(d.home).includes(escaped), 'its environment is empty');
+  // One that ends by itself is reaped by the host: no zombie stays behind.
+  process.kill(escaped, 'SIGTERM');
+  await waitUntil(() => procInfo(escaped) === null, 10_000, 'the ended daemon to be reaped');
+  await assertGoesWithItsPlugin(t, d, 'daemonize-grandchild', daemonize);
+});
+
+/**
+ * What `next()` starts in `plugin` (the only plugin of `d`) goes: with a restart, with kill -9 of
+ * the plugin (reparented to the core, which kills and reaps it), with kill -9 of the core (the
+ * orphaned host takes it down before it goes).
+ */
+async function assertGoesWithItsPlugin(t: ExecutionContext, d: TestDaemon, plugin: string, next: () => Promise<number>): Promise<void> {
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  const host = async () => (await client.call('plugins.list'))[0]!.pid!;
+  let pid = await next();
+  await client.call('plugins.restart', { name: plugin });
+  await waitUntil(() => isGone(pid), 10_000, `${pid} to go with a restart`);
+  pid = await next();
   const killed = await host();
   const mark = events.mark;
   process.kill(killed, 'SIGKILL');
-  await events.state('setsid-grandchild', 'running', 30_000, mark);
-  await waitUntil(() => isGone(escaped), 10_000, 'the escaped grandchild to go with a killed plugin');
+  await events.state(plugin, 'running', 30_000, mark);
+  await waitUntil(() => procInfo(pid) === null, 10_000, `${pid} to be killed and reaped with a killed plugin`);
   await assertDaemonHealthy(t, d, { formerGroups: [killed] });
-  // kill -9 of the core: the host, orphaned, takes it down before it goes.
-  escaped = await grandchild();
+  pid = await next();
   process.kill(d.pid, 'SIGKILL');
   await assertAllGone(t, d.home, d.paths.pidfile);
-  t.true(isGone(escaped));
-});
+  await waitUntil(() => isGone(pid), 10_000, `${pid} to go with the orphaned host`);
+}

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import {
   closeFd, isNativeSystemError, listenTcp, lockHolder, peerCredentials, recvFd, sdNotify, sendFd, socketAddress, socketPair,
 } from '../../src/native/index.js';
+import { loadAddon } from '../../src/native/addon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
 import { isGone, waitFor } from '../fixtures/fake-core/harness.js';
 
@@ -69,6 +70,12 @@ test('argument mistakes are TypeError/RangeError, not system errors', (t) => {
   t.throws(() => closeFd(-1), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' } as never);
   t.throws(() => closeFd(1.5), { instanceOf: RangeError });
   t.throws(() => listenTcp('127.0.0.1', 70000, 1), { instanceOf: RangeError });
+  t.throws(() => loadAddon().reapChild(0), { instanceOf: RangeError });
+});
+
+test('reapChild: false for a process that is not our child (ECHILD is an answer, not an error)', (t) => {
+  t.false(loadAddon().reapChild(1));
+  t.false(loadAddon().reapChild(process.pid));
 });
 
 test('listenTcp on port 0, socketAddress resolves it; the port in use gives EADDRINUSE', (t) => {

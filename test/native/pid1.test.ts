@@ -75,14 +75,18 @@ test('as PID 1: SIGHUP reloads, an orphan in the namespace is reaped, SIGTERM st
   process.kill(ctlPid, 'SIGHUP');
   await logged('config reloaded');
 
-  // The plugin's shell exits at once: its child is orphaned, to the launcher (the subreaper),
-  // not to PID 1, which is Node and would leave it a zombie for ever once it exits.
+  // The plugin's shell exits at once: its child is orphaned to the nearest subreaper, the plugin
+  // host, and not to PID 1, which is Node and would leave it a zombie for ever once it exits.
   const { connect } = await import('../../src/client/index.js');
   const client = await connect({ home });
   await client.call('orphan-maker.orphan', { marker });
+  const host = (await client.call('plugins.list'))[0]!.pid!; // as the namespace sees it
   client.close();
   const [orphan] = await waitFor('the orphan', () => (pidsMentioning(marker).length ? pidsMentioning(marker) : undefined));
-  await waitFor('the orphan to be adopted by the launcher', () => procStat(orphan!)?.ppid === launcher);
+  await waitFor('the orphan to be adopted by the plugin host', () => {
+    const parent = procStat(orphan!)?.ppid;
+    return parent !== undefined && nsPids(parent).at(-1) === host;
+  });
   process.kill(orphan!, 'SIGKILL');
   await waitFor('the orphan to be reaped', () => procStat(orphan!) === null);
 

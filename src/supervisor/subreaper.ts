@@ -1,0 +1,132 @@
+import { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { loadAddon } from '../native/addon.js';
+
+/**
+ * This process as a child subreaper (PR_SET_CHILD_SUBREAPER): a descendant whose parent dies is
+ * reparented here instead of to PID 1. A daemon that a plugin double-forked, with setsid() and an
+ * empty environment, therefore stays in reach: no process group, session or environment variable
+ * can take it out of the tree. Each plugin host is one (it keeps what its plugin orphaned, and
+ * kills it all when it exits); so is the core (it gets what a killed host leaves behind).
+ *
+ * An adopted child must be reaped here (libuv waits only for the children it spawned) but a
+ * spawned one must not be (libuv would never report its exit), so every spawn through
+ * child_process is recorded.
+ */
+
+/** What to do with an adopted child: `keep` it (it is the plugin's), or `kill` it (its host is gone). */
+export type AdoptedPolicy = 'keep' | 'kill';
+
+const spawned = new Set<number>();
+let policy: AdoptedPolicy | null = null;
+
+/**
+ * Become a subreaper and start handling adopted children by `adopted`. Call once, before anything
+ * is spawned. False when the kernel refused (then orphans go to PID 1 as before).
+ */
+export function becomeSubreaper(adopted: AdoptedPolicy): boolean {
+  if (policy !== null) throw new Error('becomeSubreaper: called twice');
+  try {
+    loadAddon().becomeSubreaper();
+  } catch {
+    return false;
+  }
+  policy = adopted;
+  recordSpawns();
+  // A SIGCHLD stands for any number of exits, and also comes after a parent's exit handed us its
+  // children: each one is a cue to look at all of them.
+  process.on('SIGCHLD', sweepAdopted);
+  return true;
+}
+
+// Every spawn, exec and fork of child_process goes through this method (not in Node's types).
+type Spawner = { spawn(this: ChildProcess, options: unknown): unknown };
+
+function recordSpawns(): void {
+  const proto = ChildProcess.prototype as unknown as Spawner;
+  const original = proto.spawn;
+  proto.spawn = function spawn(this: ChildProcess, options: unknown) {
+    const result = original.call(this, options);
+    const pid = this.pid;
+    if (pid !== undefined) {
+      spawned.add(pid);
+      this.once('exit', () => spawned.delete(pid));
+    }
+    return result;
+  };
+}
+
+/**
+ * Reap adopted children that have exited; with the `kill` policy, SIGKILL the live ones first.
+ * Returns how many were signalled.
+ */
+export function sweepAdopted(): number {
+  if (policy === null) return 0;
+  let signalled = 0;
+  for (const pid of childrenOf(process.pid)) {
+    if (spawned.has(pid)) continue;
+    if (isZombie(pid)) {
+      try { loadAddon().reapChild(pid); } catch { /* not ours after all */ }
+    } else if (policy === 'kill') {
+      try { process.kill(pid, 'SIGKILL'); signalled++; } catch { /* gone */ }
+    }
+  }
+  return signalled;
+}
+
+/**
+ * SIGKILL every live descendant of this process, adopted or spawned, deepest reach included. A
+ * few passes, for what forked meanwhile; what still slips through is reparented to the next
+ * subreaper up (the core), which kills it. Synchronous, so it can run in an exit handler.
+ */
+export function killDescendants(): number[] {
+  const signalled = new Set<number>();
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    let fresh = 0;
+    for (const pid of descendantsOf(process.pid)) {
+      if (signalled.has(pid) || isZombie(pid)) continue;
+      try { process.kill(pid, 'SIGKILL'); } catch { continue; }
+      signalled.add(pid);
+      fresh++;
+    }
+    if (fresh === 0) break;
+  }
+  return [...signalled];
+}
+
+const MAX_PASSES = 5;
+
+function descendantsOf(root: number): number[] {
+  const found: number[] = [];
+  const queue = [root];
+  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+    for (const child of childrenOf(pid)) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/**
+ * Direct children, from /proc/PID/task/TID/children (each thread's own; an adopted child goes to
+ * one of them). Empty when the process is gone.
+ */
+function childrenOf(pid: number): number[] {
+  let tasks: string[];
+  try { tasks = fs.readdirSync(`/proc/${pid}/task`); } catch { return []; }
+  const out: number[] = [];
+  for (const tid of tasks) {
+    let text: string;
+    try { text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1'); } catch { continue; }
+    for (const field of text.split(' ')) if (field) out.push(Number(field));
+  }
+  return out;
+}
+
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1'); } catch { return false; }
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  return state === 'Z' || state === 'X';
+}
