@@ -57,22 +57,40 @@ function recordSpawns(): void {
 }
 
 /**
- * Reap adopted children that have exited; with the `kill` policy, SIGKILL the live ones first.
- * Returns how many were signalled.
+ * With the `kill` policy, SIGKILL the live adopted children; reap the adopted ones that have
+ * exited. Returns how many were signalled.
+ *
+ * Only the main thread's children are looked at: the kernel hands an orphan to a subreaper's
+ * first thread, and a child forked by a worker thread is listed under that thread, where its own
+ * waiter is. A zombie is reaped only once it has been one for {@link REAP_GRACE_MS}: a native
+ * module that forks (node-pty, say) reaps its child itself, at once, and must not lose its status.
  */
 export function sweepAdopted(): number {
   if (policy === null) return 0;
   let signalled = 0;
-  for (const pid of childrenOf(process.pid)) {
+  const now = Date.now();
+  const zombies = new Map<number, number>();
+  for (const pid of taskChildren(process.pid, process.pid)) {
     if (spawned.has(pid)) continue;
     if (isZombie(pid)) {
-      try { loadAddon().reapChild(pid); } catch { /* not ours after all */ }
+      const since = exitedSince.get(pid) ?? now;
+      if (now - since < REAP_GRACE_MS) zombies.set(pid, since);
+      else try { loadAddon().reapChild(pid); } catch { /* not ours after all */ }
     } else if (policy === 'kill') {
       try { process.kill(pid, 'SIGKILL'); signalled++; } catch { /* gone */ }
     }
   }
+  exitedSince = zombies;
+  if (zombies.size > 0 && !graceTimer) {
+    graceTimer = setTimeout(() => { graceTimer = null; sweepAdopted(); }, REAP_GRACE_MS).unref();
+  }
   return signalled;
 }
+
+const REAP_GRACE_MS = 250;
+/** Adopted zombies not reaped yet, with when they were first seen. */
+let exitedSince = new Map<number, number>();
+let graceTimer: NodeJS.Timeout | null = null;
 
 /**
  * SIGKILL every live descendant of this process, adopted or spawned, deepest reach included. A
@@ -108,19 +126,19 @@ function descendantsOf(root: number): number[] {
   return found;
 }
 
-/**
- * Direct children, from /proc/PID/task/TID/children (each thread's own; an adopted child goes to
- * one of them). Empty when the process is gone.
- */
+/** Direct children, from every thread's /proc/PID/task/TID/children; empty when it is gone. */
 function childrenOf(pid: number): number[] {
   let tasks: string[];
   try { tasks = fs.readdirSync(`/proc/${pid}/task`); } catch { return []; }
+  return tasks.flatMap((tid) => taskChildren(pid, Number(tid)));
+}
+
+/** The children one thread forked, or was handed as their subreaper. */
+function taskChildren(pid: number, tid: number): number[] {
+  let text: string;
+  try { text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1'); } catch { return []; }
   const out: number[] = [];
-  for (const tid of tasks) {
-    let text: string;
-    try { text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1'); } catch { continue; }
-    for (const field of text.split(' ')) if (field) out.push(Number(field));
-  }
+  for (const field of text.split(' ')) if (field) out.push(Number(field));
   return out;
 }
 
