@@ -1,7 +1,7 @@
 // rpc-throughput: status round trips per second over the control socket, from one client making
 // sequential calls and from 50 concurrent connections of one process, beside PM2's and
 // supervisord's own status query driven the same way (one fresh client process per measurement).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { idlePlugins, startAgentd } from './lib/agentd.js';
 import { BENCH_DIR } from './lib/context.js';
@@ -41,13 +41,34 @@ async function startEcho(ctx) {
   return { pid: child.pid, socket, stop };
 }
 
-const PEER_NAMES = { pm2: 'PM2', sv: 'supervisord', echo: 'raw Node echo' };
-const PEER_SHORT = { pm2: 'PM2', sv: 'sv', echo: 'echo' };
+/**
+ * The lowest floor: fixtures/pingpong.c, compiled here with the C compiler node-gyp used; null
+ * (the row is left out, and says so in the log) when there is none.
+ */
+function buildPingpong(ctx) {
+  const binary = path.join(ctx.dir('c'), 'pingpong');
+  try {
+    execFileSync('cc', ['-O2', '-o', binary, path.join(BENCH_DIR, 'fixtures', 'pingpong.c')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    ctx.log(`${name}: no C ping-pong floor (cc failed: ${String(e.stderr ?? e.message).trim().split('\n')[0]})`);
+    return null;
+  }
+  return async () => {
+    const r = await timeRun(binary, ['300', String(MEASURE_MS)], { capture: true, timeoutMs: MEASURE_MS + 30_000 });
+    if (r.code !== 0) throw new Error(`pingpong failed: ${r.stderr.trim()}`);
+    return { ...JSON.parse(r.stdout), errors: 0, cpuUsPerCall: NaN, clientCpuUsPerCall: NaN };
+  };
+}
+
+const PEER_NAMES = { pm2: 'PM2', sv: 'supervisord', echo: 'raw Node echo', c: 'C ping-pong' };
+const PEER_SHORT = { pm2: 'PM2', sv: 'sv', echo: 'echo', c: 'C' };
 const peerOf = (key) => key.split('-')[0].split('/')[0];
 
 export async function run(ctx) {
   const idle = path.join(BENCH_DIR, 'fixtures', 'idle.cjs');
   const systems = [];
+  const pingpong = buildPingpong(ctx);
+  if (pingpong) systems.push({ key: 'c', n: null, label: 'two C processes, 5 bytes back and forth over a socketpair (the machine\'s floor)', measure: pingpong, clients: [1], stop: async () => {} });
   const echo = await startEcho(ctx);
   systems.push({ key: 'echo', n: null, label: 'raw Node echo server, a status request\'s line sent back unparsed (the floor)', measure: (c) => rate('echo', echo.socket, c, process.env, echo.pid), clients: [1], stop: echo.stop });
   for (const n of [0, 10]) {
@@ -102,15 +123,17 @@ export async function run(ctx) {
     + 'with N idle plugins/apps/programs. "Daemon CPU per call": user + system time of the daemon process (/proc/PID/stat) over the client\'s whole run, '
     + 'divided by every call it made, warm-up included — the server\'s cost of one query, whichever side of the socket limits the rate; '
     + '"client CPU per call": the client process\'s own CPU time over the counted window, per counted call. On 2 cores the client and the daemon share the CPU: '
-    + 'their sum per call bounds the rate. The first row is the floor on this machine at the time of the run: a Node server that sends every line '
-    + 'back as it came (no parsing, no work), driven by the same client process; a round trip between two Node processes cannot be faster, so the '
+    + 'their sum per call bounds the rate. The first two rows are floors on this machine at the time of the run. First, two C processes bouncing 5 bytes '
+    + 'over a socketpair with plain read and write: nearly all of it is one process waking the other on the other core, twice per round trip, which is '
+    + 'what this virtual machine charges most for and what varies from day to day. Second, a Node server that sends every line back as it came '
+    + '(no parsing, no work), driven by the same client process as agentd; a round trip between two Node processes cannot be faster, so the '
     + 'single-client rows are best read against it (the absolute targets were set on a day this machine gave 31,000/s for agentd).\n\n'
     + table(['client', 'connections', 'calls/s', 'rounds', 'daemon CPU per call', 'client CPU per call', 'vs agentd (1 client, same N)', 'target', 'verdict', 'errors'], rows);
 
   const summary = [
-    { measure: 'daemon.status, 1 client, 0 plugins', key: 'agentd-0/1', peers: ['echo/1', 'pm2-0/1', 'sv-0/1'], t: TARGETS.single0 },
+    { measure: 'daemon.status, 1 client, 0 plugins', key: 'agentd-0/1', peers: ['c/1', 'echo/1', 'pm2-0/1', 'sv-0/1'], t: TARGETS.single0 },
     { measure: 'daemon.status, 50 clients, 0 plugins', key: 'agentd-0/50', peers: [], t: TARGETS.multi0 },
-    { measure: 'daemon.status, 1 client, 10 plugins', key: 'agentd-10/1', peers: ['echo/1', 'pm2-10/1', 'sv-10/1'], t: TARGETS.single10 },
+    { measure: 'daemon.status, 1 client, 10 plugins', key: 'agentd-10/1', peers: ['c/1', 'echo/1', 'pm2-10/1', 'sv-10/1'], t: TARGETS.single10 },
   ].map((s) => ({
     measure: s.measure,
     ours: `${count(avg(s.key))}/s`,
