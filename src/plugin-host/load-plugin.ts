@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -8,7 +9,7 @@ import { isPlugin } from '../plugin-api/define-plugin.js';
 import type { Plugin } from '../plugin-api/types.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { compilePlugin } from './compile-plugin.js';
-import { isCommonJsTypeScript } from './package-type.js';
+import { isCommonJsJavaScript, isCommonJsTypeScript } from './package-type.js';
 import { requireFallback } from './require-fallback.js';
 import { isTypeScript, resolveEntry } from './resolve-entry.js';
 
@@ -29,25 +30,31 @@ export async function loadPlugin(name: string, specifier: string, baseDir: strin
   let url = pathToFileURL(file).href;
   let by: LoadedBy = { loader: 'native' };
   const fail = (e: unknown) => errors.pluginLoad(name, describeError(e).split('\n')[0] ?? 'import failed', { cause: e, data: { plugin: name, module: file } });
-  if (isTypeScript(file)) {
-    const compiled = process.env['AGENTD_TS_LOADER'] === 'tsx'
-      ? { loader: 'tsx' as const, reason: 'AGENTD_TS_LOADER=tsx' }
-      : await compilePlugin(file, compiledDir, agentdTargets()).catch((e: unknown) => { throw fail(e); });
-    if (compiled.loader === 'compiled') {
-      url = compiled.url;
-      // Stack traces name the .ts lines, through the module's inline source map.
-      process.setSourceMapsEnabled(true);
-      by = { loader: 'compiled' };
-    } else {
-      await registerTypeScript();
-      // CommonJS that tsx compiles require()s agentd, an ES module: Node 20 can require() one
-      // only from its cache while module hooks are registered, so it is imported first.
-      await Promise.all(Object.values(agentdTargets()).map((target) => import(target)));
-      by = compiled;
-    }
+  // A plugin outside this package imports `agentd` through a resolve hook, unless a node_modules
+  // on its way up has it.
+  const needsAgentd = !file.startsWith(PACKAGE_ROOT + path.sep) && !findsPackage(path.dirname(file), 'agentd');
+  // TypeScript is compiled ahead, and so is an ES module in JavaScript that needs the hook (its
+  // thread, a second V8 isolate, costs a host about 5 MiB): compiled, it imports this package by
+  // file URL. CommonJS cannot be bundled without changing it.
+  const typescript = isTypeScript(file);
+  const compiled = typescript && process.env['AGENTD_TS_LOADER'] === 'tsx'
+    ? { loader: 'tsx' as const, reason: 'AGENTD_TS_LOADER=tsx' }
+    : typescript || (needsAgentd && !isCommonJsJavaScript(file)) ? await compilePlugin(file, compiledDir, agentdTargets()).catch((e: unknown) => { throw fail(e); }) : null;
+  if (compiled?.loader === 'compiled') {
+    url = compiled.url;
+    // Stack traces name the source's lines, through the module's inline source map.
+    process.setSourceMapsEnabled(true);
+    by = { loader: 'compiled' };
+  } else if (compiled && typescript) {
+    await registerTypeScript();
+    // CommonJS that tsx compiles require()s agentd, an ES module: Node 20 can require() one
+    // only from its cache while module hooks are registered, so it is imported first.
+    await Promise.all(Object.values(agentdTargets()).map((target) => import(target)));
+    by = compiled;
   }
-  // After tsx's hooks, so that ours run first (see resolve-hook.ts). A compiled module imports agentd by its file URL.
-  if (by.loader !== 'compiled' && !file.startsWith(PACKAGE_ROOT + path.sep)) registerAgentdResolution();
+  // What a compile cannot keep loads as it is (JavaScript) or through tsx, with the hook,
+  // registered after tsx's so that ours runs first (see resolve-hook.ts).
+  if (by.loader !== 'compiled' && needsAgentd) registerAgentdResolution();
   let mod: { default?: unknown };
   try {
     // CommonJS TypeScript goes to Node's CommonJS loader (tsx compiles it there), as Node would
@@ -118,6 +125,14 @@ export function releaseTypeScriptService(): void {
 function agentdTargets(): Record<string, string> {
   const dist = path.join(PACKAGE_ROOT, 'dist', 'src');
   return { agentd: pathToFileURL(path.join(dist, 'index.js')).href, 'agentd/client': pathToFileURL(path.join(dist, 'client', 'index.js')).href };
+}
+
+/** Whether a bare `import 'NAME'` from `dir` finds a package: a node_modules/NAME in it or above it. */
+function findsPackage(dir: string, name: string): boolean {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, 'node_modules', name, 'package.json'))) return true;
+    if (path.dirname(d) === d) return false;
+  }
 }
 
 let resolutionRegistered = false;

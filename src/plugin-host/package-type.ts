@@ -13,6 +13,12 @@ export function isCommonJsTypeScript(file: string): boolean {
   return file.endsWith('.ts') && packageType(path.dirname(file)) === 'commonjs';
 }
 
+/** Whether Node loads a JavaScript file as CommonJS: a `.cjs`, or a `.js` with no `"type": "module"` above it. */
+export function isCommonJsJavaScript(file: string): boolean {
+  if (file.endsWith('.cjs')) return true;
+  return file.endsWith('.js') && packageType(path.dirname(file)) !== 'module';
+}
+
 /** The explicit "type" of the nearest package.json above `dir`, or null when it declares none. */
 function packageType(dir: string): string | null {
   if (typeCache.has(dir)) return typeCache.get(dir)!;

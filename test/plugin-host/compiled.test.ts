@@ -5,7 +5,7 @@ import test, { type ExecutionContext } from 'ava';
 import { homePaths } from '../../src/home/index.js';
 import { cachePaths, readRecord } from '../../src/plugin-host/compile-cache.js';
 import { EventRecorder } from '../helpers/events.js';
-import { startTestDaemon } from '../helpers/daemon.js';
+import { ROOT, startTestDaemon } from '../helpers/daemon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
 import { descendants, cmdline } from '../helpers/proc.js';
 
@@ -200,4 +200,57 @@ test('CommonJS TypeScript loads through tsx as Node loads CommonJS: a .ts in a "
   t.is(await client.call('cts.file'), path.join(home, 'cts', 'index.cts'));
   t.regex(pluginLog(home, 'legacy'), /loaded through tsx: \S+legacy\/index\.ts is CommonJS/);
   t.regex(pluginLog(home, 'cts'), /loaded through tsx: \S+cts\/index\.cts is CommonJS/);
+});
+
+test('JavaScript outside this package is compiled when it could not import agentd by itself (no resolve hook), and runs as its source would', async (t) => {
+  const home = makeTempHome();
+  t.teardown(() => removeTempHome(home));
+  const project = (name: string, rpc: string) => {
+    write(path.join(home, name, 'index.mjs'), [
+      "import { definePlugin } from 'agentd';",
+      "import { url as helperUrl } from './helper.mjs';",
+      `export default definePlugin({ name: '${name}', defaults: {}, start(ctx) {`,
+      `  ctx.rpc('facts', () => ({ entry: import.meta.url, helperUrl, stack: new Error('here').stack, ${rpc} }));`,
+      '  const timer = setInterval(() => {}, 60_000);',
+      '  return () => clearInterval(timer);',
+      '} });',
+    ]);
+    write(path.join(home, name, 'helper.mjs'), ['export const url = import.meta.url;']);
+  };
+  // agentd comes from this package: through the compiled module's file URL.
+  project('plain', 'more: null');
+  // agentd in the plugin's own node_modules (here a link to this package): loaded as it is.
+  project('own', 'more: null');
+  fs.mkdirSync(path.join(home, 'own', 'node_modules'));
+  fs.symlinkSync(ROOT, path.join(home, 'own', 'node_modules', 'agentd'));
+  // What a compile cannot keep (import.meta.resolve): loaded as it is, agentd through the hook.
+  project('resolver', "more: import.meta.resolve('./helper.mjs')");
+  // CommonJS: loaded as it is (a bundle would change it), require('agentd') through the hook.
+  write(path.join(home, 'legacy.cjs'), [
+    "const { definePlugin } = require('agentd');",
+    "module.exports = definePlugin({ name: 'legacy', defaults: {}, start(ctx) {",
+    "  ctx.rpc('dir', () => __dirname);",
+    '  const timer = setInterval(() => {}, 60_000);',
+    '  return () => clearInterval(timer);',
+    '} });',
+  ]);
+  const d = await startTestDaemon(t, { home, config: { plugins: {
+    plain: { module: './plain' }, own: { module: './own' }, resolver: { module: './resolver' }, legacy: { module: './legacy.cjs' },
+  } } });
+  const client = await d.client();
+  const compiledDir = homePaths(home).compiledDir;
+  type JsFacts = { entry: string; helperUrl: string; stack: string; more: string | null };
+  for (const name of ['plain', 'own', 'resolver']) {
+    const entry = path.join(home, name, 'index.mjs');
+    const facts = await client.call<JsFacts>(`${name}.facts`);
+    t.is(facts.entry, pathToFileURL(entry).href, `${name}: its own import.meta.url`);
+    t.is(facts.helperUrl, pathToFileURL(path.join(home, name, 'helper.mjs')).href);
+    t.regex(facts.stack, new RegExp(`${entry.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:4:`), `${name}: the stack names the source's line`);
+  }
+  t.is(readRecord(compiledDir, path.join(home, 'plain', 'index.mjs'))?.loader, 'compiled');
+  t.is(readRecord(compiledDir, path.join(home, 'own', 'index.mjs')), null, 'finds agentd by itself: not compiled');
+  t.not(readRecord(compiledDir, path.join(home, 'resolver', 'index.mjs'))?.loader, 'compiled');
+  t.is((await client.call<JsFacts>('resolver.facts')).more, pathToFileURL(path.join(home, 'resolver', 'helper.mjs')).href);
+  t.is(await client.call('legacy.dir'), home);
+  t.is(readRecord(compiledDir, path.join(home, 'legacy.cjs')), null, 'CommonJS: not even tried');
 });
