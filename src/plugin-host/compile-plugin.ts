@@ -146,7 +146,7 @@ async function compile(entry: string, key: string, targets: Record<string, strin
  */
 function loadsAsIs(file: string): boolean {
   if (file.endsWith('.cjs')) return true;
-  if (isTypeScript(file) || file.endsWith('.tsx') || file.endsWith('.json')) return false;
+  if (isTypeScript(file) || file.endsWith('.json')) return false;
   return file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith(OWN_DIST);
 }
 

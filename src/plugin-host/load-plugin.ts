@@ -32,7 +32,7 @@ export async function loadPlugin(name: string, specifier: string, baseDir: strin
   const fail = (e: unknown) => errors.pluginLoad(name, describeError(e).split('\n')[0] ?? 'import failed', { cause: e, data: { plugin: name, module: file } });
   // A plugin outside this package imports `agentd` through a resolve hook, unless a node_modules
   // on its way up has it.
-  const needsAgentd = !file.startsWith(PACKAGE_ROOT + path.sep) && !findsPackage(path.dirname(file), 'agentd');
+  const needsAgentd = !file.startsWith(PACKAGE_ROOT + path.sep) && findUp(path.dirname(file), path.join('node_modules', 'agentd', 'package.json')) === null;
   // TypeScript is compiled ahead, and so is an ES module in JavaScript that needs the hook (its
   // thread, a second V8 isolate, costs a host about 5 MiB): compiled, it imports this package by
   // file URL. CommonJS cannot be bundled without changing it.
@@ -46,7 +46,8 @@ export async function loadPlugin(name: string, specifier: string, baseDir: strin
     process.setSourceMapsEnabled(true);
     by = { loader: 'compiled' };
   } else if (compiled && typescript) {
-    await registerTypeScript();
+    // tsconfig.json as TypeScript (and a compile) would find it for the entry.
+    await registerTypeScript(findUp(path.dirname(file), 'tsconfig.json'));
     // CommonJS that tsx compiles require()s agentd, an ES module: Node 20 can require() one
     // only from its cache while module hooks are registered, so it is imported first.
     await Promise.all(Object.values(agentdTargets()).map((target) => import(target)));
@@ -87,39 +88,66 @@ function defaultExport(mod: { default?: unknown }): unknown {
  * A spare host's preparation while it waits (a crashed plugin is restarted on a spare, so this is
  * time taken off every restart): the `agentd` module plugins import (the same URL a plugin's
  * import resolves to, so it is a cache hit then) and valibot (what plugin schemas use). With
- * `typescript`, also the TypeScript loader and one tiny TypeScript module; only then, because
- * tsx's loader runs in a thread of its own that costs a process about 30 MB of RSS.
+ * `typescript`, also tsx's hooks thread, esbuild, and one tiny TypeScript module compiled; only
+ * then, because that thread costs a process about 30 MB of RSS. tsx is not registered for the
+ * plugin yet, since that takes the plugin's tsconfig.json: a registration under a namespace of its
+ * own starts what is slow, and leaves the plugin's loading alone.
  */
 export async function warmUp(options: { typescript: boolean }): Promise<void> {
   const dist = path.join(PACKAGE_ROOT, 'dist');
-  if (options.typescript) await registerTypeScript();
+  if (options.typescript) {
+    const { esm } = await tsxApi();
+    const scoped = esm.register({ namespace: 'agentd-warm-up' });
+    watchTypeScriptService();
+    await scoped.import(pathToFileURL(path.join(dist, 'bundle', 'warmup.ts')).href, import.meta.url);
+  }
   await import(pathToFileURL(path.join(dist, 'src', 'index.js')).href);
   await import('valibot');
-  if (options.typescript) await import(pathToFileURL(path.join(dist, 'bundle', 'warmup.ts')).href);
 }
 
-let tsService: MessagePort | null = null;
+let tsApi: Promise<{ esm: typeof import('tsx/esm/api'); cjs: typeof import('tsx/cjs/api') }> | null = null;
+function tsxApi() {
+  tsApi ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => ({ esm, cjs }));
+  return tsApi;
+}
 
-/** Register tsx's loader once; it also handles `.ts` files the plugin itself imports. */
-export function registerTypeScript(): Promise<void> {
-  tsLoader ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
-    esm.register();
-    cjs.register();
-    const { port1, port2 } = new MessageChannel();
-    register(pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'src', 'plugin-host', 'ts-service-hook.js')).href, {
-      data: { port: port2, tsx: import.meta.resolve('tsx/esm/api') },
-      transferList: [port2],
-    });
-    port1.unref();
-    tsService = port1;
+/**
+ * Register tsx once, with `tsconfig` (the plugin's, as esbuild would find it for a compile; without
+ * one, tsx looks in the working directory); it also handles `.ts` files the plugin imports later.
+ */
+export function registerTypeScript(tsconfig: string | null): Promise<void> {
+  tsLoader ??= tsxApi().then(({ esm, cjs }) => {
+    esm.register(tsconfig ? { tsconfig } : {});
+    // tsx's CommonJS side takes its tsconfig.json from the environment only, when it registers.
+    const saved = process.env['TSX_TSCONFIG_PATH'];
+    if (tsconfig) process.env['TSX_TSCONFIG_PATH'] = tsconfig;
+    try { cjs.register(); } finally {
+      if (saved === undefined) delete process.env['TSX_TSCONFIG_PATH'];
+      else process.env['TSX_TSCONFIG_PATH'] = saved;
+    }
+    watchTypeScriptService();
   });
   return tsLoader;
 }
 
+const tsServicePorts: MessagePort[] = [];
+
+/** After each tsx registration (so that it runs around it): the hook that stops esbuild's service (see ts-service-hook.ts). */
+function watchTypeScriptService(): void {
+  const { port1, port2 } = new MessageChannel();
+  register(pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'src', 'plugin-host', 'ts-service-hook.js')).href, {
+    data: { port: port2, tsx: import.meta.resolve('tsx/esm/api') },
+    transferList: [port2],
+  });
+  port1.unref();
+  tsServicePorts.push(port1);
+}
+
 /** The plugin is loaded: from now on esbuild's service runs only while tsx compiles (see ts-service-hook.ts). */
 export function releaseTypeScriptService(): void {
-  tsService?.postMessage('stop');
+  for (const port of tsServicePorts) port.postMessage('stop');
 }
+
 
 /** Where `agentd` and `agentd/client` go when a plugin's own directory does not resolve them: this package. */
 function agentdTargets(): Record<string, string> {
@@ -127,11 +155,12 @@ function agentdTargets(): Record<string, string> {
   return { agentd: pathToFileURL(path.join(dist, 'index.js')).href, 'agentd/client': pathToFileURL(path.join(dist, 'client', 'index.js')).href };
 }
 
-/** Whether a bare `import 'NAME'` from `dir` finds a package: a node_modules/NAME in it or above it. */
-function findsPackage(dir: string, name: string): boolean {
+/** The nearest `dir/relative`, in `dir` or a directory above it. */
+function findUp(dir: string, relative: string): string | null {
   for (let d = dir; ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, 'node_modules', name, 'package.json'))) return true;
-    if (path.dirname(d) === d) return false;
+    const candidate = path.join(d, relative);
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(d) === d) return null;
   }
 }
 

@@ -4,13 +4,13 @@ import path from 'node:path';
 const typeCache = new Map<string, string | null>();
 
 /**
- * Whether a TypeScript file is CommonJS: a `.cts`, or a `.ts` under a package.json that says
+ * Whether a TypeScript file is CommonJS: a `.cts`, or a `.ts` or `.tsx` under a package.json that says
  * `"type": "commonjs"`. Otherwise (`.mts`, or no type declared) it is ES module code, which is what
  * plugin authors write, where tsx would compile a `.ts` as CommonJS for lack of a package.json.
  */
 export function isCommonJsTypeScript(file: string): boolean {
   if (file.endsWith('.cts')) return true;
-  return file.endsWith('.ts') && packageType(path.dirname(file)) === 'commonjs';
+  return /\.tsx?$/.test(file) && packageType(path.dirname(file)) === 'commonjs';
 }
 
 /** Whether Node loads a JavaScript file as CommonJS: a `.cjs`, or a `.js` with no `"type": "module"` above it. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 
-const ENTRY_NAMES = ['index.ts', 'index.mts', 'index.js', 'index.mjs'];
+const ENTRY_NAMES = ['index.ts', 'index.mts', 'index.tsx', 'index.js', 'index.mjs'];
 
 /**
  * The file a plugin's `module` names: an absolute path (a file, the same with .ts/.js added, or a
@@ -23,9 +23,9 @@ export function resolveEntry(name: string, specifier: string, baseDir: string): 
   }
 }
 
-/** A TypeScript module (.ts, .mts, .cts): compiled ahead by its host, or loaded through tsx. */
+/** A TypeScript module (.ts, .mts, .cts, .tsx): compiled ahead by its host, or loaded through tsx. */
 export function isTypeScript(file: string): boolean {
-  return /\.[mc]?ts$/.test(file);
+  return /\.(?:[mc]?ts|tsx)$/.test(file);
 }
 
 function fileOrIndex(p: string): string | null {
@@ -40,7 +40,7 @@ function fileOrIndex(p: string): string | null {
     for (const n of ENTRY_NAMES) if (statOrNull(path.join(p, n))?.isFile()) return path.join(p, n);
     return null;
   }
-  for (const ext of ['.ts', '.mts', '.js', '.mjs']) if (statOrNull(p + ext)?.isFile()) return p + ext;
+  for (const ext of ['.ts', '.mts', '.tsx', '.js', '.mjs']) if (statOrNull(p + ext)?.isFile()) return p + ext;
   return null;
 }
 

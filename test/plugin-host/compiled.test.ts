@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -253,4 +254,67 @@ test('JavaScript outside this package is compiled when it could not import agent
   t.is((await client.call<JsFacts>('resolver.facts')).more, pathToFileURL(path.join(home, 'resolver', 'helper.mjs')).href);
   t.is(await client.call('legacy.dir'), home);
   t.is(readRecord(compiledDir, path.join(home, 'legacy.cjs')), null, 'CommonJS: not even tried');
+});
+
+test('a .tsx plugin runs compiled, or through tsx when asked, with the JSX settings of its tsconfig.json', async (t) => {
+  const home = makeTempHome();
+  t.teardown(() => removeTempHome(home));
+  const project = (name: string) => {
+    const dir = path.join(home, name);
+    write(path.join(dir, 'package.json'), ['{ "type": "module" }']);
+    write(path.join(dir, 'tsconfig.json'), [JSON.stringify({ compilerOptions: { jsx: 'react', jsxFactory: 'h', strict: true } })]);
+    // A JSX factory of the plugin's own that renders to a string, as server-side JSX libraries do.
+    write(path.join(dir, 'html.ts'), [
+      'export function h(tag: string, props: Record<string, string> | null, ...children: unknown[]): string {',
+      "  const attrs = Object.entries(props ?? {}).map(([k, v]) => ` ${k}=\"${v}\"`).join('');",
+      "  return `<${tag}${attrs}>${children.join('')}</${tag}>`;",
+      '}',
+    ]);
+    write(path.join(dir, 'index.tsx'), pluginSource(name, ["import { h } from './html.ts';"], [
+      "ctx.rpc('render', (): string => <p class=\"greeting\">hello from <b>{ctx.name}</b></p>);",
+    ]));
+  };
+  project('page');
+  project('viatsx');
+  const d = await startTestDaemon(t, { home, config: { plugins: { page: { module: './page' }, viatsx: { module: './viatsx', env: { AGENTD_TS_LOADER: 'tsx' } } } } });
+  const client = await d.client();
+  t.is(await client.call('page.render'), '<p class="greeting">hello from <b>page</b></p>');
+  t.is(await client.call('viatsx.render'), '<p class="greeting">hello from <b>viatsx</b></p>');
+  // Restarted, on a spare host if one was ready (warmed up before it knew the plugin; the next test
+  // takes that path for certain).
+  const events = await EventRecorder.attach(client);
+  const before = (await client.call('plugins.list')).find((r) => r.plugin === 'viatsx')!.pid!;
+  const mark = events.mark;
+  process.kill(before, 'SIGKILL');
+  const running = await events.state('viatsx', 'running', 30_000, mark);
+  t.not(running.pid, before);
+  t.is(await client.call('viatsx.render'), '<p class="greeting">hello from <b>viatsx</b></p>', 'the same JSX settings on the new host');
+  t.is(readRecord(homePaths(home).compiledDir, path.join(home, 'page', 'index.tsx'))?.loader, 'compiled');
+  t.regex(pluginLog(home, 'viatsx'), /loaded through tsx: AGENTD_TS_LOADER=tsx/);
+});
+
+test('a spare host warmed up for tsx still loads a plugin with the plugin\'s tsconfig.json', (t) => {
+  const home = makeTempHome();
+  t.teardown(() => removeTempHome(home));
+  const dir = path.join(home, 'warm');
+  write(path.join(dir, 'package.json'), ['{ "type": "module" }']);
+  write(path.join(dir, 'tsconfig.json'), [JSON.stringify({ compilerOptions: { jsx: 'react', jsxFactory: 'h' } })]);
+  write(path.join(dir, 'index.tsx'), [
+    "import { definePlugin } from 'agentd';",
+    "const h = (tag: string, _props: unknown, ...children: unknown[]): string => `<${tag}>${children.join('')}</${tag}>`;",
+    "export default definePlugin({ name: 'warm', defaults: { html: <i>warm</i> }, start() {} });",
+  ]);
+  // What a spare host does: warm up first, then load the plugin it is given (through tsx, as asked).
+  const loader = pathToFileURL(path.join(ROOT, 'dist', 'src', 'plugin-host', 'load-plugin.js')).href;
+  const script = [
+    `import { loadPlugin, releaseTypeScriptService, warmUp } from ${JSON.stringify(loader)};`,
+    'await warmUp({ typescript: true });',
+    `const { plugin, by } = await loadPlugin('warm', ${JSON.stringify(dir)}, ${JSON.stringify(home)}, ${JSON.stringify(homePaths(home).compiledDir)});`,
+    'releaseTypeScriptService();',
+    'console.log(JSON.stringify({ html: plugin.defaults.html, by: by.loader }));',
+    'process.exit(0);',
+  ].join('\n');
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, AGENTD_TS_LOADER: 'tsx' } });
+  t.is(run.status, 0, run.stderr);
+  t.deepEqual(JSON.parse(run.stdout), { html: '<i>warm</i>', by: 'tsx' });
 });
