@@ -22,11 +22,14 @@ let policy: AdoptedPolicy | null = null;
 
 /**
  * Become a subreaper and start handling adopted children by `adopted`. Call once, before anything
- * is spawned. False when the kernel refused (then orphans go to PID 1 as before).
+ * is spawned. False when the kernel refused, or lists no children in /proc (a kernel built without
+ * CONFIG_PROC_CHILDREN: adopted processes could be neither found nor reaped), and then orphans go
+ * to PID 1 as before.
  */
 export function becomeSubreaper(adopted: AdoptedPolicy): boolean {
   if (policy !== null) throw new Error('becomeSubreaper: called twice');
   try {
+    fs.accessSync(`/proc/${process.pid}/task/${process.pid}/children`, fs.constants.R_OK);
     loadAddon().becomeSubreaper();
   } catch {
     return false;
