@@ -81,10 +81,10 @@ export interface PluginContext<Config> {
  *    `stopTimeout` to finish; then SIGKILL goes to the plugin's whole process group. If `start`
  *    failed after acquiring resources, the process exits and the OS reclaims them.
  *
- * Processes the plugin starts live as long as its process, no longer: when it exits, for any
- * reason, every descendant is killed, including ones that called setsid() or daemonized (the
- * plugin's process adopts those as a child subreaper). Stop them in the stop function to let them
- * finish gracefully.
+ * Processes the plugin starts live as long as its process, no longer, including ones that called
+ * setsid() or daemonized (the plugin's process adopts those as a child subreaper). A stop sends
+ * them SIGTERM once the stop function has returned and waits for them, within `stopTimeout`; when
+ * the process exits any other way, every descendant gets SIGKILL.
  */
 export interface PluginDefinition<Config extends object> {
   /** Lowercase letters, digits and dashes; must equal the plugin's key in the config. */

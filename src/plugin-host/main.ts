@@ -8,7 +8,7 @@ import { homePaths } from '../home/paths.js';
 import { loadPlugin, releaseTypeScriptService, warmUp, type LoadedBy } from './load-plugin.js';
 import { resolvePluginConfig } from './plugin-config.js';
 import { HOST_FDS, type CoreToHost, type FailurePhase } from './protocol.js';
-import { becomeSubreaper, killDescendants } from '../supervisor/subreaper.js';
+import { becomeSubreaper, killDescendants, terminateDescendants } from '../supervisor/subreaper.js';
 
 /**
  * A plugin host: one child process of the core running one plugin instance. It may start as an
@@ -77,8 +77,11 @@ async function start(): Promise<void> {
 }
 
 /**
- * Graceful stop: abort the signal, run the plugin's stop function, exit. Idempotent. When the core
- * is gone (`orphaned`), nobody else will clean up the group, so the exit takes the group with it.
+ * Graceful stop: abort the signal, run the plugin's stop function, then SIGTERM what the plugin
+ * left running outside its process group (the group has SIGTERM already) and wait for all of it to
+ * end, as a unit's stop under systemd does; the core's stopTimeout bounds the whole, then SIGKILL.
+ * Exit. Idempotent. When the core is gone (`orphaned`), nobody else will clean up the group, so the
+ * exit takes the group with it at once.
  */
 function stop(code: number, orphaned = false): Promise<void> {
   stopping ??= (async () => {
@@ -89,8 +92,9 @@ function stop(code: number, orphaned = false): Promise<void> {
       process.stderr.write(`stop failed: ${describeError(e)}\n`);
       code = 1;
     }
-    ipc.send({ t: 'stopped' });
     if (orphaned) killOwnGroup();
+    else await terminateDescendants();
+    ipc.send({ t: 'stopped' });
     await flushStdio(STOP_FLUSH_MS);
     process.exit(code);
   })();

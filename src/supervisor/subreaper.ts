@@ -117,6 +117,27 @@ export function killDescendants(): number[] {
 
 const MAX_PASSES = 5;
 
+/**
+ * SIGTERM (with SIGCONT, in case one is stopped) to every live descendant outside this process's
+ * group, once each: the group has it from the stop request already, and to some programs a second
+ * SIGTERM means "hurry". Then resolves once no live descendant is left; those that appear meanwhile
+ * get SIGTERM as well. What a stop does for all of a plugin's processes, as systemd does for a
+ * unit's. Unbounded: the caller's deadline (the core's stopTimeout, then SIGKILL) bounds it.
+ */
+export async function terminateDescendants(): Promise<void> {
+  const signalled = new Set<number>();
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    const live = descendantsOf(process.pid).filter((pid) => !isZombie(pid));
+    if (live.length === 0) return;
+    for (const pid of live) {
+      if (signalled.has(pid) || groupOf(pid) === process.pid) continue;
+      signalled.add(pid);
+      try { process.kill(pid, 'SIGTERM'); process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
 function descendantsOf(root: number): number[] {
   const found: number[] = [];
   const queue = [root];
@@ -146,8 +167,17 @@ function taskChildren(pid: number, tid: number): number[] {
 }
 
 function isZombie(pid: number): boolean {
-  let stat: string;
-  try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1'); } catch { return false; }
-  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  const state = statFields(pid)?.[0];
   return state === 'Z' || state === 'X';
+}
+
+function groupOf(pid: number): number {
+  return Number(statFields(pid)?.[2]);
+}
+
+/** /proc/PID/stat from its state field on (state, ppid, pgrp, …); null when the process is gone. */
+function statFields(pid: number): string[] | null {
+  let stat: string;
+  try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1'); } catch { return null; }
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }

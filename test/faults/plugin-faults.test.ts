@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { lockHolder } from '../../src/native/addon.js';
 import { EventRecorder } from '../helpers/events.js';
@@ -123,8 +125,8 @@ test('a daemon a plugin double-forked, with setsid and an empty environment, is 
   // Nothing marks these daemons as the test's: the teardown ends them by pid.
   const started: number[] = [];
   t.teardown(() => { for (const pid of started) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
-  const daemonize = async () => {
-    const { pid } = await client.call<{ pid: number }>('daemonize-grandchild.daemonize');
+  const daemonize = async (marker?: string) => {
+    const { pid } = await client.call<{ pid: number }>('daemonize-grandchild.daemonize', marker ? { marker } : {});
     started.push(pid);
     return pid;
   };
@@ -136,7 +138,15 @@ test('a daemon a plugin double-forked, with setsid and an empty environment, is 
   // One that ends by itself is reaped by the host: no zombie stays behind.
   process.kill(escaped, 'SIGTERM');
   await waitUntil(() => procInfo(escaped) === null, 10_000, 'the ended daemon to be reaped');
-  await assertGoesWithItsPlugin(t, d, 'daemonize-grandchild', daemonize);
+  // A stop gives it SIGTERM (it is outside the plugin's group) and waits for it to end.
+  const marker = path.join(d.home, 'graceful');
+  const graceful = await daemonize(marker);
+  await waitUntil(() => fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === 'ready', 10_000, 'the daemon to handle SIGTERM');
+  await client.call('plugins.stop', { name: 'daemonize-grandchild' });
+  t.true(isGone(graceful), 'gone when the stop returns');
+  t.is(fs.readFileSync(marker, 'utf8'), 'graceful', 'ended by SIGTERM, not SIGKILL');
+  await client.call('plugins.start', { name: 'daemonize-grandchild' });
+  await assertGoesWithItsPlugin(t, d, 'daemonize-grandchild', () => daemonize());
 });
 
 /**
