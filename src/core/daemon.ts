@@ -193,7 +193,7 @@ export class Daemon {
       try { await this.plugins.stopAll(); } catch (e) { this.log.error('stopping plugins failed', { error: describeError(e) }); }
       // Each host takes its own tree with it; this is for whatever a failure on that path left.
       const left = killDescendants();
-      if (left.length > 0) this.log.warn('killed processes left behind by plugins', { pids: left });
+      if (left.length > 0) this.log.warn('killed processes left behind by plugins', { processes: left });
       await this.server.close();
       this.log.info('agentd stopped', { pid: process.pid });
       await closeLogger(this.log);

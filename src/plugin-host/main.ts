@@ -24,8 +24,13 @@ let stopping: Promise<void> | null = null;
 
 // Whatever the plugin started, and whatever those orphaned (adopted here, being a subreaper), ends
 // with this process: the core kills the group after any exit, but only we can see the rest.
+// Said on stderr, which lands in the plugin's log: a plugin that leaves processes behind is a bug
+// its author wants to hear of (stderr is a pipe, written synchronously, so also at exit).
 becomeSubreaper('keep');
-process.on('exit', () => void killDescendants());
+process.on('exit', () => {
+  const killed = killDescendants();
+  if (killed.length > 0) process.stderr.write(`at exit, SIGKILL to what the plugin left running: ${killed.join(', ')}\n`);
+});
 
 const ipc = new IpcChannel((m) => void handle(m));
 
@@ -93,7 +98,7 @@ function stop(code: number, orphaned = false): Promise<void> {
       code = 1;
     }
     if (orphaned) killOwnGroup();
-    else await terminateDescendants();
+    else await terminateDescendants((names) => process.stderr.write(`stop: SIGTERM to what the plugin left running outside its process group: ${names.join(', ')}\n`));
     ipc.send({ t: 'stopped' });
     await flushStdio(STOP_FLUSH_MS);
     process.exit(code);

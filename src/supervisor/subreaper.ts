@@ -95,24 +95,29 @@ const REAP_GRACE_MS = 250;
 let exitedSince = new Map<number, number>();
 let graceTimer: NodeJS.Timeout | null = null;
 
+/** A process as logs name it: `1234 (sleep)`. */
+export type ProcessName = string;
+
 /**
  * SIGKILL every live descendant of this process, adopted or spawned, deepest reach included. A
  * few passes, for what forked meanwhile; what still slips through is reparented to the next
  * subreaper up (the core), which kills it. Synchronous, so it can run in an exit handler.
+ * Returns the processes signalled.
  */
-export function killDescendants(): number[] {
-  const signalled = new Set<number>();
+export function killDescendants(): ProcessName[] {
+  const signalled = new Map<number, ProcessName>();
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     let fresh = 0;
     for (const pid of descendantsOf(process.pid)) {
       if (signalled.has(pid) || isZombie(pid)) continue;
+      const name = nameOf(pid);
       try { process.kill(pid, 'SIGKILL'); } catch { continue; }
-      signalled.add(pid);
+      signalled.set(pid, name);
       fresh++;
     }
     if (fresh === 0) break;
   }
-  return [...signalled];
+  return [...signalled.values()];
 }
 
 const MAX_PASSES = 5;
@@ -121,19 +126,23 @@ const MAX_PASSES = 5;
  * SIGTERM (with SIGCONT, in case one is stopped) to every live descendant outside this process's
  * group, once each: the group has it from the stop request already, and to some programs a second
  * SIGTERM means "hurry". Then resolves once no live descendant is left; those that appear meanwhile
- * get SIGTERM as well. What a stop does for all of a plugin's processes, as systemd does for a
- * unit's. Unbounded: the caller's deadline (the core's stopTimeout, then SIGKILL) bounds it.
+ * get SIGTERM as well, and `onSignal` hears of each. What a stop does for all of a plugin's
+ * processes, as systemd does for a unit's. Unbounded: the caller's deadline (the core's
+ * stopTimeout, then SIGKILL) bounds it.
  */
-export async function terminateDescendants(): Promise<void> {
+export async function terminateDescendants(onSignal: (processes: ProcessName[]) => void): Promise<void> {
   const signalled = new Set<number>();
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     const live = descendantsOf(process.pid).filter((pid) => !isZombie(pid));
     if (live.length === 0) return;
+    const now: ProcessName[] = [];
     for (const pid of live) {
       if (signalled.has(pid) || groupOf(pid) === process.pid) continue;
       signalled.add(pid);
-      try { process.kill(pid, 'SIGTERM'); process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
+      const name = nameOf(pid);
+      try { process.kill(pid, 'SIGTERM'); process.kill(pid, 'SIGCONT'); now.push(name); } catch { /* gone */ }
     }
+    if (now.length > 0) onSignal(now);
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
@@ -169,6 +178,12 @@ function taskChildren(pid: number, tid: number): number[] {
 function isZombie(pid: number): boolean {
   const state = statFields(pid)?.[0];
   return state === 'Z' || state === 'X';
+}
+
+function nameOf(pid: number): ProcessName {
+  let comm = '?';
+  try { comm = fs.readFileSync(`/proc/${pid}/comm`, 'latin1').trim(); } catch { /* gone */ }
+  return `${pid} (${comm})`;
 }
 
 function groupOf(pid: number): number {

@@ -79,6 +79,7 @@ test('a plugin that forks a grandchild and exits: the grandchild goes with its g
   const running = await events.state('fork-and-exit', 'running', 30_000, mark);
   t.not(running.pid, row!.pid);
   await waitUntil(() => isGone(grandchild), 10_000, 'the grandchild to be killed with its group');
+  await waitUntil(() => logSays(client, 'fork-and-exit', `at exit, SIGKILL to what the plugin left running: ${grandchild} (node)`), 10_000, 'the kill, said in the plugin\'s log');
   await assertDaemonHealthy(t, d, { formerGroups: [row!.pid!] });
   // The same with kill -9 of the plugin: its new grandchild goes too.
   const { pid: second } = await client.call<{ pid: number }>('fork-and-exit.grandchild');
@@ -145,9 +146,15 @@ test('a daemon a plugin double-forked, with setsid and an empty environment, is 
   await client.call('plugins.stop', { name: 'daemonize-grandchild' });
   t.true(isGone(graceful), 'gone when the stop returns');
   t.is(fs.readFileSync(marker, 'utf8'), 'graceful', 'ended by SIGTERM, not SIGKILL');
+  await waitUntil(() => logSays(client, 'daemonize-grandchild', `SIGTERM to what the plugin left running outside its process group: ${graceful} (node)`), 10_000, 'the SIGTERM, said in the plugin\'s log');
   await client.call('plugins.start', { name: 'daemonize-grandchild' });
   await assertGoesWithItsPlugin(t, d, 'daemonize-grandchild', () => daemonize());
 });
+
+/** Whether one of the last 200 lines of `plugin`'s log contains `text`. */
+async function logSays(client: Awaited<ReturnType<TestDaemon['client']>>, plugin: string, text: string): Promise<boolean> {
+  return (await client.call('logs.tail', { plugin, lines: 200 })).lines.some((l) => String(l.message).includes(text));
+}
 
 /**
  * What `next()` starts in `plugin` (the only plugin of `d`) goes: with a restart, with kill -9 of
