@@ -69,7 +69,7 @@ export const PluginEntrySchema = v.strictObject({
   }), {}),
   startTimeout: duration('10s', 'Time from spawn to ready; past it the start fails with E_PLUGIN_START_TIMEOUT.'),
   stopTimeout: duration('5s', 'Time a stopping plugin gets after SIGTERM before SIGKILL goes to its whole process group.'),
-  memoryLimit: v.optional(v.nullable(size('Restart the plugin when its process\'s RSS is above this in two samples a second apart; null for no limit.')), null),
+  memoryLimit: v.optional(v.nullable(size('Restart the plugin when the RSS of its process and every process it started, summed, is above this in two samples a second apart; null for no limit.')), null),
   healthCheck: v.optional(v.strictObject({
     interval: duration('10s', 'How often the plugin\'s health() is called, when it has one.'),
     timeout: duration('2s', 'A health() answer later than this counts as a failure.'),

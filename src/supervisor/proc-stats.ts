@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { descendantsOf, statFields } from './proc-tree.js';
 
 const PAGE_SIZE = 4096;
 // USER_HZ is 100 on every Linux ABI Node runs on.
@@ -6,26 +6,35 @@ const CLOCK_TICKS = 100;
 
 export interface ProcSample {
   rss: number;
-  /** utime + stime in ticks. */
+  /** utime + stime + cutime + cstime in ticks. */
   ticks: number;
   /** Process state letter (R, S, Z, T…). */
   state: string;
   at: number;
 }
 
-/** One read of /proc/PID/stat: RSS, CPU ticks and state; null when the process is gone. */
-export function sampleProcess(pid: number): ProcSample | null {
-  let text: string;
-  try { text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1'); } catch { return null; }
-  // The command name may hold spaces and parentheses: fields start after the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return {
-    state: fields[0] ?? '?',
-    ticks: Number(fields[11]) + Number(fields[12]),
-    rss: Number(fields[21]) * PAGE_SIZE,
-    at: Date.now(),
-  };
+/**
+ * A plugin's figures: its process and every process below it, as a unit's under systemd. RSS is
+ * summed (pages two of them share count twice); CPU ticks include what exited children used
+ * (cutime and cstime), so that a child's time moves into its parent's total when it is reaped
+ * instead of vanishing from the sum. The state is the root's. Null when the root is gone.
+ */
+export function sampleTree(root: number): ProcSample | null {
+  const fields = statFields(root);
+  if (!fields) return null;
+  const sample = { state: fields[0] ?? '?', ticks: ticksOf(fields), rss: rssOf(fields), at: Date.now() };
+  for (const pid of descendantsOf(root)) {
+    const f = statFields(pid);
+    if (!f) continue; // exited meanwhile: its time is in its parent's cutime by the next sample
+    sample.ticks += ticksOf(f);
+    sample.rss += rssOf(f);
+  }
+  return sample;
 }
+
+// utime, stime, cutime, cstime; rss in pages.
+const ticksOf = (f: string[]): number => Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+const rssOf = (f: string[]): number => Number(f[21]) * PAGE_SIZE;
 
 /** CPU use between two samples, in percent of one core. */
 export function cpuPercent(before: ProcSample, after: ProcSample): number {

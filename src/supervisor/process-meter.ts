@@ -1,7 +1,8 @@
-import { cpuPercent, sampleProcess, type ProcSample } from './proc-stats.js';
+import { cpuPercent, sampleTree, type ProcSample } from './proc-stats.js';
 
 /**
- * CPU and RSS of one plugin process, from one /proc read a second, and the memory-limit rule:
+ * CPU and RSS of one plugin instance (its process and all below it), sampled once a second, and
+ * the memory-limit rule:
  * two samples in a row over the limit (a momentary spike, a GC or a burst, is not a leak).
  */
 export class ProcessMeter {
@@ -16,7 +17,7 @@ export class ProcessMeter {
   /** Take a sample of `pid` (null: nothing to measure); true when it is over `limit` the second time running. */
   sample(pid: number | null, limit: number | null): boolean {
     if (pid === null) { this.reset(); return false; }
-    const next = sampleProcess(pid);
+    const next = sampleTree(pid);
     if (next && this.last) this.cpu = cpuPercent(this.last, next);
     this.last = next;
     if (limit === null || !next) return false;

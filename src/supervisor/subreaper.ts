@@ -1,6 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { loadAddon } from '../native/addon.js';
+import { descendantsOf, statFields, taskChildren } from './proc-tree.js';
 
 /**
  * This process as a child subreaper (PR_SET_CHILD_SUBREAPER): a descendant whose parent dies is
@@ -147,34 +148,6 @@ export async function terminateDescendants(onSignal: (processes: ProcessName[]) 
   }
 }
 
-function descendantsOf(root: number): number[] {
-  const found: number[] = [];
-  const queue = [root];
-  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
-    for (const child of childrenOf(pid)) {
-      found.push(child);
-      queue.push(child);
-    }
-  }
-  return found;
-}
-
-/** Direct children, from every thread's /proc/PID/task/TID/children; empty when it is gone. */
-function childrenOf(pid: number): number[] {
-  let tasks: string[];
-  try { tasks = fs.readdirSync(`/proc/${pid}/task`); } catch { return []; }
-  return tasks.flatMap((tid) => taskChildren(pid, Number(tid)));
-}
-
-/** The children one thread forked, or was handed as their subreaper. */
-function taskChildren(pid: number, tid: number): number[] {
-  let text: string;
-  try { text = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1'); } catch { return []; }
-  const out: number[] = [];
-  for (const field of text.split(' ')) if (field) out.push(Number(field));
-  return out;
-}
-
 function isZombie(pid: number): boolean {
   const state = statFields(pid)?.[0];
   return state === 'Z' || state === 'X';
@@ -188,11 +161,4 @@ function nameOf(pid: number): ProcessName {
 
 function groupOf(pid: number): number {
   return Number(statFields(pid)?.[2]);
-}
-
-/** /proc/PID/stat from its state field on (state, ppid, pgrp, …); null when the process is gone. */
-function statFields(pid: number): string[] | null {
-  let stat: string;
-  try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1'); } catch { return null; }
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }

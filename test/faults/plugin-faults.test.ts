@@ -111,6 +111,27 @@ test('a plugin over its memory limit is restarted with a plugin.memory-limit eve
   await assertTickerIntact(t, d, client);
 });
 
+test('a plugin\'s memory and CPU count the processes it starts: a child over the memory limit restarts it', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'hog-memory': { module: fixture('hog-memory'), memoryLimit: '200MB', stopTimeout: '2s' } } } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  const row = async () => (await client.call('plugins.list')).find((r) => r.plugin === 'hog-memory')!;
+  const first = await row();
+  // CPU: an idle host, and a child keeping a core busy.
+  const { pid: spinner } = await client.call<{ pid: number }>('hog-memory.spin-child');
+  await waitUntil(async () => ((await row()).cpu ?? 0) > 5, 15_000, 'the busy child in the plugin\'s CPU');
+  process.kill(spinner, 'SIGKILL');
+  // Memory: the host stays small; a child takes 256 MiB.
+  const { pid: hog } = await client.call<{ pid: number }>('hog-memory.grow-child', { mb: 256 });
+  const over = await events.next((e) => e.type === 'plugin.memory-limit', 30_000);
+  t.is(over.pid, first.pid);
+  t.regex(String(over['reason']), /memory \d+ bytes over its limit of 200000000/);
+  await events.state('hog-memory', 'running', 30_000, events.events.indexOf(over));
+  t.not((await row()).pid, first.pid);
+  await waitUntil(() => isGone(hog), 10_000, 'the child to go with the plugin');
+  t.true(((await row()).memory.rss ?? 0) < 200 * 1024 * 1024, 'the new process starts small');
+});
+
 test('a grandchild that left the plugin\'s process group (setsid) still goes: on restart, on kill -9 of the plugin, on kill -9 of the core', async (t) => {
   const d = await startTestDaemon(t, { config: { plugins: { 'setsid-grandchild': { module: fixture('setsid-grandchild') } } } });
   const client = await d.client();
