@@ -1,7 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { loadAddon } from '../native/addon.js';
-import { descendantsOf, statFields, taskChildren } from './proc-tree.js';
+import { descendantsOf, readProcFile, statFields, taskChildren } from './proc-tree.js';
 
 /**
  * This process as a child subreaper (PR_SET_CHILD_SUBREAPER): a descendant whose parent dies is
@@ -154,9 +154,7 @@ function isZombie(pid: number): boolean {
 }
 
 function nameOf(pid: number): ProcessName {
-  let comm = '?';
-  try { comm = fs.readFileSync(`/proc/${pid}/comm`, 'latin1').trim(); } catch { /* gone */ }
-  return `${pid} (${comm})`;
+  return `${pid} (${readProcFile(`/proc/${pid}/comm`)?.trim() ?? '?'})`;
 }
 
 function groupOf(pid: number): number {
