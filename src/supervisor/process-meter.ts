@@ -2,8 +2,8 @@ import { cpuPercent, sampleTree, type ProcSample } from './proc-stats.js';
 
 /**
  * CPU and RSS of one plugin instance (its process and all below it), sampled once a second, and
- * the memory-limit rule:
- * two samples in a row over the limit (a momentary spike, a GC or a burst, is not a leak).
+ * the memory-limit rule: two samples in a row over the limit (a momentary spike, a GC or a burst,
+ * is not a leak).
  */
 export class ProcessMeter {
   cpu: number | null = null;
