@@ -1,6 +1,6 @@
 import { describeError } from '../errors/describe.js';
 import { parseCoreArgs } from './core-args.js';
-import { becomeSubreaper } from '../supervisor/index.js';
+import { becomeSubreaper, onAdoptedKilled } from '../supervisor/index.js';
 import { Daemon, type DaemonHooks } from './daemon.js';
 import { statusLine, SystemdNotifier } from './notify.js';
 import { CORE_READY_EVENT } from './entry-link.js';
@@ -42,6 +42,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (!subreaper) daemon.log.warn('cannot become a child subreaper: what a killed plugin host orphans may outlive it');
+  const log = daemon.log;
+  onAdoptedKilled((processes) => log.warn('killed what a killed plugin host left running', { processes }));
   return run(daemon, readiness, notify, status);
 }
 

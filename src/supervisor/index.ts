@@ -3,4 +3,4 @@ export { PluginGroup } from './group.js';
 export { Instance } from './instance.js';
 export { backoffDelay, nextAttempt } from './backoff.js';
 export { CrashWindow } from './crash-window.js';
-export { becomeSubreaper, killDescendants } from './subreaper.js';
+export { becomeSubreaper, killDescendants, onAdoptedKilled } from './subreaper.js';

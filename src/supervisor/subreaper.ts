@@ -60,6 +60,13 @@ function recordSpawns(): void {
   };
 }
 
+/** Hears of the processes a `kill` sweep signalled (the core logs them). */
+export function onAdoptedKilled(listener: (processes: ProcessName[]) => void): void {
+  killedListener = listener;
+}
+
+let killedListener: ((processes: ProcessName[]) => void) | null = null;
+
 /**
  * With the `kill` policy, SIGKILL the live adopted children; reap the adopted ones that have
  * exited. Returns how many were signalled.
@@ -71,7 +78,7 @@ function recordSpawns(): void {
  */
 export function sweepAdopted(): number {
   if (policy === null) return 0;
-  let signalled = 0;
+  const signalled: ProcessName[] = [];
   const now = Date.now();
   const zombies = new Map<number, number>();
   for (const pid of taskChildren(process.pid, process.pid)) {
@@ -81,14 +88,16 @@ export function sweepAdopted(): number {
       if (now - since < REAP_GRACE_MS) zombies.set(pid, since);
       else try { loadAddon().reapChild(pid); } catch { /* not ours after all */ }
     } else if (policy === 'kill') {
-      try { process.kill(pid, 'SIGKILL'); signalled++; } catch { /* gone */ }
+      const name = nameOf(pid);
+      try { process.kill(pid, 'SIGKILL'); signalled.push(name); } catch { /* gone */ }
     }
   }
   exitedSince = zombies;
   if (zombies.size > 0 && !graceTimer) {
     graceTimer = setTimeout(() => { graceTimer = null; sweepAdopted(); }, REAP_GRACE_MS).unref();
   }
-  return signalled;
+  if (signalled.length > 0) killedListener?.(signalled);
+  return signalled.length;
 }
 
 const REAP_GRACE_MS = 250;

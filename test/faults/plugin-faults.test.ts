@@ -195,6 +195,9 @@ async function assertGoesWithItsPlugin(t: ExecutionContext, d: TestDaemon, plugi
   process.kill(killed, 'SIGKILL');
   await events.state(plugin, 'running', 30_000, mark);
   await waitUntil(() => procInfo(pid) === null, 10_000, `${pid} to be killed and reaped with a killed plugin`);
+  const coreSaid = async () => (await client.call('logs.tail', { lines: 200 })).lines
+    .some((l) => l.message === 'killed what a killed plugin host left running' && (l['processes'] as string[]).includes(`${pid} (node)`));
+  await waitUntil(coreSaid, 10_000, 'the kill, said in the core\'s log');
   await assertDaemonHealthy(t, d, { formerGroups: [killed] });
   pid = await next();
   process.kill(d.pid, 'SIGKILL');
