@@ -143,11 +143,15 @@ const MAX_PASSES = 5;
 export async function terminateDescendants(onSignal: (processes: ProcessName[]) => void): Promise<void> {
   const signalled = new Set<number>();
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    const live = descendantsOf(process.pid).filter((pid) => !isZombie(pid));
+    // One read of each /proc/PID/stat a round: state and process group.
+    const live = descendantsOf(process.pid).flatMap((pid) => {
+      const f = statFields(pid);
+      return f && !hasExited(f[0]) ? [{ pid, group: Number(f[2]) }] : [];
+    });
     if (live.length === 0) return;
     const now: ProcessName[] = [];
-    for (const pid of live) {
-      if (signalled.has(pid) || groupOf(pid) === process.pid) continue;
+    for (const { pid, group } of live) {
+      if (signalled.has(pid) || group === process.pid) continue;
       signalled.add(pid);
       const name = nameOf(pid);
       try { process.kill(pid, 'SIGTERM'); process.kill(pid, 'SIGCONT'); now.push(name); } catch { /* gone */ }
@@ -158,7 +162,11 @@ export async function terminateDescendants(onSignal: (processes: ProcessName[]) 
 }
 
 function isZombie(pid: number): boolean {
-  const state = statFields(pid)?.[0];
+  return hasExited(statFields(pid)?.[0]);
+}
+
+/** A zombie (Z) or dead (X) process state: exited, waiting to be reaped. */
+function hasExited(state: string | undefined): boolean {
   return state === 'Z' || state === 'X';
 }
 
@@ -166,6 +174,3 @@ function nameOf(pid: number): ProcessName {
   return `${pid} (${readProcFile(`/proc/${pid}/comm`)?.trim() ?? '?'})`;
 }
 
-function groupOf(pid: number): number {
-  return Number(statFields(pid)?.[2]);
-}
