@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { createRequire, register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,6 +8,7 @@ import { isPlugin } from '../plugin-api/define-plugin.js';
 import type { Plugin } from '../plugin-api/types.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { compilePlugin } from './compile-plugin.js';
+import { findUp } from './find-up.js';
 import { isCommonJsJavaScript, isCommonJsTypeScript } from './package-type.js';
 import { requireFallback } from './require-fallback.js';
 import { isTypeScript, resolveEntry } from './resolve-entry.js';
@@ -29,6 +29,7 @@ export async function loadPlugin(name: string, specifier: string, baseDir: strin
   const file = resolveEntry(name, specifier, baseDir);
   let url = pathToFileURL(file).href;
   let by: LoadedBy = { loader: 'native' };
+  const targets = agentdTargets();
   const fail = (e: unknown) => errors.pluginLoad(name, describeError(e).split('\n')[0] ?? 'import failed', { cause: e, data: { plugin: name, module: file } });
   // A plugin outside this package imports `agentd` through a resolve hook, unless a node_modules
   // on its way up has it.
@@ -39,7 +40,7 @@ export async function loadPlugin(name: string, specifier: string, baseDir: strin
   const typescript = isTypeScript(file);
   const compiled = typescript && process.env['AGENTD_TS_LOADER'] === 'tsx'
     ? { loader: 'tsx' as const, reason: 'AGENTD_TS_LOADER=tsx' }
-    : typescript || (needsAgentd && !isCommonJsJavaScript(file)) ? await compilePlugin(file, compiledDir, agentdTargets()).catch((e: unknown) => { throw fail(e); }) : null;
+    : typescript || (needsAgentd && !isCommonJsJavaScript(file)) ? await compilePlugin(file, compiledDir, targets).catch((e: unknown) => { throw fail(e); }) : null;
   if (compiled?.loader === 'compiled') {
     url = compiled.url;
     // Stack traces name the source's lines, through the module's inline source map.
@@ -50,12 +51,12 @@ export async function loadPlugin(name: string, specifier: string, baseDir: strin
     await registerTypeScript(findUp(path.dirname(file), 'tsconfig.json'));
     // CommonJS that tsx compiles require()s agentd, an ES module: Node 20 can require() one
     // only from its cache while module hooks are registered, so it is imported first.
-    await Promise.all(Object.values(agentdTargets()).map((target) => import(target)));
+    await Promise.all(Object.values(targets).map((target) => import(target)));
     by = compiled;
   }
   // What a compile cannot keep loads as it is (JavaScript) or through tsx, with the hook,
   // registered after tsx's so that ours runs first (see resolve-hook.ts).
-  if (by.loader !== 'compiled' && needsAgentd) registerAgentdResolution();
+  if (by.loader !== 'compiled' && needsAgentd) registerAgentdResolution(targets);
   let mod: { default?: unknown };
   try {
     // CommonJS TypeScript goes to Node's CommonJS loader (tsx compiles it there), as Node would
@@ -148,27 +149,16 @@ export function releaseTypeScriptService(): void {
   for (const port of tsServicePorts) port.postMessage('stop');
 }
 
-
 /** Where `agentd` and `agentd/client` go when a plugin's own directory does not resolve them: this package. */
 function agentdTargets(): Record<string, string> {
   const dist = path.join(PACKAGE_ROOT, 'dist', 'src');
   return { agentd: pathToFileURL(path.join(dist, 'index.js')).href, 'agentd/client': pathToFileURL(path.join(dist, 'client', 'index.js')).href };
 }
 
-/** The nearest `dir/relative`, in `dir` or a directory above it. */
-function findUp(dir: string, relative: string): string | null {
-  for (let d = dir; ; d = path.dirname(d)) {
-    const candidate = path.join(d, relative);
-    if (fs.existsSync(candidate)) return candidate;
-    if (path.dirname(d) === d) return null;
-  }
-}
-
 let resolutionRegistered = false;
-function registerAgentdResolution(): void {
+function registerAgentdResolution(targets: Record<string, string>): void {
   if (resolutionRegistered) return;
   resolutionRegistered = true;
-  const targets = agentdTargets();
   register(pathToFileURL(path.join(PACKAGE_ROOT, 'dist', 'src', 'plugin-host', 'resolve-hook.js')).href, { data: { targets } });
   requireFallback(Object.fromEntries(Object.entries(targets).map(([name, url]) => [name, fileURLToPath(url)])));
 }

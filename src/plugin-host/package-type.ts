@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { findUp } from './find-up.js';
 
 const typeCache = new Map<string, string | null>();
 
@@ -22,13 +23,9 @@ export function isCommonJsJavaScript(file: string): boolean {
 /** The explicit "type" of the nearest package.json above `dir`, or null when it declares none. */
 function packageType(dir: string): string | null {
   if (typeCache.has(dir)) return typeCache.get(dir)!;
+  const pkg = findUp(dir, 'package.json');
   let type: string | null = null;
-  const pkg = path.join(dir, 'package.json');
-  if (fs.existsSync(pkg)) {
-    try { type = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { type?: string }).type ?? null; } catch { type = null; }
-  } else if (path.dirname(dir) !== dir) {
-    type = packageType(path.dirname(dir));
-  }
+  if (pkg) try { type = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { type?: string }).type ?? null; } catch { /* unreadable: none */ }
   typeCache.set(dir, type);
   return type;
 }
