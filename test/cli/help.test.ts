@@ -1,10 +1,10 @@
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Config } from '@oclif/core';
 import { ctl } from '../helpers/cli.js';
 import { ROOT } from '../helpers/daemon.js';
-import { makeTempHome, removeTempHome } from '../helpers/home.js';
+import { tempHome } from '../helpers/home.js';
 
 test('every ctl command has a summary and examples', async (t) => {
   const config = await Config.load(ROOT);
@@ -31,14 +31,8 @@ test('ctl --help lists the commands; ctl COMMAND --help shows flags and examples
   t.regex(scaffold.stdout, /\$ ctl plugins new hello --dir/);
 });
 
-function tempHome(t: ExecutionContext): string {
-  const dir = makeTempHome('ac');
-  t.teardown(() => removeTempHome(dir));
-  return dir;
-}
-
 test('ctl autocomplete bash: the completion function completes commands, subcommands and flags', async (t) => {
-  const home = tempHome(t);
+  const home = tempHome(t, 'ac');
   const env = { HOME: home, XDG_CACHE_HOME: path.join(home, 'cache') };
   const setup = await ctl(['autocomplete', 'bash'], { env });
   t.is(setup.code, 0, setup.stderr);

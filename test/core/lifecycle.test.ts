@@ -5,7 +5,7 @@ import { startDaemon } from '../../src/cli/daemon-control.js';
 import { lockHolder } from '../../src/native/addon.js';
 import { homePaths } from '../../src/home/index.js';
 import { startTestDaemon, waitGone, writeConfig } from '../helpers/daemon.js';
-import { makeTempHome, removeTempHome } from '../helpers/home.js';
+import { tempHome } from '../helpers/home.js';
 import { ancestors, procInfo, processesMentioning, waitUntil } from '../helpers/proc.js';
 
 const noPlugins = { plugins: {} };
@@ -60,8 +60,7 @@ test('stop leaves no process, socket or pidfile, and flushes the log', async (t)
 });
 
 test('a bad config is refused with the path of the bad field, and nothing is left running', async (t) => {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   writeConfig(home, { logs: { keep: -1 }, plugins: {} });
   const err = await t.throwsAsync(startDaemon({ home }));
   t.regex(err!.message, /logs\.keep: must be >= 0/);
@@ -71,24 +70,21 @@ test('a bad config is refused with the path of the bad field, and nothing is lef
 });
 
 test('a config with an unknown field names it', async (t) => {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   writeConfig(home, { plugins: {}, plugin: {} });
   const err = await t.throwsAsync(startDaemon({ home }));
   t.regex(err!.message, /plugin: unknown field/);
 });
 
 test('a config that is not JSON says so, with the file', async (t) => {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   writeConfig(home, '{ "plugins": ');
   const err = await t.throwsAsync(startDaemon({ home }));
   t.regex(err!.message, /agentd\.config\.json: not valid JSON/);
 });
 
 test('a home whose socket path is too long is refused with a clear error', async (t) => {
-  const base = makeTempHome();
-  t.teardown(() => removeTempHome(base));
+  const base = tempHome(t);
   const home = path.join(base, 'x'.repeat(110 - base.length));
   const err = await t.throwsAsync(startDaemon({ home }));
   t.regex(err!.message, /socket path .* is \d+ bytes, over the OS limit of 107; use a shorter --home/);

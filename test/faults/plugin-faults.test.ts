@@ -6,6 +6,7 @@ import { EventRecorder } from '../helpers/events.js';
 import { fixture, markedProcesses, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { assertAllGone, assertDaemonHealthy, assertTickerIntact, tickerEntry } from '../helpers/faults.js';
 import { isGone, procInfo, waitUntil } from '../helpers/proc.js';
+import type { LogEntry } from '../../src/rpc/wire-types.js';
 
 test('SIGSTOP of a plugin: the health check notices, the frozen process is taken down and replaced; SIGCONT after that changes nothing', async (t) => {
   const d = await startTestDaemon(t, {
@@ -68,7 +69,7 @@ test('a plugin that forks a grandchild and exits: the grandchild goes with its g
   const { pid: grandchild } = await client.call<{ pid: number }>('fork-and-exit.grandchild');
   t.is(procInfo(grandchild)?.pgid, row!.pid ?? undefined, 'the grandchild is in the plugin\'s group');
   t.true(markedProcesses(d.home).includes(grandchild));
-  const alive = async (pid: number) => (await client.call('logs.tail', { plugin: 'fork-and-exit', lines: 50 })).lines.some((l) => l.message === 'grandchild alive' && l['pid'] === pid);
+  const alive = (pid: number) => logHas(client, 'fork-and-exit', (l) => l.message === 'grandchild alive' && l['pid'] === pid, 50);
   // The grandchild writes into the plugin's stdout pipe, which the core reads.
   await waitUntil(() => alive(row!.pid!), 10_000, 'a line from the grandchild');
   const mark = events.mark;
@@ -172,10 +173,17 @@ test('a daemon a plugin double-forked, with setsid and an empty environment, is 
   await assertGoesWithItsPlugin(t, d, 'daemonize-grandchild', () => daemonize());
 });
 
-/** Whether one of the last 200 lines of `plugin`'s log contains `text`. */
-async function logSays(client: Awaited<ReturnType<TestDaemon['client']>>, plugin: string, text: string): Promise<boolean> {
-  return (await client.call('logs.tail', { plugin, lines: 200 })).lines.some((l) => String(l.message).includes(text));
+/** Whether one of the last `lines` lines of `plugin`'s log (the core's, with null) matches. */
+async function logHas(client: Client, plugin: string | null, match: (line: LogEntry) => boolean, lines = 200): Promise<boolean> {
+  return (await client.call('logs.tail', plugin === null ? { lines } : { plugin, lines })).lines.some(match);
 }
+
+/** Whether one of the last 200 lines of `plugin`'s log contains `text`. */
+function logSays(client: Client, plugin: string, text: string): Promise<boolean> {
+  return logHas(client, plugin, (l) => String(l.message).includes(text));
+}
+
+type Client = Awaited<ReturnType<TestDaemon['client']>>;
 
 /**
  * What `next()` starts in `plugin` (the only plugin of `d`) goes: with a restart, with kill -9 of
@@ -195,9 +203,7 @@ async function assertGoesWithItsPlugin(t: ExecutionContext, d: TestDaemon, plugi
   process.kill(killed, 'SIGKILL');
   await events.state(plugin, 'running', 30_000, mark);
   await waitUntil(() => procInfo(pid) === null, 10_000, `${pid} to be killed and reaped with a killed plugin`);
-  const coreSaid = async () => (await client.call('logs.tail', { lines: 200 })).lines
-    .some((l) => l.message === 'killed what a killed plugin host left running' && (l['processes'] as string[]).includes(`${pid} (node)`));
-  await waitUntil(coreSaid, 10_000, 'the kill, said in the core\'s log');
+  await waitUntil(() => logHas(client, null, (l) => l.message === 'killed what a killed plugin host left running' && (l['processes'] as string[]).includes(`${pid} (node)`)), 10_000, 'the kill, said in the core\'s log');
   await assertDaemonHealthy(t, d, { formerGroups: [killed] });
   pid = await next();
   process.kill(d.pid, 'SIGKILL');

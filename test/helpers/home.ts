@@ -16,3 +16,10 @@ export function makeTempHome(prefix = 'ad'): string {
 export function removeTempHome(home: string): void {
   fs.rmSync(home, { recursive: true, force: true });
 }
+
+/** A temp home removed at the test's teardown (registered now, so it runs after what is started later is stopped). */
+export function tempHome(t: { teardown(fn: () => void): void }, prefix?: string): string {
+  const home = makeTempHome(prefix);
+  t.teardown(() => removeTempHome(home));
+  return home;
+}

@@ -8,17 +8,11 @@ import {
   closeFd, isNativeSystemError, listenTcp, lockHolder, peerCredentials, recvFd, sdNotify, sendFd, socketAddress, socketPair,
 } from '../../src/native/index.js';
 import { loadAddon } from '../../src/native/addon.js';
-import { makeTempHome, removeTempHome } from '../helpers/home.js';
+import { tempHome } from '../helpers/home.js';
 import { isGone, waitFor } from '../fixtures/fake-core/harness.js';
 
 const O_CLOEXEC = 0o2000000;
 const hasCloexec = (fd: number) => (parseInt(/flags:\s+(\d+)/.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8) & O_CLOEXEC) !== 0;
-
-function tempHome(t: { teardown(fn: () => void): void }): string {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
-  return home;
-}
 
 /** A python3 helper process with its stdout lines; killed by pid at teardown. */
 function python(t: { teardown(fn: () => void): void }, script: string, args: string[]) {

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { launcherPath, lockHolder } from '../../src/native/index.js';
-import { makeTempHome, removeTempHome } from '../helpers/home.js';
+import { makeTempHome, removeTempHome, tempHome } from '../helpers/home.js';
 import { fakeCore, killAllMentioning, procStat, waitFor } from '../fixtures/fake-core/harness.js';
 
 /** `agentd-launcher --foreground --init` running the orphans.js fake core, its stdout lines collected. */
@@ -60,8 +60,7 @@ test('--init: a core killed by a signal gives 128 + its number', async (t) => {
 });
 
 test('--init without --foreground is a usage error', async (t) => {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   const result = await new Promise<{ out: string; code: number | null }>((resolve) => {
     const child = spawn(launcherPath(), ['--init', '--pidfile', path.join(home, 'agentd.pid'), '--', process.execPath, '-e', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';

@@ -7,7 +7,7 @@ import { homePaths } from '../../src/home/index.js';
 import { cachePaths, readRecord } from '../../src/plugin-host/compile-cache.js';
 import { EventRecorder } from '../helpers/events.js';
 import { ROOT, startTestDaemon } from '../helpers/daemon.js';
-import { makeTempHome, removeTempHome } from '../helpers/home.js';
+import { tempHome } from '../helpers/home.js';
 import { descendants, cmdline } from '../helpers/proc.js';
 
 // TypeScript plugins are compiled ahead into one module and run with no loader (see
@@ -73,8 +73,7 @@ function writeProject(dir: string): void {
 
 /** A daemon in a home of its own, running the project of {@link writeProject} as plugin `proj`. */
 async function startProject(t: ExecutionContext) {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   const dir = path.join(home, 'proj');
   writeProject(dir);
   const d = await startTestDaemon(t, { home, config: { plugins: { proj: { module: './proj' } } } });
@@ -146,8 +145,7 @@ test('the compile cache: a restart with no edit reuses it; an edit to any file t
 });
 
 test('what a compiled module cannot keep loads through tsx, and the plugin log says why', async (t) => {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   // import.meta.resolve resolves from the module's own URL, which a bundle does not have.
   write(path.join(home, 'resolver', 'index.ts'), pluginSource('resolver', [], [
     "ctx.rpc('where', () => import.meta.resolve('./index.ts'));",
@@ -178,8 +176,7 @@ test('what a compiled module cannot keep loads through tsx, and the plugin log s
 });
 
 test('CommonJS TypeScript loads through tsx as Node loads CommonJS: a .ts in a "type": "commonjs" package, and a .cts', async (t) => {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   // What `npm init` and TypeScript's CommonJS output give: ES syntax compiled to require() and exports.default.
   write(path.join(home, 'legacy', 'package.json'), [JSON.stringify({ name: 'legacy', type: 'commonjs' })]);
   write(path.join(home, 'legacy', 'index.ts'), pluginSource('legacy', [
@@ -204,8 +201,7 @@ test('CommonJS TypeScript loads through tsx as Node loads CommonJS: a .ts in a "
 });
 
 test('JavaScript outside this package is compiled when it could not import agentd by itself (no resolve hook), and runs as its source would', async (t) => {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   const project = (name: string, rpc: string) => {
     write(path.join(home, name, 'index.mjs'), [
       "import { definePlugin } from 'agentd';",
@@ -257,8 +253,7 @@ test('JavaScript outside this package is compiled when it could not import agent
 });
 
 test('a .tsx plugin runs compiled, or through tsx when asked, with the JSX settings of its tsconfig.json', async (t) => {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   const project = (name: string) => {
     const dir = path.join(home, name);
     write(path.join(dir, 'package.json'), ['{ "type": "module" }']);
@@ -294,8 +289,7 @@ test('a .tsx plugin runs compiled, or through tsx when asked, with the JSX setti
 });
 
 test('a spare host warmed up for tsx still loads a plugin with the plugin\'s tsconfig.json', (t) => {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   const dir = path.join(home, 'warm');
   write(path.join(dir, 'package.json'), ['{ "type": "module" }']);
   write(path.join(dir, 'tsconfig.json'), [JSON.stringify({ compilerOptions: { jsx: 'react', jsxFactory: 'h' } })]);

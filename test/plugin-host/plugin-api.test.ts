@@ -5,12 +5,11 @@ import { startDaemon } from '../../src/cli/daemon-control.js';
 import { homePaths } from '../../src/home/index.js';
 import { lockHolder } from '../../src/native/addon.js';
 import { fixture, startTestDaemon, writeConfig } from '../helpers/daemon.js';
-import { makeTempHome, removeTempHome } from '../helpers/home.js';
+import { makeTempHome, removeTempHome, tempHome } from '../helpers/home.js';
 import { processesMentioning } from '../helpers/proc.js';
 
 async function refusedStart(t: ExecutionContext, config: unknown): Promise<string> {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   writeConfig(home, config);
   const err = await t.throwsAsync(startDaemon({ home, timeoutMs: 60_000 }));
   t.is(lockHolder(homePaths(home).pidfile), 0, 'no daemon left holding the lock');
@@ -39,8 +38,7 @@ test('reserved plugin names are refused at load', async (t) => {
 });
 
 test('a module that is not a plugin, or does not exist, is refused with a clear error', async (t) => {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   fs.writeFileSync(path.join(home, 'not-a-plugin.ts'), 'export default { name: "not-a-plugin" };\n');
   const shape = await refusedStart(t, { plugins: { 'not-a-plugin': { module: path.join(home, 'not-a-plugin.ts') } } });
   t.regex(shape, /has no definePlugin\(\) default export/);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import test from 'ava';
 import { EventRecorder } from '../helpers/events.js';
 import { fixture, startTestDaemon, writeConfig } from '../helpers/daemon.js';
-import { makeTempHome, removeTempHome } from '../helpers/home.js';
+import { tempHome } from '../helpers/home.js';
 import { cmdline, descendants, isGone, processGroupMembers, waitUntil } from '../helpers/proc.js';
 
 // What a plugin host carries beyond its plugin: the TypeScript loader only where a plugin needs it
@@ -87,8 +87,7 @@ test('esbuild\'s service does not outlive the load of a plugin through tsx, and 
   // Files of this test's own home, so tsx's disk cache cannot have them: esbuild has to run. In
   // the config from the start (a reload would check the plugin first, in a host of its own, and
   // that host would fill the cache). The computed import sends the plugin to tsx.
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   fs.writeFileSync(path.join(home, 'later.ts'), `export const answer: number = 42; // ${home}\n`);
   fs.writeFileSync(path.join(home, 'background.ts'), `export const value: string = 'compiled'; // ${home}\n`);
   fs.writeFileSync(path.join(home, 'fresh.ts'), [

@@ -4,7 +4,7 @@ import test from 'ava';
 import { EventRecorder } from '../helpers/events.js';
 import { fixture, startTestDaemon } from '../helpers/daemon.js';
 import { httpLoad, untilServed } from '../helpers/http-load.js';
-import { makeTempHome, removeTempHome } from '../helpers/home.js';
+import { tempHome } from '../helpers/home.js';
 import { isGone, waitUntil } from '../helpers/proc.js';
 
 test('instances share one port, listed as name#N', async (t) => {
@@ -43,8 +43,7 @@ test('plugins.reload replaces every instance one by one with zero failed request
 });
 
 test('plugins.reload keeps the old process when the new one fails to start', async (t) => {
-  const home = makeTempHome();
-  t.teardown(() => removeTempHome(home));
+  const home = tempHome(t);
   const file = path.join(home, 'http-echo.ts');
   const source = fs.readFileSync(fixture('http-echo'), 'utf8');
   fs.writeFileSync(file, source);
