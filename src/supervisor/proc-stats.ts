@@ -8,8 +8,6 @@ export interface ProcSample {
   rss: number;
   /** utime + stime + cutime + cstime in ticks. */
   ticks: number;
-  /** Process state letter (R, S, Z, T…). */
-  state: string;
   at: number;
 }
 
@@ -17,12 +15,12 @@ export interface ProcSample {
  * A plugin's figures: its process and every process below it, as a unit's under systemd. RSS is
  * summed (pages two of them share count twice); CPU ticks include what exited children used
  * (cutime and cstime), so that a child's time moves into its parent's total when it is reaped
- * instead of vanishing from the sum. The state is the root's. Null when the root is gone.
+ * instead of vanishing from the sum. Null when the root is gone.
  */
 export function sampleTree(root: number): ProcSample | null {
   const fields = statFields(root);
   if (!fields) return null;
-  const sample = { state: fields[0] ?? '?', ticks: ticksOf(fields), rss: rssOf(fields), at: Date.now() };
+  const sample = { ticks: ticksOf(fields), rss: rssOf(fields), at: Date.now() };
   for (const pid of descendantsOf(root)) {
     const f = statFields(pid);
     if (!f) continue; // exited meanwhile: its time is in its parent's cutime by the next sample
