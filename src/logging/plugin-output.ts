@@ -80,6 +80,9 @@ export function attachPluginOutput(sink: FileSink, stream: Readable, meta: Plugi
     if (pending) capture(Buffer.alloc(0), true);
   };
   stream.on('data', (chunk: Buffer | string) => { if (!ended) capture(chunk, false); });
+  // A spare host's streams were paused when it was taken, so that nothing it wrote was dropped
+  // before this listener came; a 'data' listener does not undo an explicit pause().
+  stream.resume();
   stream.once('end', finish);
   stream.once('close', finish);
   stream.on('error', finish); // the plugin's side vanished; what arrived is kept

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import test from 'ava';
 import { fixture, startTestDaemon } from '../helpers/daemon.js';
+import { EventRecorder } from '../helpers/events.js';
+import { cmdline, descendants, waitUntil } from '../helpers/proc.js';
 
 function generations(file: string): string[] {
   const dir = file.slice(0, file.lastIndexOf('/'));
@@ -70,4 +72,35 @@ test('a plugin flooding its output stalls neither the core nor the other plugins
   // 20 MB of lines: rotated by size (logs.maxSize) along the way, so read every generation.
   const seen = generations(`${d.paths.logsDir}/log-burst.log`).filter((l) => l.includes(`"burst ${run} `)).length;
   t.is(seen, 200_000, 'back-pressure, not dropping: every line is in the log');
+});
+
+test('a plugin restarted on a spare host has its output read while it runs, on every stream', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'log-burst': { module: fixture('log-burst') } } } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  // Kill until a restart lands on a host that was a spare before it (the pool refills after
+  // each take, so the first restart usually does).
+  let onSpare = false;
+  for (let attempt = 0; attempt < 5 && !onSpare; attempt++) {
+    await waitUntil(() => descendants(d.pid).some((p) => cmdline(p).includes('--spare')), 30_000, 'a spare host');
+    const spares = descendants(d.pid).filter((p) => cmdline(p).includes('--spare'));
+    const before = (await client.call('plugins.list')).find((r) => r.plugin === 'log-burst')!.pid!;
+    const mark = events.mark;
+    process.kill(before, 'SIGKILL');
+    const running = await events.state('log-burst', 'running', 30_000, mark);
+    onSpare = spares.includes(running.pid!);
+  }
+  t.true(onSpare, 'a restart was served by a spare host');
+  // The lines must reach the log while the plugin runs, not only when it exits.
+  for (const stream of ['stdout', 'stderr', 'log'] as const) {
+    const { run } = await client.call<{ run: number }>('log-burst.burst', { count: 3, stream });
+    const want = [0, 1, 2].map((i) => `burst ${run} ${i}`);
+    let got: string[] = [];
+    await waitUntil(async () => {
+      const { lines } = await client.call('logs.tail', { plugin: 'log-burst', lines: 3 });
+      got = lines.map((l) => String(l.message));
+      return want.every((w) => got.includes(w));
+    }, 10_000, `${stream} lines in the log`).catch(() => {});
+    t.deepEqual(got, want, `${stream}: read while the plugin runs`);
+  }
 });
