@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { errors } from '../errors/index.js';
 import { isoTime } from '../iso-time.js';
-import { compressFile, recoverRotated, shiftRotated } from './rotated-files.js';
+import { compressGeneration, holdForCompression, recoverRotated, releaseHeld, shiftRotated, type PendingCompression } from './rotated-files.js';
 import { RotationQueue } from './rotation-queue.js';
 import type { FileSinkOptions, RotateResult, SinkError, SinkStats } from './sink-types.js';
 import { closeQuietly, countBytes, countLines, describe, errorCode, PartialWrite, writeFully } from './sync-write.js';
@@ -37,6 +37,8 @@ export class FileSink extends EventEmitter {
   /** The file ends inside a torn line (a write stopped part-way): the next write starts a new line. */
   private midLine = false;
   private readonly rotation = new RotationQueue();
+  /** Rotated generations held open until their gzip job runs, oldest first. */
+  private readonly toCompress: PendingCompression[] = [];
   private swapping = false;
   private autoRetryAt = 0;
   private state: 'open' | 'closing' | 'closed' = 'open';
@@ -87,7 +89,8 @@ export class FileSink extends EventEmitter {
 
   /**
    * Rename the live file to `x.1` (after shifting older ones) and reopen `x`. Serialized per sink;
-   * waits for the previous rotation's compression first. An empty live file is not rotated.
+   * a gzip still running from an earlier rotation does not hold it up. An empty live file is not
+   * rotated.
    */
   rotate(): Promise<RotateResult> {
     return this.enqueue(() => this.swap());
@@ -256,12 +259,14 @@ export class FileSink extends EventEmitter {
       if (old >= 0) closeQuietly(old);
       this.rotations++;
       if (to && compress) {
-        const src = to;
-        to = `${src}.gz`;
-        this.rotation.background(compressFile(src, mode).then(() => undefined, (error: unknown) => {
+        try {
+          this.compressLater(holdForCompression(to), mode, keep);
+          to = `${to}.gz`;
+        } catch (error) {
+          // Rotated all the same; this generation stays plain.
           this.record(error);
           this.emit('compress-error', this.lastError);
-        }));
+        }
       }
       return { rotated: true, to };
     } catch (error) {
@@ -270,6 +275,27 @@ export class FileSink extends EventEmitter {
     } finally {
       this.swapping = false;
     }
+  }
+
+  /**
+   * Gzip a rotated generation once the jobs before it are done. Only the newest `keep` can still
+   * exist: older ones waiting were shifted out and deleted, and are let go (their fd closed, so
+   * their space is freed) rather than held behind a slow gzip during a burst.
+   */
+  private compressLater(held: PendingCompression, mode: number, keep: number): void {
+    this.toCompress.push(held);
+    while (this.toCompress.length > keep) releaseHeld(this.toCompress.shift()!);
+    this.rotation.background(async () => {
+      const at = this.toCompress.indexOf(held);
+      if (at === -1) return; // let go above
+      this.toCompress.splice(at, 1);
+      try {
+        await compressGeneration(this.path, held, mode);
+      } catch (error) {
+        this.record(error);
+        this.emit('compress-error', this.lastError);
+      }
+    });
   }
 
   private openLive(): void {

@@ -44,8 +44,8 @@ export function shiftRotated(live: string, keep: number): void {
 }
 
 /**
- * Finish what a core killed during a compression left behind (see compressFile): a partial
- * `x.log.N.gz.tmp` is deleted (its `x.log.N` is still there), and where both `x.log.N` and
+ * Finish what a core killed during a compression left behind (see compressGeneration): a partial
+ * `x.log.gz-<inode>.tmp` is deleted (its `x.log.N` is still there), and where both `x.log.N` and
  * `x.log.N.gz` exist the archive is complete, so the plain copy goes — otherwise every line of
  * that generation would be in the logs twice. Returns the files removed.
  */
@@ -63,7 +63,8 @@ export function recoverRotated(live: string): string[] {
   for (const name of names) {
     if (!name.startsWith(`${base}.`)) continue;
     const rest = name.slice(base.length + 1);
-    const partial = /^\d+\.gz\.tmp$/.test(rest);
+    // x.log.N.gz.tmp is the name earlier builds gave it.
+    const partial = /^(?:gz-\d+|\d+\.gz)\.tmp$/.test(rest);
     const doubled = /^\d+$/.test(rest) && present.has(`${name}.gz`);
     if (!partial && !doubled) continue;
     removeFile(path.join(dir, name));
@@ -73,22 +74,60 @@ export function recoverRotated(live: string): string[] {
 }
 
 /**
- * Gzip `src` to `src.gz` and remove `src`. The archive is written under a temporary name and
- * renamed into place before `src` is removed, so a reader (tail) always finds one complete copy;
- * a crash in between leaves both, never neither.
+ * A rotated generation waiting to be gzipped, held open: generations shift while it waits and
+ * while it is compressed (a size rotation does not wait for a gzip), so it is known by its fd and
+ * inode, not by its name.
  */
-export async function compressFile(src: string, mode: number): Promise<string> {
-  const dest = `${src}.gz`;
-  const tmp = `${dest}.tmp`;
+export interface PendingCompression {
+  fd: number;
+  ino: bigint;
+}
+
+/** Hold the generation now at `src` for compressGeneration. */
+export function holdForCompression(src: string): PendingCompression {
+  const fd = fs.openSync(src, 'r');
   try {
-    await pipeline(fs.createReadStream(src), zlib().createGzip(), fs.createWriteStream(tmp, { mode }));
-    fs.renameSync(tmp, dest);
+    return { fd, ino: fs.fstatSync(fd, { bigint: true }).ino };
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
+}
+
+/**
+ * Gzip a held generation of `live` into `<wherever it is now>.gz` and remove the plain file; the
+ * fd is closed. The archive is written under a temporary name; finding the generation again (by
+ * inode), renaming the archive into place and removing the plain copy are one synchronous step,
+ * which no rotation can come between, and a reader (tail) always finds one complete copy. A crash
+ * before the removal leaves both, never neither (recoverRotated). A generation deleted meanwhile
+ * (shifted past `keep`) is not archived: returns null.
+ */
+export async function compressGeneration(live: string, held: PendingCompression, mode: number): Promise<string | null> {
+  const tmp = `${live}.gz-${held.ino}.tmp`;
+  try {
+    await pipeline(fs.createReadStream('', { fd: held.fd }), zlib().createGzip(), fs.createWriteStream(tmp, { mode }));
   } catch (error) {
     removeFile(tmp);
     throw error;
   }
-  removeFile(src);
+  const now = listRotated(live).find((f) => !f.gz && inodeOf(f.path) === held.ino);
+  if (!now) {
+    removeFile(tmp);
+    return null;
+  }
+  const dest = `${now.path}.gz`;
+  fs.renameSync(tmp, dest);
+  removeFile(now.path);
   return dest;
+}
+
+/** Give up a held generation without compressing it. */
+export function releaseHeld(held: PendingCompression): void {
+  try { fs.closeSync(held.fd); } catch { /* already closed */ }
+}
+
+function inodeOf(file: string): bigint | null {
+  try { return fs.statSync(file, { bigint: true }).ino; } catch { return null; }
 }
 
 /** Delete a file that may already be gone (fs.rmSync would load Node's rimraf into the core for it). */

@@ -123,6 +123,28 @@ test('size rotation with compress never loses a line while a compression is pend
   await sink.close();
   t.true(sink.stats().rotations >= 5);
   t.is(sequenceProblem(readAllLines(file).map(Number), n), null);
+  // A size rotation does not wait for the gzip before it: no generation passes maxSize + one write.
+  const sizes = rotatedFiles(file).map((f) => zlib.gunzipSync(fs.readFileSync(f.file)).length);
+  t.true(rotatedFiles(file).every((f) => f.gz), 'every rotated file compressed');
+  t.true(sizes.every((size) => size <= 4096 + 6), `generation sizes ${Math.max(...sizes)} at most`);
+});
+
+test('generations shifted and deleted while a gzip runs: the kept ones are each archived once, nothing left over', async (t) => {
+  const dir = setup(t);
+  const file = path.join(dir, 'a.log');
+  const sink = new FileSink(file, { maxSize: 2048, keep: 3, compress: true });
+  let n = 0;
+  for (let turn = 0; turn < 20; turn++) {
+    for (let k = 0; k < 2000; k++) sink.write(`${n++}\n`, 1);
+    await nextTurn();
+  }
+  await sink.close();
+  t.true(sink.stats().rotations > 100, `${sink.stats().rotations} rotations`);
+  t.deepEqual(fs.readdirSync(dir).sort(), ['a.log', 'a.log.1.gz', 'a.log.2.gz', 'a.log.3.gz']);
+  // What is left is the newest lines, in order, up to the last one written.
+  const kept = readAllLines(file).map(Number);
+  t.is(kept[kept.length - 1], n - 1);
+  t.is(sequenceProblem(kept.map((x) => x - kept[0]!), kept.length), null);
 });
 
 test('reopen() after an external mv writes to a new file at the path', async (t) => {
@@ -186,6 +208,7 @@ test('a new sink finishes what a core killed mid-compression left: a partial .gz
   fs.writeFileSync(`${file}.1.gz`, zlib.gzipSync('one\n'));
   fs.writeFileSync(`${file}.2`, 'two\n');
   fs.writeFileSync(`${file}.2.gz.tmp`, 'partial gzip');
+  fs.writeFileSync(`${file}.gz-1234.tmp`, 'partial gzip');
   fs.writeFileSync(`${file}.3.gz`, zlib.gzipSync('three\n'));
   const sink = new FileSink(file, plain);
   t.deepEqual(fs.readdirSync(dir).sort(), ['a.log', 'a.log.1.gz', 'a.log.2', 'a.log.3.gz']);
