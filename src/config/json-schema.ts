@@ -107,14 +107,15 @@ function pipeNotes(root: AnySchema): Map<unknown, PipeNote> {
 
 function unitOf(schema: Piped): 'duration' | 'size' {
   const accepts = (value: unknown) => v.safeParse(schema as AnySchema, value).success;
-  if (accepts('2h') && !accepts('1KiB')) return 'duration';
-  if (accepts('1KiB') && !accepts('2h')) return 'size';
+  if (accepts('2h') && !accepts('1GiB')) return 'duration';
+  if (accepts('1GiB') && !accepts('2h')) return 'size';
   throw new Error('a transformed union in the config schema is neither a duration nor a size: teach src/config/json-schema.ts its JSON Schema');
 }
 
 /** The string's grammar spelled out as a pattern (the transform has no JSON Schema form). */
 function unitSchema(unit: 'duration' | 'size', pipe: Piped): JsonSchema {
-  const number: JsonSchema = unit === 'duration' ? { type: 'number', minimum: 0 } : { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
+  const minimum = (pipe.pipe?.find((a) => a.type === 'metadata') as { metadata?: { minimum?: number } } | undefined)?.metadata?.minimum ?? 0;
+  const number: JsonSchema = unit === 'duration' ? { type: 'number', minimum } : { type: 'integer', minimum, maximum: Number.MAX_SAFE_INTEGER };
   const string: JsonSchema = { type: 'string', pattern: unit === 'duration' ? DURATION_PATTERN : SIZE_PATTERN };
   const description = pipe.pipe?.find((a) => a.type === 'description')?.description;
   return { oneOf: [number, string], ...(description ? { description } : {}) };

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { parseDuration, parseSize } from './units.js';
+import { formatBytes, formatDuration, parseDuration, parseSize } from './units.js';
 
 /**
  * The config schema: the one table of every setting, its default and a sentence on what it does.
@@ -7,25 +7,35 @@ import { parseDuration, parseSize } from './units.js';
  * are generated from it, so this file is the documentation.
  */
 
-const duration = (fallback: string, doc: string) => v.optional(v.pipe(
-  v.union([v.pipe(v.number(), v.minValue(0)), v.string()], 'must be a duration such as "250ms", "10s" or a number of ms'),
+/**
+ * A duration or a size, as a number (ms, bytes) or a string with a unit. `min` refuses values
+ * that would make the setting useless (a 0-byte line limit, a 0 ms idle timeout); the JSON
+ * Schema carries it for numbers (metadata), strings are checked here only.
+ */
+const unitValue = (kind: 'duration' | 'size', doc: string, min: number) => v.pipe(
+  v.union([v.pipe(v.number(), v.minValue(0)), v.string()], kind === 'duration'
+    ? 'must be a duration such as "250ms", "10s" or a number of ms'
+    : 'must be a size such as "10MB" or a number of bytes'),
   v.description(doc),
+  v.metadata({ minimum: min }),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const ms = parseDuration(dataset.value);
-    if (ms === null) { addIssue({ message: `must be a duration such as "250ms" or "10s" (got ${JSON.stringify(dataset.value)})` }); return NEVER; }
-    return ms;
-  }),
-), fallback);
-
-const size = (doc: string) => v.pipe(
-  v.union([v.pipe(v.number(), v.minValue(0)), v.string()], 'must be a size such as "10MB" or a number of bytes'),
-  v.description(doc),
-  v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const bytes = parseSize(dataset.value);
-    if (bytes === null) { addIssue({ message: `must be a size such as "10MB" or "512KiB" (got ${JSON.stringify(dataset.value)})` }); return NEVER; }
-    return bytes;
+    const value = kind === 'duration' ? parseDuration(dataset.value) : parseSize(dataset.value);
+    if (value === null) {
+      addIssue({ message: kind === 'duration'
+        ? `must be a duration such as "250ms" or "10s" (got ${JSON.stringify(dataset.value)})`
+        : `must be a size such as "10MB" or "512KiB" (got ${JSON.stringify(dataset.value)})` });
+      return NEVER;
+    }
+    if (value < min) {
+      addIssue({ message: `must be at least ${kind === 'duration' ? formatDuration(min) : formatBytes(min)} (got ${JSON.stringify(dataset.value)})` });
+      return NEVER;
+    }
+    return value;
   }),
 );
+
+const duration = (fallback: string, doc: string, min = 0) => v.optional(unitValue('duration', doc, min), fallback);
+const size = (doc: string, min = 0) => unitValue('size', doc, min);
 
 const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
@@ -35,17 +45,17 @@ export const RESERVED_NAMESPACES = ['daemon', 'logs', 'plugins', 'events', 'rpc'
 export const RESERVED_PLUGIN_NAMES: readonly string[] = [...RESERVED_NAMESPACES, 'agentd'];
 
 export const LogsSchema = v.strictObject({
-  maxSize: v.optional(v.nullable(size('Rotate a log file once it reaches this size; null rotates only on `ctl logrotate`.')), '10MB'),
+  maxSize: v.optional(v.nullable(size('Rotate a log file once it reaches this size (at least 4 KiB); null rotates only on `ctl logrotate`.', 4096)), '10MB'),
   keep: v.optional(v.pipe(int(0, 1000), v.description('Rotated files kept per log (x.log.1 … x.log.N); older ones are deleted.')), 5),
   compress: v.optional(v.pipe(v.boolean(), v.description('Gzip rotated files (x.log.1.gz).')), false),
   level: v.optional(v.pipe(v.picklist(['error', 'warn', 'info', 'debug']), v.description('Lowest level the core writes to agentd.log.')), 'info'),
 });
 
 export const RpcSchema = v.strictObject({
-  maxLineBytes: v.optional(size('Longest control-socket message accepted; a longer line gets an error and its connection is closed.'), '1MiB'),
+  maxLineBytes: v.optional(size('Longest control-socket message accepted (at least 4 KiB); a longer line gets an error and its connection is closed.', 4096), '1MiB'),
   maxConnections: v.optional(v.pipe(int(1, 100_000), v.description('Control-socket connections served at once; more are refused.')), 4096),
-  idleTimeout: duration('10m', 'Close a control-socket connection with no request and no subscription after this long.'),
-  maxBufferedBytes: v.optional(size('Replies and notifications buffered for a client that does not read; past this its stream notifications are dropped (and counted) and requests wait.'), '8MiB'),
+  idleTimeout: duration('10m', 'Close a control-socket connection with no request and no subscription after this long (at least 1s).', 1000),
+  maxBufferedBytes: v.optional(size('Replies and notifications buffered for a client that does not read (at least 64 KiB); past this its stream notifications are dropped (and counted) and requests wait.', 65536), '8MiB'),
 });
 
 export const PluginEntrySchema = v.strictObject({
@@ -69,9 +79,9 @@ export const PluginEntrySchema = v.strictObject({
   }), {}),
   startTimeout: duration('10s', 'Time from spawn to ready; past it the start fails with E_PLUGIN_START_TIMEOUT.'),
   stopTimeout: duration('5s', 'Time a stopping plugin gets after SIGTERM before SIGKILL goes to its whole process group.'),
-  memoryLimit: v.optional(v.nullable(size('Restart the plugin when the RSS of its process and every process it started, summed, is above this in two samples a second apart; null for no limit.')), null),
+  memoryLimit: v.optional(v.nullable(size('Restart the plugin when the RSS of its process and every process it started, summed, is above this (at least 1 MiB) in two samples a second apart; null for no limit.', 1048576)), null),
   healthCheck: v.optional(v.strictObject({
-    interval: duration('10s', 'How often the plugin\'s health() is called, when it has one.'),
+    interval: duration('10s', 'How often the plugin\'s health() is called, when it has one (at least 100ms).', 100),
     timeout: duration('2s', 'A health() answer later than this counts as a failure.'),
     failures: v.optional(v.pipe(int(1, 100), v.description('Consecutive failures that restart the plugin.')), 3),
   }), {}),

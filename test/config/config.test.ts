@@ -29,6 +29,10 @@ test('errors name the field path', (t) => {
   t.regex(bad({ plugins: { Bad_Name: { module: '/x' } } }), /plugins\.Bad_Name: a plugin name is lowercase/);
   t.regex(bad({ plugins: { rpc: { module: '/x' } } }), /plugins\.rpc: the name is reserved/);
   t.regex(bad([]), /^invalid config \/c\.json: /);
+  // Values that would make a setting useless are refused, not taken literally.
+  t.regex(bad({ rpc: { maxLineBytes: 0 } }), /rpc\.maxLineBytes: must be at least 4\.0 KiB \(got 0\)/);
+  t.regex(bad({ rpc: { idleTimeout: '0s' } }), /rpc\.idleTimeout: must be at least 1s \(got "0s"\)/);
+  t.regex(bad({ logs: { maxSize: '1KB' } }), /logs\.maxSize: must be at least 4\.0 KiB \(got "1KB"\)/);
 });
 
 test('module paths resolve against the config file; package names stay names', (t) => {

@@ -37,10 +37,10 @@ const GOOD: unknown[] = [
   {},
   { $schema: './node_modules/agentd/schema/agentd.config.schema.json' },
   { logs: { maxSize: '10MB', keep: 0, compress: true, level: 'debug' } },
-  { logs: { maxSize: null } }, { logs: { maxSize: 1024 } }, { logs: { maxSize: ' 1.5 GiB ' } }, { logs: { maxSize: '64k' } },
-  { logs: { maxSize: '512' } }, { logs: { maxSize: '10mb' } }, { logs: { maxSize: 0 } }, { logs: { keep: 1000 } },
-  { rpc: { idleTimeout: '10m', maxLineBytes: '1MiB', maxConnections: 1, maxBufferedBytes: 0 } },
-  { rpc: { idleTimeout: 0 } }, { rpc: { idleTimeout: 1.5 } }, { rpc: { idleTimeout: '250ms' } }, { rpc: { idleTimeout: '1.5s' } },
+  { logs: { maxSize: null } }, { logs: { maxSize: 4096 } }, { logs: { maxSize: ' 1.5 GiB ' } }, { logs: { maxSize: '64k' } },
+  { logs: { maxSize: '4096' } }, { logs: { maxSize: '10mb' } }, { logs: { maxSize: '4KiB' } }, { logs: { keep: 1000 } },
+  { rpc: { idleTimeout: '10m', maxLineBytes: '1MiB', maxConnections: 1, maxBufferedBytes: 65_536 } },
+  { rpc: { idleTimeout: 1000 } }, { rpc: { idleTimeout: 1000.5 } }, { rpc: { idleTimeout: '1000ms' } }, { rpc: { idleTimeout: '1.5s' } },
   { rpc: { idleTimeout: '2H' } }, { rpc: { idleTimeout: '1d' } }, { rpc: { idleTimeout: ' 3 s ' } }, { rpc: { maxConnections: 100_000 } },
   plugin({}),
   plugin({}, 'a'), plugin({}, `a${'b'.repeat(62)}`), plugin({}, 'x-1-y'),
@@ -64,7 +64,9 @@ const BAD: unknown[] = [
   { logs: { maxSize: '' } }, { logs: { maxSize: 'MB' } }, { logs: { maxSize: '-1MB' } }, { logs: { maxSize: '1e3' } },
   { logs: { keep: 1001 } }, { logs: { keep: 1.5 } }, { logs: { level: 'trace' } }, { logs: { compress: 'yes' } }, { logs: { extra: true } },
   { rpc: { idleTimeout: '10 minutes' } }, { rpc: { idleTimeout: -5 } }, { rpc: { idleTimeout: '5w' } }, { rpc: { idleTimeout: '.5s' } },
-  { rpc: { idleTimeout: true } }, { rpc: { maxConnections: 0 } }, { rpc: { maxConnections: 100_001 } }, { rpc: { other: 1 } },
+  { rpc: { idleTimeout: true } }, { rpc: { idleTimeout: 0 } }, { rpc: { idleTimeout: 999 } }, { rpc: { maxLineBytes: 0 } },
+  { rpc: { maxBufferedBytes: 0 } }, { logs: { maxSize: 0 } }, { logs: { maxSize: 1024 } }, plugin({ memoryLimit: 0 }),
+  plugin({ healthCheck: { interval: 0 } }), { rpc: { maxConnections: 0 } }, { rpc: { maxConnections: 100_001 } }, { rpc: { other: 1 } },
   plugin({}, 'Bad'), plugin({}, 'rpc'), plugin({}, 'agentd'), plugin({}, 'daemon'), plugin({}, '-x'), plugin({}, 'a_b'), plugin({}, '1a'),
   plugin({}, `a${'b'.repeat(63)}`), plugin({}, ''),
   { plugins: { p: {} } }, plugin({ module: '' }), plugin({ module: 7 }), plugin({ restart: 'sometimes' }), plugin({ instances: 0 }),
@@ -90,6 +92,10 @@ const BEYOND_JSON_SCHEMA: Array<[string, unknown]> = [
   ['image-server root must be an existing directory', image({ root: '/nonexistent/agentd-images' })],
   ['image-server cache.maxFileBytes <= cache.maxBytes', image({ cache: { maxBytes: 1000 } })],
   ['image-server limits.maxUrlBytes < limits.maxHeaderBytes', image({ limits: { maxUrlBytes: 20_000 } })],
+  // A minimum holds for numbers in the schema; a string's value is known only once its unit is read.
+  ['logs.maxSize at least 4 KiB, as a string', { logs: { maxSize: '1KB' } }],
+  ['rpc.idleTimeout at least 1s, as a string', { rpc: { idleTimeout: '250ms' } }],
+  ['rpc.maxLineBytes at least 4 KiB, as a string', { rpc: { maxLineBytes: '0' } }],
 ];
 
 test('the JSON Schema accepts what agentd accepts, and rejects what it rejects', (t) => {
