@@ -51,8 +51,9 @@ const common = {
   plugins: [winstonUncoloured],
 };
 
-// Loaded on demand only: TypeScript config/plugins, file watching, rpc.methods' JSON Schema.
-const onDemand = ['tsx', 'tsx/*', 'chokidar', '@valibot/to-json-schema'];
+// Loaded on demand only: TypeScript config/plugins, file watching, rpc.methods' JSON Schema, the
+// validator of plugin methods' declared params.
+const onDemand = ['tsx', 'tsx/*', 'chokidar', '@valibot/to-json-schema', '@cfworker/json-schema'];
 
 // In CommonJS output, esbuild gives `import fs from 'node:fs'` (or `import * as fs`) a copy of the
 // module made by its __toESM helper: a getter closure, with a context of its own, per property, in

@@ -15,7 +15,14 @@ export type HealthResult = boolean | string | void;
 export interface MethodOptions {
   /** One sentence on what the method does. */
   summary?: string;
-  /** JSON Schema of the named params, when the method takes any. */
+  /**
+   * JSON Schema (2020-12 unless its `$schema` names draft 4, 7 or 2019-09) of the named params.
+   * It is enforced: a call whose params do not match is answered with -32602 naming each bad
+   * field (`params.name: must be a string`), and the handler is not called. A schema that is not
+   * valid (an unknown keyword, a value of the wrong type, a bad `pattern`, a `$ref` to nothing)
+   * makes `ctx.rpc` throw `E_PLUGIN_METHOD_INVALID`, which fails the plugin's start. Without it,
+   * params are passed to the handler unchecked (as `{}` when the caller sent none).
+   */
   params?: Record<string, unknown>;
 }
 
@@ -49,6 +56,7 @@ export interface PluginContext<Config> {
   /**
    * Expose `handler` on the control socket as `<name>.<method>`. Call it from `start`; the method
    * is callable once the plugin is ready. Method names are lowercase words joined by dots or dashes.
+   * Declare `options.params` to have the params checked before `handler` sees them.
    */
   rpc<P = Record<string, unknown>, R = unknown>(method: string, handler: (params: P) => MaybePromise<R>, options?: MethodOptions): void;
   /**

@@ -4,6 +4,7 @@ import type { Logger } from 'winston';
 import { errors } from '../errors/index.js';
 import type { HealthResult, ListenOptions, MaybePromise, MethodOptions, PluginContext } from '../plugin-api/types.js';
 import type { IpcChannel } from './ipc.js';
+import { compileParamsSchema, type ParamsCheck } from './method-schema.js';
 
 const METHOD_NAME = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$/;
 
@@ -17,11 +18,17 @@ export interface ContextParts {
   ipc: IpcChannel;
 }
 
+/** A method exposed through ctx.rpc: its handler, and the check of its declared params schema. */
+export interface ExposedMethod {
+  handler: (params: unknown) => MaybePromise<unknown>;
+  check: ParamsCheck | null;
+}
+
 /** What the host keeps about a context: its methods, health check, and readiness. */
 export interface ContextState {
   ctx: PluginContext<Record<string, unknown>>;
   abort: AbortController;
-  methods: Map<string, (params: unknown) => MaybePromise<unknown>>;
+  methods: Map<string, ExposedMethod>;
   health: (() => MaybePromise<HealthResult>) | null;
   /** Resolves when the plugin calls ctx.ready(). */
   manualReady: Promise<void>;
@@ -30,7 +37,7 @@ export interface ContextState {
 
 export function createContext(parts: ContextParts): ContextState {
   const abort = new AbortController();
-  const methods = new Map<string, (params: unknown) => MaybePromise<unknown>>();
+  const methods = new Map<string, ExposedMethod>();
   let markReady: () => void = () => {};
   const manualReady = new Promise<void>((resolve) => { markReady = resolve; });
   const state: ContextState = { ctx: undefined as never, abort, methods, health: null, manualReady, servers: [] };
@@ -50,7 +57,13 @@ export function createContext(parts: ContextParts): ContextState {
     rpc(method, handler, options: MethodOptions = {}) {
       if (!METHOD_NAME.test(method)) throw errors.pluginMethodInvalid(parts.name, method, 'use lowercase words joined by dots or dashes');
       if (methods.has(method)) throw errors.pluginMethodInvalid(parts.name, method, 'it is already exposed');
-      methods.set(method, handler as (params: unknown) => MaybePromise<unknown>);
+      let check: ParamsCheck | null = null;
+      if (options.params !== undefined) {
+        try { check = compileParamsSchema(options.params); } catch (e) {
+          throw errors.pluginMethodInvalid(parts.name, method, `its params schema is invalid: ${(e as Error).message}`);
+        }
+      }
+      methods.set(method, { handler: handler as (params: unknown) => MaybePromise<unknown>, check });
       parts.ipc.send({ t: 'expose', method, summary: options.summary ?? '', params: options.params ?? { type: 'object' } });
     },
     async listen(server: Server, options: ListenOptions): Promise<AddressInfo> {

@@ -127,11 +127,13 @@ function flushStdio(timeoutMs: number): Promise<void> {
 }
 
 async function call(id: number, method: string, params: unknown): Promise<void> {
-  const handler = context?.methods.get(method);
+  const exposed = context?.methods.get(method);
   const full = `${loaded?.name}.${method}`;
-  if (!handler) return ipc.send({ t: 'error', id, error: errors.methodNotFound(full).toWire() });
+  if (!exposed) return ipc.send({ t: 'error', id, error: errors.methodNotFound(full).toWire() });
   try {
-    const result = await handler(params ?? {});
+    const problem = exposed.check?.(params ?? {});
+    if (problem) return ipc.send({ t: 'error', id, error: errors.invalidParams(full, problem).toWire() });
+    const result = await exposed.handler(params ?? {});
     ipc.send({ t: 'result', id, result: result === undefined ? null : result });
   } catch (e) {
     ipc.send({ t: 'error', id, error: toWire(e, (msg) => errors.pluginMethodFailed(full, msg).toWire()) });

@@ -56,7 +56,8 @@ export default definePlugin<Config>({
     const address = await ctx.listen(server, { host: ctx.config.host, port: ctx.config.port });
     ctx.log.info(\`listening on http://\${ctx.config.host}:\${address.port}\`); // -> logs/${name}.log
 
-    // On the control socket as ${name}.greet: \`ctl rpc ${name}.greet '{"name":"you"}'\`.
+    // On the control socket as ${name}.greet: \`ctl rpc ${name}.greet '{"name":"you"}'\`. The params
+    // schema is enforced before the handler runs: \`'{"name":5}'\` is refused with -32602.
     ctx.rpc('greet', (params: { name?: string }) => ({ message: \`\${ctx.config.greeting}, \${params.name ?? 'world'}!\` }), {
       summary: 'Greet someone by name.',
       params: { type: 'object', properties: { name: { type: 'string' } }, additionalProperties: false },
@@ -116,6 +117,9 @@ test('${name} runs under agentd and answers ${name}.greet', async (t) => {
   client = await connect({ home });
   const { message } = await client.call('${name}.greet', { name: 'test' });
   assert.equal(message, 'hello, test!');
+
+  // The declared params schema is enforced: the handler never sees these.
+  await assert.rejects(client.call('${name}.greet', { name: 5 }), /params\.name: must be a string/);
 
   const { port } = await client.call('${name}.stats');
   const response = await fetch(\`http://127.0.0.1:\${port}/\`);
