@@ -6,7 +6,7 @@ import { FileCache } from './file-cache.js';
 import { Jail } from './resolve-path.js';
 import { createImageServer } from './server.js';
 import { StatCache } from './stat-cache.js';
-import { Stats } from './stats.js';
+import { Stats, STATS_SCHEMA } from './stats.js';
 import { Thumbnails } from './thumbnails.js';
 
 /** Paths remembered by the stat cache (about 1 KiB each), whatever the request mix. */
@@ -57,6 +57,7 @@ export default definePlugin<Config>({
 
     ctx.rpc('stats', () => stats.snapshot(), {
       summary: 'Requests, body bytes, responses by status, memory-cache hits and misses, thumbnails made, and requests in flight.',
+      result: STATS_SCHEMA,
     });
     ctx.health(() => server.listening || 'the HTTP server is not listening');
 

@@ -14,6 +14,34 @@ export interface StatsSnapshot {
   inFlight: number;
 }
 
+const count = (description: string) => ({ type: 'integer', minimum: 0, description });
+
+/** {@link StatsSnapshot} as JSON Schema: the declared result of `image-server.stats`, for `rpc.methods`. */
+export const STATS_SCHEMA = {
+  type: 'object',
+  properties: {
+    requests: count('Requests answered (or being answered), including those refused by the HTTP parser.'),
+    bytes: count('Body bytes handed to clients.'),
+    status: {
+      type: 'object',
+      description: 'Responses by status code, e.g. { "200": 10, "304": 2 }.',
+      propertyNames: { pattern: '^[1-5][0-9][0-9]$' },
+      additionalProperties: { type: 'integer', minimum: 1 },
+    },
+    cache: {
+      type: 'object',
+      description: 'The in-memory file cache: lookups of cacheable files that found or missed their bytes.',
+      properties: { hits: count('Lookups that found the bytes in memory.'), misses: count('Lookups that had to read the file.') },
+      required: ['hits', 'misses'],
+      additionalProperties: false,
+    },
+    thumbnails: count('Thumbnails made (not those served from the disk cache).'),
+    inFlight: count('Requests whose response has not finished.'),
+  },
+  required: ['requests', 'bytes', 'status', 'cache', 'thumbnails', 'inFlight'],
+  additionalProperties: false,
+};
+
 /**
  * Counters for the stats method. Status codes are counted in a typed array and turned into an
  * object only when someone asks, so counting costs the hot path one increment.

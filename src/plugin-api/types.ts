@@ -24,6 +24,12 @@ export interface MethodOptions {
    * params are passed to the handler unchecked (as `{}` when the caller sent none).
    */
   params?: Record<string, unknown>;
+  /**
+   * JSON Schema of what the handler returns: documentation for callers, listed by `rpc.methods`
+   * and `ctl rpc --schema` (OpenRPC). It is not checked against the handler's answers. Without
+   * it the result is listed as `{}` (anything).
+   */
+  result?: Record<string, unknown>;
 }
 
 /** Where and how `ctx.listen` binds. */

@@ -63,8 +63,9 @@ export function createContext(parts: ContextParts): ContextState {
           throw errors.pluginMethodInvalid(parts.name, method, `its params schema is invalid: ${(e as Error).message}`);
         }
       }
+      if (options.result !== undefined && !isSchemaObject(options.result)) throw errors.pluginMethodInvalid(parts.name, method, 'its result schema must be a JSON Schema object');
       methods.set(method, { handler: handler as (params: unknown) => MaybePromise<unknown>, check });
-      parts.ipc.send({ t: 'expose', method, summary: options.summary ?? '', params: options.params ?? { type: 'object' } });
+      parts.ipc.send({ t: 'expose', method, summary: options.summary ?? '', params: options.params ?? { type: 'object' }, result: options.result ?? {} });
     },
     async listen(server: Server, options: ListenOptions): Promise<AddressInfo> {
       const host = options.host ?? '127.0.0.1';
@@ -85,4 +86,8 @@ export function createContext(parts: ContextParts): ContextState {
     },
   };
   return state;
+}
+
+function isSchemaObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -23,7 +23,7 @@ export type HostToCore =
   | { t: 'idle' }
   | { t: 'loaded'; name: string; health: boolean }
   | { t: 'failed'; phase: FailurePhase; error: WireError }
-  | { t: 'expose'; method: string; summary: string; params: Record<string, unknown> }
+  | { t: 'expose'; method: string; summary: string; params: Record<string, unknown>; result: Record<string, unknown> }
   | { t: 'ready'; health: boolean }
   | { t: 'listen'; id: number; host: string; port: number; backlog: number }
   | { t: 'result'; id: number; result: unknown }

@@ -27,6 +27,8 @@ export interface PluginMethod {
   name: string;
   summary: string;
   params: Record<string, unknown>;
+  /** JSON Schema of the result, as the plugin declared it (`{}` when it did not). */
+  result: Record<string, unknown>;
   handler: (params: unknown, call: CallContext) => unknown;
 }
 
@@ -73,7 +75,7 @@ export class MethodRegistry {
         if (deep !== null) throw errors.invalidParams(full, `${['params', shortPath(deep)].filter(Boolean).join('.')}: nested deeper than ${MAX_PLUGIN_PARAMS_DEPTH} levels`);
         return method.handler(params ?? {}, call);
       },
-      info: () => ({ name: full, summary: method.summary, params: method.params, result: {}, plugin: method.plugin }),
+      info: () => ({ name: full, summary: method.summary, params: method.params, result: method.result, plugin: method.plugin }),
     });
   }
 

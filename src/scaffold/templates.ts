@@ -61,8 +61,17 @@ export default definePlugin<Config>({
     ctx.rpc('greet', (params: { name?: string }) => ({ message: \`\${ctx.config.greeting}, \${params.name ?? 'world'}!\` }), {
       summary: 'Greet someone by name.',
       params: { type: 'object', properties: { name: { type: 'string' } }, additionalProperties: false },
+      // What it returns, for callers: listed by \`ctl rpc rpc.methods\` and \`ctl rpc --schema\` (not checked).
+      result: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
     });
-    ctx.rpc('stats', () => ({ requests, port: address.port }), { summary: 'Requests served, and the port.' });
+    ctx.rpc('stats', () => ({ requests, port: address.port }), {
+      summary: 'Requests served, and the port.',
+      result: {
+        type: 'object',
+        properties: { requests: { type: 'integer', minimum: 0 }, port: { type: 'integer', minimum: 0, maximum: 65_535 } },
+        required: ['requests', 'port'],
+      },
+    });
     ctx.health(() => server.listening || 'not listening');
 
     // The graceful stop, within the plugin's stopTimeout (then SIGKILL): finish what is in flight.

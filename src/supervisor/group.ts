@@ -227,7 +227,7 @@ export class PluginGroup implements InstanceHost {
   }
 
   private registerMethods(list: Exposed[]): void {
-    const signature = JSON.stringify(list.map((m) => [m.method, m.summary]));
+    const signature = JSON.stringify(list.map((m) => [m.method, m.summary, m.params, m.result]));
     if (signature === this.registered) return;
     this.unregisterMethods();
     for (const m of list) {
@@ -236,6 +236,7 @@ export class PluginGroup implements InstanceHost {
         name: m.method,
         summary: m.summary,
         params: m.params,
+        result: m.result,
         handler: (params) => this.call(m.method, params),
       });
     }

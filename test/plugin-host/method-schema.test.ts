@@ -1,6 +1,7 @@
 import test from 'ava';
 import { startDaemon } from '../../src/cli/daemon-control.js';
 import { compileParamsSchema, schemaProblem } from '../../src/plugin-host/method-schema.js';
+import { BUNDLED_IMAGE_SERVER } from '../../src/package-info.js';
 import { ctl } from '../helpers/cli.js';
 import { endDaemon, fixture, startTestDaemon, writeConfig } from '../helpers/daemon.js';
 import { tempHome } from '../helpers/home.js';
@@ -39,4 +40,21 @@ test('schemaProblem names what makes a declared schema invalid, and accepts vali
   t.is(check({ id: 1, tags: ['x'], mode: 'a' }), null);
   t.is(check({ tags: ['x', 2], mode: 'c' }), 'params.id: is required; params.tags.1: must be a string; params.mode: must be one of "a", "b"');
   t.is(check([]), 'params: must be an object');
+});
+
+test('rpc.methods and ctl rpc --schema carry a plugin method\'s declared result schema; image-server.stats declares its shape', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: {
+    'typed-params': { module: fixture('typed-params') },
+    'image-server': { module: BUNDLED_IMAGE_SERVER, config: { port: 0 } },
+  } } });
+  const client = await d.client();
+  const methods = await client.call('rpc.methods');
+  const greetResult = { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] };
+  t.deepEqual(methods.find((m) => m.name === 'typed-params.greet')?.result, greetResult);
+  t.deepEqual(methods.find((m) => m.name === 'typed-params.calls')?.result, {}, 'undeclared: any result');
+  const stats = methods.find((m) => m.name === 'image-server.stats')?.result as { properties?: Record<string, unknown> } | undefined;
+  t.deepEqual(Object.keys(stats?.properties ?? {}).sort(), ['bytes', 'cache', 'inFlight', 'requests', 'status', 'thumbnails']);
+  t.is(compileParamsSchema(stats!)(await client.call('image-server.stats')), null, 'the stats answer matches its declared schema');
+  const openrpc = JSON.parse((await ctl(['rpc', '--schema', '--home', d.home])).stdout) as { methods: Array<{ name: string; result: { schema: unknown } }> };
+  t.deepEqual(openrpc.methods.find((m) => m.name === 'typed-params.greet')?.result.schema, greetResult);
 });
