@@ -85,7 +85,7 @@ export const errors = {
   pluginStartTimeout: entry('E_PLUGIN_START_TIMEOUT', -32048, F, (name: string, ms: number) =>
     `plugin ${name}: not ready within its start timeout of ${ms} ms; raise startTimeout or fix its start()`),
   pluginNotRunning: entry('E_PLUGIN_NOT_RUNNING', -32049, F, (name: string, state: string) =>
-    `plugin ${name} is ${state}, not running; \`ctl plugins start ${name}\` starts it`),
+    `plugin ${name} is ${state}, not running; ${notRunningRemedy(name, state)}`),
   pluginMethodInvalid: entry('E_PLUGIN_METHOD_INVALID', -32050, F, (name: string, method: string, why: string) =>
     `plugin ${name}: cannot expose method ${JSON.stringify(method)}: ${why}`),
   pluginRpcTimeout: entry('E_PLUGIN_RPC_TIMEOUT', -32051, F, (method: string, ms: number) =>
@@ -116,5 +116,12 @@ export const errors = {
   fileWrite: entry('E_FILE_WRITE', -32081, F, (path: string, reason: string, remedy: string) =>
     `cannot write ${path}: ${reason}; ${remedy}`),
 } as const;
+
+/** What to do about a plugin that is not running, by its state: start it, or wait for it. */
+function notRunningRemedy(name: string, state: string): string {
+  if (state === 'failed') return `\`ctl status\` says why; \`ctl plugins restart ${name}\` starts it again`;
+  if (state === 'starting' || state === 'backoff' || state === 'stopping') return `try again once it is running (\`ctl plugins\` shows its state)`;
+  return `\`ctl plugins start ${name}\` starts it`;
+}
 
 export type ErrorFactory = (typeof errors)[keyof typeof errors];

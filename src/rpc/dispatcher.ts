@@ -54,7 +54,7 @@ export class Dispatcher {
       if (this.log.isDebugEnabled()) this.log.debug('rpc call', { method: request.method, id, connection: (call as CallContext).connection.id });
       if (!entry) {
         if (id === undefined) return null;
-        return wire(id, errors.methodNotFound(request.method));
+        return wire(id, registry.missing(request.method));
       }
       try {
         const result = await entry.invoke(request.params, call as CallContext);

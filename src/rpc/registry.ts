@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { errors } from '../errors/index.js';
+import { errors, type AgentdError } from '../errors/index.js';
 import { arrayForObject } from '../config/arrays-for-objects.js';
 import { formatIssues } from '../config/issues.js';
 import { shortPath, tooDeep } from '../config/nesting.js';
@@ -47,6 +47,7 @@ export class MethodRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly described = new Map<string, MethodInfo>();
   private toJsonSchema: Awaited<ReturnType<typeof jsonSchemaConverter>> | undefined;
+  private pluginState: (plugin: string) => string | null = () => null;
 
   register<M extends AnyMethod>(method: M, handler: Handler<M>): void {
     if (this.entries.has(method.name)) throw new Error(`duplicate RPC method ${method.name}`);
@@ -86,6 +87,21 @@ export class MethodRegistry {
 
   get(name: string): Entry | undefined {
     return this.entries.get(name);
+  }
+
+  /**
+   * Tell the registry the state of configured plugins (null: no such plugin), so that a call to
+   * a plugin that is not running says so: its methods are listed only while it runs.
+   */
+  setPluginStates(lookup: (plugin: string) => string | null): void {
+    this.pluginState = lookup;
+  }
+
+  /** The error for a call to `name`, which is not in the table. */
+  missing(name: string): AgentdError {
+    const plugin = isCore(name) ? null : name.slice(0, Math.max(name.indexOf('.'), 0));
+    const state = plugin ? this.pluginState(plugin) : null;
+    return plugin && state !== null && state !== 'running' ? errors.pluginNotRunning(plugin, state) : errors.methodNotFound(name);
   }
 
   has(name: string): boolean {

@@ -9,7 +9,7 @@ import { attachPluginOutput, type LogManager } from '../logging/index.js';
 import { loadAddon } from '../native/addon.js';
 import type { HostToCore } from '../plugin-host/protocol.js';
 import type { MethodRegistry } from '../rpc/registry.js';
-import type { PluginRow } from '../rpc/wire-types.js';
+import type { PluginRow, PluginState } from '../rpc/wire-types.js';
 import { HostProcess } from './host-process.js';
 import type { InstanceHost } from './instance-host.js';
 import { Instance } from './instance.js';
@@ -64,6 +64,11 @@ export class PluginGroup implements InstanceHost {
   get log(): Logger { return this.deps.log; }
   entry(): PluginEntry { return this.spec.entry; }
   instanceCount(): number { return this.instances.length; }
+
+  /** The group's state, for a caller: running if any instance is, else the first one's. */
+  state(): PluginState {
+    return this.instances.find((i) => i.state === 'running')?.state ?? this.instances[0]?.state ?? 'stopped';
+  }
 
   async start(): Promise<void> {
     await this.syncWatcher();
@@ -165,8 +170,7 @@ export class PluginGroup implements InstanceHost {
     const running = this.instances.filter((i) => i.state === 'running' && i.host?.alive);
     const instance = running[this.roundRobin++ % Math.max(running.length, 1)];
     if (!instance?.host) {
-      const state = this.instances[0]?.state ?? 'stopped';
-      return Promise.reject(errors.pluginNotRunning(this.plugin, state));
+      return Promise.reject(errors.pluginNotRunning(this.plugin, this.state()));
     }
     const host = instance.host;
     const id = nextCallId++;

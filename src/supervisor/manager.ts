@@ -27,6 +27,7 @@ export class PluginManager {
 
   constructor(private readonly deps: ManagerDeps) {
     this.spares = new SparePool(deps.spares ?? 1, hostEnv);
+    deps.registry.setPluginStates((name) => this.groups.get(name)?.state() ?? null);
   }
 
   /**

@@ -62,3 +62,17 @@ test('ctl plugins start of an unknown plugin names the known ones', async (t) =>
   t.is(r.code, 1);
   t.is(r.stderr.trim(), 'ctl: no plugin named "forevr"; known: forever');
 });
+
+test('ctl rpc to a method of a stopped plugin says the plugin is stopped and how to start it', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { forever: { module: fixture('forever') }, 'crash-on-start': { module: fixture('crash-on-start'), enabled: false } } } });
+  const h = ['--home', d.home];
+  t.is((await ctl(['plugins', 'stop', 'forever', ...h])).code, 0);
+  const r = await ctl(['rpc', 'forever.ping', ...h]);
+  t.is(r.code, 1);
+  t.is(r.stderr.trim(), 'ctl: plugin forever is stopped, not running; `ctl plugins start forever` starts it');
+  const disabled = await ctl(['rpc', 'crash-on-start.anything', ...h]);
+  t.is(disabled.stderr.trim(), 'ctl: plugin crash-on-start is stopped, not running; `ctl plugins start crash-on-start` starts it');
+  const unknown = await ctl(['rpc', 'nosuch.ping', ...h]);
+  t.is(unknown.code, 2, 'a namespace that is no plugin is still "method not found"');
+  t.regex(unknown.stderr, /method not found: nosuch\.ping/);
+});

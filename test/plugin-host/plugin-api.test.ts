@@ -61,8 +61,9 @@ test('plugin methods work over the socket and are listed by rpc.methods', async 
   const missing = await t.throwsAsync(client.call('forever.nope'));
   t.regex(missing!.message, /method not found: forever\.nope/);
   await client.call('plugins.stop', { name: 'forever' });
-  const gone = await t.throwsAsync(client.call('forever.ping'));
-  t.regex(gone!.message, /method not found/);
+  const stopped = await t.throwsAsync(client.call('forever.ping'));
+  t.is(stopped!.message, 'plugin forever is stopped, not running; `ctl plugins start forever` starts it');
+  t.is((stopped as unknown as { code: string }).code, 'E_PLUGIN_NOT_RUNNING');
 });
 
 test('a TypeScript plugin in the user\'s own directory loads without a build step', async (t) => {
