@@ -28,7 +28,9 @@ type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJ
 /**
  * A connection to a running agentd, typed from the method descriptors: `call('daemon.status')`
  * resolves to a `DaemonStatus`. Plugin methods (`image-server.stats`) are called the same way and
- * resolve to `unknown`. Errors are `AgentdError`s with the daemon's own code and message.
+ * resolve to `unknown` (or the type given: `call<Stats>('image-server.stats')`). With several
+ * instances a plugin method is served by one of them, round robin; `image-server#1.stats`
+ * addresses instance 1. Errors are `AgentdError`s with the daemon's own code and message.
  */
 export class AgentdClient {
   private nextId = 1;

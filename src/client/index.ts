@@ -6,6 +6,7 @@
  * const status = await client.call('daemon.status');
  * client.on('event', (e) => console.log(e.type, e.plugin));
  * await client.call('events.subscribe', { types: ['plugin.'] });
+ * const stats = await client.call<{ requests: number }>('image-server#1.stats'); // instance 1 only
  * ```
  */
 export { connect, AgentdClient, type ConnectOptions, type Notifications } from './client.js';

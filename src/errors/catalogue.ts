@@ -100,6 +100,8 @@ export const errors = {
     `plugin ${name} exited ${how}; see \`ctl logs ${name}\``),
   pluginBusy: entry('E_PLUGIN_BUSY', -32056, F, (name: string, state: string) =>
     `plugin ${name} is ${state}; try again when it settles (\`ctl plugins\`)`),
+  pluginInstanceNotFound: entry('E_PLUGIN_INSTANCE_NOT_FOUND', -32057, ExitCode.Usage, (name: string, index: number, labels: string[]) =>
+    `plugin ${name} has no instance #${index}; it runs ${labels.length}: ${labels.join(', ')}`),
 
   // Logs.
   logWrite: entry('E_LOG_WRITE', -32060, F, (path: string, reason: string) =>
@@ -118,7 +120,8 @@ export const errors = {
 } as const;
 
 /** What to do about a plugin that is not running, by its state: start it, or wait for it. */
-function notRunningRemedy(name: string, state: string): string {
+function notRunningRemedy(label: string, state: string): string {
+  const name = label.replace(/#\d+$/, '');
   if (state === 'failed') return `\`ctl status\` says why; \`ctl plugins restart ${name}\` starts it again`;
   if (state === 'starting' || state === 'backoff' || state === 'stopping') return `try again once it is running (\`ctl plugins\` shows its state)`;
   return `\`ctl plugins start ${name}\` starts it`;

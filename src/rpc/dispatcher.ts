@@ -48,16 +48,16 @@ export class Dispatcher {
     this.server.mapErrorToJSONRPCErrorResponse = (id, error) => this.mapError(id, error);
     // Every call goes through the registry, whose table changes as plugins come and go.
     this.server.handleMethodNotFound = async <P>(request: JSONRPCRequest, call: P): Promise<JSONRPCResponse | null> => {
-      const entry = registry.get(request.method);
+      const resolved = registry.resolve(request.method);
       const id = request.id;
       // Call tracing at debug level: what an operator turns on to see who drives the daemon.
       if (this.log.isDebugEnabled()) this.log.debug('rpc call', { method: request.method, id, connection: (call as CallContext).connection.id });
-      if (!entry) {
+      if (!resolved) {
         if (id === undefined) return null;
         return wire(id, registry.missing(request.method));
       }
       try {
-        const result = await entry.invoke(request.params, call as CallContext);
+        const result = await resolved.entry.invoke(request.params, call as CallContext, resolved.instance);
         return id === undefined ? null : { jsonrpc: '2.0', id, result: result === undefined ? null : result };
       } catch (error) {
         return id === undefined ? null : this.mapError(id, error);

@@ -29,14 +29,26 @@ export interface PluginMethod {
   params: Record<string, unknown>;
   /** JSON Schema of the result, as the plugin declared it (`{}` when it did not). */
   result: Record<string, unknown>;
-  handler: (params: unknown, call: CallContext) => unknown;
+  /** Runs the call on one instance: `instance` when the caller named one (`<plugin>#<n>.<method>`), else round robin. */
+  handler: (params: unknown, call: CallContext, instance?: number) => unknown;
 }
 
 interface Entry {
   name: string;
-  invoke: (params: unknown, call: CallContext) => unknown;
+  /** The plugin that provides the method; absent for core methods. */
+  plugin?: string;
+  invoke: (params: unknown, call: CallContext, instance?: number) => unknown;
   info: () => MethodInfo;
 }
+
+/** What a method name resolves to: its entry, and the instance the caller named, if any. */
+export interface Resolved {
+  entry: Entry;
+  instance?: number;
+}
+
+/** `<plugin>#<n>.<method>`: a plugin method addressed to instance n, as `ctl status` labels it. */
+const INSTANCE_CALL = /^([a-z][a-z0-9-]*)#(\d{1,6})\.(.+)$/;
 
 /**
  * The single table of methods the control socket answers: core methods registered from their
@@ -70,11 +82,12 @@ export class MethodRegistry {
     if (this.entries.has(full)) throw errors.pluginMethodInvalid(method.plugin, method.name, 'it is already registered');
     this.entries.set(full, {
       name: full,
-      invoke: (params, call) => {
+      plugin: method.plugin,
+      invoke: (params, call, instance) => {
         // Params go to the plugin over IPC as JSON, whose encoder recurses: refuse what would overflow it.
         const deep = tooDeep(params, MAX_PLUGIN_PARAMS_DEPTH);
         if (deep !== null) throw errors.invalidParams(full, `${['params', shortPath(deep)].filter(Boolean).join('.')}: nested deeper than ${MAX_PLUGIN_PARAMS_DEPTH} levels`);
-        return method.handler(params ?? {}, call);
+        return method.handler(params ?? {}, call, instance);
       },
       info: () => ({ name: full, summary: method.summary, params: method.params, result: method.result, plugin: method.plugin }),
     });
@@ -89,6 +102,17 @@ export class MethodRegistry {
     return this.entries.get(name);
   }
 
+  /** The entry a called name runs: a method's own name, or a plugin method addressed to one instance. */
+  resolve(name: string): Resolved | undefined {
+    const entry = this.entries.get(name);
+    if (entry) return { entry };
+    const addressed = INSTANCE_CALL.exec(name);
+    if (!addressed) return undefined;
+    const [, plugin, index, method] = addressed;
+    const target = this.entries.get(`${plugin}.${method}`);
+    return target && target.plugin === plugin ? { entry: target, instance: Number(index) } : undefined;
+  }
+
   /**
    * Tell the registry the state of configured plugins (null: no such plugin), so that a call to
    * a plugin that is not running says so: its methods are listed only while it runs.
@@ -99,7 +123,7 @@ export class MethodRegistry {
 
   /** The error for a call to `name`, which is not in the table. */
   missing(name: string): AgentdError {
-    const plugin = isCore(name) ? null : name.slice(0, Math.max(name.indexOf('.'), 0));
+    const plugin = isCore(name) ? null : name.slice(0, Math.max(name.indexOf('.'), 0)).replace(/#\d+$/, '');
     const state = plugin ? this.pluginState(plugin) : null;
     return plugin && state !== null && state !== 'running' ? errors.pluginNotRunning(plugin, state) : errors.methodNotFound(name);
   }

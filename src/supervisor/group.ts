@@ -165,13 +165,23 @@ export class PluginGroup implements InstanceHost {
 
   onDown(): void { /* methods stay listed while the plugin restarts; calls meanwhile get E_PLUGIN_NOT_RUNNING */ }
 
-  /** Call one of the plugin's own methods on a running instance (round robin over instances). */
-  call(method: string, params: unknown): Promise<unknown> {
-    const running = this.instances.filter((i) => i.state === 'running' && i.host?.alive);
-    const instance = running[this.roundRobin++ % Math.max(running.length, 1)];
-    if (!instance?.host) {
-      return Promise.reject(errors.pluginNotRunning(this.plugin, this.state()));
+  /**
+   * Call one of the plugin's own methods: on instance `index` when the caller named one
+   * (`<plugin>#<n>.<method>`), else on the next running instance, round robin, as PM2's cluster
+   * mode spreads requests: each call is served by one instance.
+   */
+  call(method: string, params: unknown, index?: number): Promise<unknown> {
+    let instance: Instance | undefined;
+    if (index === undefined) {
+      const running = this.instances.filter((i) => i.state === 'running' && i.host?.alive);
+      instance = running[this.roundRobin++ % Math.max(running.length, 1)];
+      if (!instance?.host) return Promise.reject(errors.pluginNotRunning(this.plugin, this.state()));
+    } else {
+      instance = this.instances[index];
+      if (!instance) return Promise.reject(errors.pluginInstanceNotFound(this.plugin, index, this.instances.map((i) => i.label)));
+      if (instance.state !== 'running' || !instance.host?.alive) return Promise.reject(errors.pluginNotRunning(instance.label, instance.state));
     }
+    if (!instance.host) return Promise.reject(errors.pluginNotRunning(instance.label, instance.state));
     const host = instance.host;
     const id = nextCallId++;
     const full = `${this.plugin}.${method}`;
@@ -241,7 +251,7 @@ export class PluginGroup implements InstanceHost {
         summary: m.summary,
         params: m.params,
         result: m.result,
-        handler: (params) => this.call(m.method, params),
+        handler: (params, _call, instance) => this.call(m.method, params, instance),
       });
     }
     this.registered = signature;

@@ -4,6 +4,7 @@ import test from 'ava';
 import { EventRecorder } from '../helpers/events.js';
 import { fixture, startTestDaemon } from '../helpers/daemon.js';
 import { httpLoad, untilServed } from '../helpers/http-load.js';
+import { ctl } from '../helpers/cli.js';
 import { tempHome } from '../helpers/home.js';
 import { isGone, waitUntil } from '../helpers/proc.js';
 
@@ -72,4 +73,24 @@ test('plugins.scale adds and removes instances', async (t) => {
   t.true(removed.every(isGone));
   const bad = await t.throwsAsync(client.call('plugins.scale', { name: 'http-echo', instances: 0 }));
   t.regex(bad!.message, /params\.instances: must be >= 1/);
+});
+
+test('<plugin>#<n>.<method> calls instance n; <plugin>.<method> goes round robin', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { forever: { module: fixture('forever'), instances: 2 } } } });
+  const client = await d.client();
+  const rows = await client.call('plugins.list');
+  for (const n of [1, 0, 1, 1]) {
+    t.deepEqual(await client.call(`forever#${n}.ping`), { pid: rows[n]!.pid, tag: 'forever', instance: n });
+  }
+  const served = [await client.call<{ instance: number }>('forever.ping'), await client.call<{ instance: number }>('forever.ping')];
+  t.deepEqual(served.map((r) => r.instance).sort(), [0, 1], 'two calls, one per instance');
+  const cli = await ctl(['rpc', 'forever#1.ping', '--home', d.home]);
+  t.is((JSON.parse(cli.stdout) as { instance: number }).instance, 1);
+  const none = await ctl(['rpc', 'forever#2.ping', '--home', d.home]);
+  t.is(none.code, 2);
+  t.is(none.stderr.trim(), 'ctl: plugin forever has no instance #2; it runs 2: forever#0, forever#1');
+  t.regex((await t.throwsAsync(client.call('forever#1.nope')))!.message, /method not found: forever#1\.nope/);
+  t.regex((await t.throwsAsync(client.call('daemon#0.status')))!.message, /method not found: daemon#0\.status/, 'core methods have no instances');
+  await client.call('plugins.stop', { name: 'forever' });
+  t.regex((await t.throwsAsync(client.call('forever#1.ping')))!.message, /^plugin forever is stopped, not running; `ctl plugins start forever` starts it$/);
 });

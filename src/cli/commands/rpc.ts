@@ -7,11 +7,12 @@ import { BaseCommand } from '../base-command.js';
 
 export default class Rpc extends BaseCommand<typeof Rpc> {
   static override summary = 'Call any control-socket method and print its result as JSON.';
-  static override description = 'Params are one JSON object (named params). `ctl rpc rpc.methods` lists every method with its params and result schemas; `ctl rpc --schema` prints them as an OpenRPC document (core methods only when the daemon is not running).';
+  static override description = 'Params are one JSON object (named params). A plugin method goes to one of its instances, round robin; `PLUGIN#N.METHOD` calls instance N. `ctl rpc rpc.methods` lists every method with its params and result schemas; `ctl rpc --schema` prints them as an OpenRPC document (core methods only when the daemon is not running).';
   static override examples = [
     '<%= config.bin %> rpc daemon.status',
     `<%= config.bin %> rpc logs.tail '{"plugin":"image-server","lines":20}'`,
     '<%= config.bin %> rpc image-server.stats',
+    `<%= config.bin %> rpc 'image-server#1.stats'`,
     '<%= config.bin %> rpc --schema > agentd.openrpc.json',
   ];
   static override args = {
