@@ -62,7 +62,7 @@ export const PluginEntrySchema = v.strictObject({
   module: v.pipe(v.string(), v.minLength(1), v.description('Path of the plugin module (relative to the config file) or a package name.')),
   config: v.optional(v.pipe(v.record(v.string(), v.unknown()), v.description('The plugin\'s own settings, merged over its defaults and checked by its schema.')), {}),
   enabled: v.optional(v.pipe(v.boolean(), v.description('Start this plugin with the daemon; false keeps it configured but stopped.')), true),
-  restart: v.optional(v.pipe(v.picklist(['always', 'on-failure', 'never']), v.description('Restart after any exit, only after a crash (non-zero exit or signal), or never.')), 'on-failure'),
+  restart: v.optional(v.pipe(v.picklist(['always', 'on-failure', 'never']), v.description('Restart after any exit, only after a failure (non-zero exit, signal, failed start, memory limit, health check), or never.')), 'on-failure'),
   instances: v.optional(v.pipe(int(1, 64), v.description('Processes of this plugin; network plugins share their listening sockets.')), 1),
   watch: v.optional(v.pipe(v.boolean(), v.description('Restart the plugin when a file under its module directory changes.')), false),
   watchDebounce: duration('200ms', 'Wait this long after the last file change before a watch restart.'),
@@ -79,11 +79,11 @@ export const PluginEntrySchema = v.strictObject({
   }), {}),
   startTimeout: duration('10s', 'Time from spawn to ready; past it the start fails with E_PLUGIN_START_TIMEOUT.'),
   stopTimeout: duration('5s', 'Time a stopping plugin gets after SIGTERM before SIGKILL goes to its whole process group.'),
-  memoryLimit: v.optional(v.nullable(size('Restart the plugin when the RSS of its process and every process it started, summed, is above this (at least 1 MiB) in two samples a second apart; null for no limit.', 1048576)), null),
+  memoryLimit: v.optional(v.nullable(size('End the plugin when the RSS of its process and every process it started, summed, is above this (at least 1 MiB) in two samples a second apart, a failure that restart, backoff and crashLoop handle as a crash; null for no limit.', 1048576)), null),
   healthCheck: v.optional(v.strictObject({
     interval: duration('10s', 'How often the plugin\'s health() is called, when it has one (at least 100ms).', 100),
     timeout: duration('2s', 'A health() answer later than this counts as a failure.'),
-    failures: v.optional(v.pipe(int(1, 100), v.description('Consecutive failures that restart the plugin.')), 3),
+    failures: v.optional(v.pipe(int(1, 100), v.description('Consecutive failures that end the plugin, a failure that restart, backoff and crashLoop handle as a crash.')), 3),
   }), {}),
   env: v.optional(v.pipe(v.record(v.string(), v.string()), v.description('Extra environment variables for the plugin\'s processes.')), {}),
 });

@@ -102,6 +102,8 @@ export const errors = {
     `plugin ${name} is ${state}; try again when it settles (\`ctl plugins\`)`),
   pluginInstanceNotFound: entry('E_PLUGIN_INSTANCE_NOT_FOUND', -32057, ExitCode.Usage, (name: string, index: number, labels: string[]) =>
     `plugin ${name} has no instance #${index}; it runs ${labels.length}: ${labels.join(', ')}`),
+  pluginEnded: entry('E_PLUGIN_ENDED', -32058, F, (name: string, reason: string) =>
+    `plugin ${name} ended by agentd: ${reason}; see \`ctl logs ${name}\``),
 
   // Logs.
   logWrite: entry('E_LOG_WRITE', -32060, F, (path: string, reason: string) =>

@@ -11,11 +11,16 @@ const isoTime = v.pipe(v.string(), v.description('ISO 8601 time'));
 export const PluginStateSchema = v.picklist(['stopped', 'starting', 'running', 'backoff', 'stopping', 'failed']);
 export type PluginState = v.InferOutput<typeof PluginStateSchema>;
 
+/** Why agentd itself ended a plugin's process; absent when the process ended by itself or was stopped. */
+export const ExitCauseSchema = v.picklist(['memory-limit', 'health-check']);
+export type ExitCause = v.InferOutput<typeof ExitCauseSchema>;
+
 export const ExitInfoSchema = v.object({
   code: v.nullable(v.number()),
   signal: v.nullable(v.string()),
   /** ISO 8601 time of the exit. */
   at: isoTime,
+  cause: v.optional(v.pipe(ExitCauseSchema, v.description('Set when agentd ended the process itself: over its memory limit, or failing its health check. code and signal are then how it ended under that.'))),
 });
 export type ExitInfo = v.InferOutput<typeof ExitInfoSchema>;
 
@@ -27,7 +32,7 @@ export const PluginRowSchema = v.object({
   state: PluginStateSchema,
   pid: v.nullable(v.number()),
   uptime: v.pipe(v.nullable(v.number()), v.description('Seconds since this process became ready; null when not running.')),
-  restarts: v.pipe(v.number(), v.description('Automatic restarts (crashes, failed health checks, memory limit) since the daemon started.')),
+  restarts: v.pipe(v.number(), v.description('Automatic restarts (crashes, failed starts, failed health checks, memory limit) since the daemon started.')),
   lastExit: v.nullable(ExitInfoSchema),
   memory: v.object({ rss: v.nullable(v.number()) }),
   cpu: v.pipe(v.nullable(v.number()), v.description('CPU use over the last second, in percent of one core.')),

@@ -1,7 +1,7 @@
 import { fromWire } from '../client/rpc-error.js';
 import { errors, type AgentdError } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
-import type { ExitInfo } from '../rpc/wire-types.js';
+import type { ExitCause, ExitInfo } from '../rpc/wire-types.js';
 import type { HostProcess } from './host-process.js';
 
 export interface Booted {
@@ -46,12 +46,15 @@ export async function bootHost(o: BootOptions): Promise<Booted> {
   throw failure ?? errors.pluginStartFailed(o.label, 'unknown');
 }
 
-/** Graceful stop of one host: the stop request and SIGTERM, then SIGKILL to its group at the deadline. */
-export async function stopHostGracefully(host: HostProcess, stopTimeout: number, onKill: () => void): Promise<void> {
-  host.requestStop();
+/**
+ * Graceful stop of one host: the stop request and SIGTERM, then SIGKILL to its group at the
+ * deadline. `cause` says why agentd ends it, when not for a stop that was asked for.
+ */
+export async function stopHostGracefully(host: HostProcess, stopTimeout: number, onKill: () => void, cause?: ExitCause): Promise<void> {
+  host.requestStop(cause);
   const killTimer = setTimeout(() => {
     onKill();
-    host.kill();
+    host.kill(cause);
   }, stopTimeout);
   await host.exited;
   clearTimeout(killTimer);

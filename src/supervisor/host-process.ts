@@ -6,7 +6,7 @@ import { isoTime } from '../iso-time.js';
 import { loadAddon } from '../native/addon.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import type { CoreToHost, HostToCore } from '../plugin-host/protocol.js';
-import type { ExitInfo } from '../rpc/wire-types.js';
+import type { ExitCause, ExitInfo } from '../rpc/wire-types.js';
 import { signalGroup } from './kill-group.js';
 import { sweepAdopted } from './subreaper.js';
 
@@ -32,6 +32,8 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
   readonly fdPass: number;
   exitInfo: ExitInfo | null = null;
   readonly exited: Promise<ExitInfo>;
+  /** Why agentd is ending this process itself, recorded in its exit info. */
+  private endCause: ExitCause | null = null;
   private readonly child: ChildProcess;
 
   constructor(env: NodeJS.ProcessEnv, options: { spare?: boolean; typescript?: boolean } = {}) {
@@ -66,7 +68,7 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         void Promise.race([disconnected, new Promise((r) => setTimeout(r, 1000))]).then(() => {
-          this.exitInfo = { code, signal, at: isoTime() };
+          this.exitInfo = { code, signal, at: isoTime(), ...(this.endCause ? { cause: this.endCause } : {}) };
           try { addon.closeFd(coreEnd); } catch { /* already closed */ }
           // The host kills what it leaves when it exits; killed itself, it cannot. Then what was
           // in its group dies with the group, and the rest (setsid, double-forked) was reparented
@@ -91,14 +93,21 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
   }
 
   /** Ask for a graceful stop: over IPC, and SIGTERM (with SIGCONT, in case it is stopped) to the group. */
-  requestStop(): void {
+  requestStop(cause?: ExitCause): void {
+    this.markEnd(cause);
     this.send({ t: 'stop' });
     signalGroup(this.pid, 'SIGTERM');
     signalGroup(this.pid, 'SIGCONT');
   }
 
-  kill(): void {
-    if (this.alive) signalGroup(this.pid, 'SIGKILL');
+  kill(cause?: ExitCause): void {
+    if (!this.alive) return;
+    this.markEnd(cause);
+    signalGroup(this.pid, 'SIGKILL');
+  }
+
+  private markEnd(cause: ExitCause | undefined): void {
+    if (cause && this.alive) this.endCause ??= cause;
   }
 
   /** Wait for a message matching `pick`, the process's exit, or the deadline, whichever comes first. */

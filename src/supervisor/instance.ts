@@ -1,7 +1,8 @@
+import { formatBytes } from '../config/units.js';
 import type { AgentdError } from '../errors/index.js';
 import { errors } from '../errors/index.js';
 import { isoTime } from '../iso-time.js';
-import type { ExitInfo, PluginRow, PluginState } from '../rpc/wire-types.js';
+import type { ExitCause, ExitInfo, PluginRow, PluginState } from '../rpc/wire-types.js';
 import { CrashWindow } from './crash-window.js';
 import { HealthCheck } from './health-check.js';
 import { decideRestart } from './restart-policy.js';
@@ -15,9 +16,11 @@ import type { InstanceHost } from './instance-host.js';
  * One supervised plugin process and its state machine:
  *
  *   stopped ──start──▶ starting ──ready──▶ running ──exit──▶ (restart policy)
- *      ▲                  │ fail                                 ├─▶ backoff ──delay──▶ starting
- *      └──── stopping ◀───┴── stop (from any state)              ├─▶ failed  (crash loop, or never)
- *                                                                └─▶ stopped (clean exit, on-failure)
+ *      ▲                  │ fail                │                ├─▶ backoff ──delay──▶ starting
+ *      │                  │                     │ memory limit,  ├─▶ failed  (crash loop, or never)
+ *      │                  │                     ▼ health check   └─▶ stopped (clean exit, on-failure)
+ *      │                  │                  stopping ──exit──▶ (restart policy, as a crash)
+ *      └──── stopping ◀───┴── stop (from any state; wins over any restart in flight)
  */
 export class Instance {
   state: PluginState = 'stopped';
@@ -37,6 +40,8 @@ export class Instance {
   /** A host booting to replace the running one (rolling reload). */
   private booting: HostProcess | null = null;
   private wantStopped = false;
+  /** Why agentd is ending the running process (memory limit, health check), until it exits. */
+  private ending: string | null = null;
   private readonly meter = new ProcessMeter();
   private readonly rowJson = new RowJson();
 
@@ -159,7 +164,9 @@ export class Instance {
   sampleStats(): void {
     const pid = this.host?.alive ? this.host.pid : null;
     const limit = this.state === 'running' ? this.ctx.entry().memoryLimit : null;
-    if (this.meter.sample(pid, limit)) this.recycle(`memory ${this.meter.rss} bytes over its limit of ${limit}`, 'plugin.memory-limit');
+    if (this.meter.sample(pid, limit) && limit !== null) {
+      this.end(`memory ${formatBytes(this.meter.rss ?? 0)} over its limit of ${formatBytes(limit)}`, 'memory-limit', 'plugin.memory-limit');
+    }
   }
 
   private launch(): Promise<void> {
@@ -198,12 +205,12 @@ export class Instance {
     });
   }
 
-  private stopHost(host: HostProcess): Promise<void> {
+  private stopHost(host: HostProcess, cause?: ExitCause): Promise<void> {
     const { stopTimeout } = this.ctx.entry();
     return stopHostGracefully(host, stopTimeout, () => {
       this.ctx.log.warn('stop timeout; SIGKILL to the process group', { plugin: this.label, pid: host.pid, stopTimeout });
       this.ctx.events.emit({ type: 'plugin.killed', plugin: this.ctx.plugin, instance: this.index, pid: host.pid, reason: `no exit within stopTimeout ${stopTimeout} ms` });
-    });
+    }, cause);
   }
 
   private becomeRunning({ host, health }: Booted): void {
@@ -213,15 +220,17 @@ export class Instance {
     this.sampleStats();
     this.setState('running');
     this.ctx.onReady(this);
-    this.health = health ? new HealthCheck(host, this.ctx.entry().healthCheck, (reason) => this.recycle(reason, 'plugin.unhealthy')) : undefined;
+    this.health = health ? new HealthCheck(host, this.ctx.entry().healthCheck, (reason) => this.end(reason, 'health-check', 'plugin.unhealthy')) : undefined;
   }
 
   private onExit(host: HostProcess, info: ExitInfo): void {
     if (host !== this.host) return;
     this.lastExit = info;
-    this.ctx.events.emit({ type: 'plugin.exit', plugin: this.ctx.plugin, instance: this.index, pid: host.pid, code: info.code, signal: info.signal });
-    // A start attempt and a stop in progress see the exit themselves.
-    if (this.state !== 'running') return;
+    this.ctx.events.emit({ type: 'plugin.exit', plugin: this.ctx.plugin, instance: this.index, pid: host.pid, code: info.code, signal: info.signal, cause: info.cause });
+    const ended = this.ending;
+    this.ending = null;
+    // A start attempt and a stop in progress see the exit themselves; an end by agentd is a crash.
+    if (this.state !== 'running' && ended === null) return;
     this.health?.stop();
     this.host = null;
     // A replacement is already booting: it takes over this slot (or reports the slot down).
@@ -233,16 +242,17 @@ export class Instance {
     this.ctx.onDown(this);
     const runMs = this.readyAt === null ? null : Date.now() - this.readyAt;
     this.readyAt = null;
-    this.down(errors.pluginExited(this.label, describeExit(info)), runMs, info).catch(() => {});
+    const reason = ended === null ? errors.pluginExited(this.label, describeExit(info)) : errors.pluginEnded(this.label, ended);
+    this.down(reason, runMs, info, ended !== null).catch(() => {});
   }
 
-  /** The plugin is down unasked (crash, failed start, clean exit): apply the restart policy. */
-  private down(reason: AgentdError, runMs: number | null, exit?: ExitInfo): Promise<void> {
+  /** The plugin is down unasked (crash, failed start, clean exit, ended by agentd): apply the restart policy. */
+  private down(reason: AgentdError, runMs: number | null, exit?: ExitInfo, ended = false): Promise<void> {
     const entry = this.ctx.entry();
     this.host = null;
     if (this.wantStopped) { this.setState('stopped'); return Promise.reject(reason); }
     this.ctx.log.warn('plugin down', { plugin: this.label, reason: reason.message });
-    const decision = decideRestart(entry, this.crashes, { exit, runMs, attempt: this.attempt, now: Date.now() });
+    const decision = decideRestart(entry, this.crashes, { exit, ended, runMs, attempt: this.attempt, now: Date.now() });
     if (decision.action === 'stay-down') {
       this.error = decision.state === 'failed' ? reason.message : null;
       this.setState(decision.state);
@@ -271,13 +281,22 @@ export class Instance {
     return Promise.reject(reason);
   }
 
-  /** Restart a running plugin that is unhealthy or over its memory limit. */
-  private recycle(reason: string, type: string): void {
-    if (this.state !== 'running') return;
-    this.ctx.log.warn('restarting plugin', { plugin: this.label, reason });
-    this.ctx.events.emit({ type, plugin: this.ctx.plugin, instance: this.index, pid: this.host?.pid ?? null, reason });
-    this.restarts++;
-    void this.stop().then(() => this.start()).catch(() => {});
+  /**
+   * End a running plugin that is unhealthy or over its memory limit. Its exit is then a failure
+   * of the run, as systemd counts a MemoryMax kill or a watchdog timeout: the restart policy,
+   * the crash-loop window and the backoff apply as after a crash. A user's stop meanwhile joins
+   * this one and wins, since the exit then finds `wantStopped`.
+   */
+  private end(reason: string, cause: ExitCause, type: string): void {
+    const host = this.host;
+    if (this.state !== 'running' || !host) return;
+    this.ctx.log.warn('ending plugin', { plugin: this.label, reason });
+    this.ctx.events.emit({ type, plugin: this.ctx.plugin, instance: this.index, pid: host.pid, reason });
+    this.health?.stop();
+    this.ending = reason;
+    this.setState('stopping');
+    const stopping: Promise<void> = this.stopHost(host, cause).finally(() => { if (this.stopping === stopping) this.stopping = null; });
+    this.stopping = stopping;
   }
 
   private setState(to: PluginState): void {

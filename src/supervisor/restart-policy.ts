@@ -12,6 +12,8 @@ export type RestartDecision =
 export interface DownEvent {
   /** The exit, or undefined when the start itself failed (which always counts as a crash). */
   exit?: ExitInfo | undefined;
+  /** agentd ended the run (memory limit, health check): a failure whatever the exit code says. */
+  ended?: boolean;
   /** How long the process ran after becoming ready; null when it never did. */
   runMs: number | null;
   /** The attempt count so far in this run of quick crashes. */
@@ -25,7 +27,7 @@ export interface DownEvent {
  * gives the delay. Records the restart in `crashes` when it allows one.
  */
 export function decideRestart(entry: PluginEntry, crashes: CrashWindow, down: DownEvent): RestartDecision {
-  const crashed = !down.exit || down.exit.code !== 0 || down.exit.signal !== null;
+  const crashed = down.ended === true || !down.exit || down.exit.code !== 0 || down.exit.signal !== null;
   const wanted = entry.restart === 'always' || (entry.restart === 'on-failure' && crashed);
   if (!wanted) return { action: 'stay-down', state: crashed ? 'failed' : 'stopped' };
   if (!crashes.tryRecord(down.now)) return { action: 'give-up' };

@@ -101,7 +101,7 @@ test('a plugin over its memory limit is restarted with a plugin.memory-limit eve
   t.true(grown.rss > 200 * 1024 * 1024, `the plugin holds ${Math.round(grown.rss / 1048576)} MiB`);
   const over = await events.next((e) => e.type === 'plugin.memory-limit');
   t.is(over.pid, row!.pid);
-  t.regex(String(over['reason']), /memory \d+ bytes over its limit of 200000000/);
+  t.regex(String(over['reason']), /memory [\d.]+ MiB over its limit of 190\.7 MiB/);
   const running = await events.state('hog-memory', 'running', 30_000, events.events.indexOf(over));
   t.not(running.pid, row!.pid);
   const after = (await client.call('plugins.list')).find((r) => r.plugin === 'hog-memory');
@@ -126,7 +126,7 @@ test('a plugin\'s memory and CPU count the processes it starts: a child over the
   const { pid: hog } = await client.call<{ pid: number }>('hog-memory.grow-child', { mb: 256 });
   const over = await events.next((e) => e.type === 'plugin.memory-limit', 30_000);
   t.is(over.pid, first.pid);
-  t.regex(String(over['reason']), /memory \d+ bytes over its limit of 200000000/);
+  t.regex(String(over['reason']), /memory [\d.]+ MiB over its limit of 190\.7 MiB/);
   await events.state('hog-memory', 'running', 30_000, events.events.indexOf(over));
   t.not((await row()).pid, first.pid);
   await waitUntil(() => isGone(hog), 10_000, 'the child to go with the plugin');

@@ -27,3 +27,9 @@ test('a failed start counts as a crash and backs off; the crash window gives up'
   t.deepEqual(decideRestart(e, w, { runMs: null, attempt: 1, now: 100 }), { action: 'restart', attempt: 2, delay: 500 });
   t.deepEqual(decideRestart(e, w, { runMs: null, attempt: 2, now: 200 }), { action: 'give-up' });
 });
+
+test('a run agentd ended (memory limit, health check) is a failure, whatever its exit code', (t) => {
+  t.like(decideRestart(entryWith({}), new CrashWindow(5, 60_000), { exit: clean, ended: true, runMs: 0, attempt: 0, now: 0 }), { action: 'restart', attempt: 1 });
+  t.deepEqual(decideRestart(entryWith({ restart: 'never' }), new CrashWindow(5, 60_000), { exit: clean, ended: true, runMs: 0, attempt: 0, now: 0 }), { action: 'stay-down', state: 'failed' });
+  t.deepEqual(decideRestart(entryWith({}), new CrashWindow(0, 60_000), { exit: clean, ended: true, runMs: 0, attempt: 0, now: 0 }), { action: 'give-up' });
+});

@@ -1,5 +1,5 @@
 import { formatBytes, formatDuration } from '../../config/units.js';
-import type { PluginRow } from '../../rpc/wire-types.js';
+import type { ExitCause, PluginRow } from '../../rpc/wire-types.js';
 import { table } from './table.js';
 
 /** The plugin table of `ctl status` and `ctl plugins`. */
@@ -20,9 +20,13 @@ export function renderPlugins(rows: readonly PluginRow[]): string {
   return notes.length ? `${t}\n\n${notes.join('\n')}` : t;
 }
 
+// Shown instead of the code or signal: these say why the process ended, which those do not.
+const CAUSES: Record<ExitCause, string> = { 'memory-limit': 'memory limit', 'health-check': 'health check' };
+
 function lastExit(p: PluginRow): string {
   if (!p.lastExit) return '-';
-  const how = p.lastExit.signal ? p.lastExit.signal : `code ${p.lastExit.code}`;
+  const { cause, signal, code } = p.lastExit;
+  const how = cause ? CAUSES[cause] : signal ?? `code ${code}`;
   const ago = formatDuration(Math.max(0, Date.now() - Date.parse(p.lastExit.at)));
   return `${how}, ${ago} ago`;
 }
