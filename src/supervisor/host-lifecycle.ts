@@ -41,7 +41,8 @@ export async function bootHost(o: BootOptions): Promise<Booted> {
     failure = failureOf(o, ready);
     if (!failure && 'value' in ready && ready.value.t === 'ready') return { host, health: ready.value.health };
   }
-  host.kill();
+  // The SIGKILL is agentd's cleanup, not what went wrong: the exit info says so.
+  host.kill('start-failed');
   await host.exited;
   throw failure ?? errors.pluginStartFailed(o.label, 'unknown');
 }

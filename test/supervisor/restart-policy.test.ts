@@ -3,6 +3,7 @@ import test from 'ava';
 import { EventRecorder } from '../helpers/events.js';
 import { fixture, startTestDaemon } from '../helpers/daemon.js';
 import { isGone, waitUntil } from '../helpers/proc.js';
+import { renderPlugins } from '../../src/cli/render/plugins.js';
 
 function get(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -143,4 +144,19 @@ test('restart: never leaves a crashed plugin failed, without restarting it', asy
   const [row] = await client.call('plugins.list');
   t.is(row!.restarts, 0);
   t.regex(row!.error ?? '', /exited with code 1/);
+});
+
+test('a failed start shows as such in LAST EXIT and plugin.exit, not as the SIGKILL agentd sends after it', async (t) => {
+  // A plugin that fails its first start fails the daemon's start: this one starts on request.
+  const d = await startTestDaemon(t, { config: { plugins: { 'crash-on-start': { module: fixture('crash-on-start'), restart: 'never', enabled: false } } } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  await t.throwsAsync(client.call('plugins.start', { name: 'crash-on-start' }), { message: /deliberate failure/ });
+  await events.state('crash-on-start', 'failed');
+  const exit = await events.next((e) => e.type === 'plugin.exit');
+  t.is(exit['cause'], 'start-failed');
+  const [row] = await client.call('plugins.list');
+  t.is(row!.lastExit?.cause, 'start-failed');
+  t.regex(row!.error ?? '', /deliberate failure/);
+  t.regex(renderPlugins([row!]), /crash-on-start +failed .* start failed, /);
 });
