@@ -72,6 +72,8 @@ export class Instance {
   /** Stop and stay stopped: SIGTERM and the stop request, then SIGKILL to the group after stopTimeout. */
   stop(): Promise<void> {
     this.wantStopped = true;
+    // Stopped because asked: a past failure's error (a crash-loop give-up too) no longer says why.
+    this.error = null;
     clearTimeout(this.backoffTimer);
     this.nextStartAt = null;
     this.booting?.kill();

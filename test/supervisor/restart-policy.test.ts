@@ -1,7 +1,7 @@
 import http from 'node:http';
 import test from 'ava';
 import { EventRecorder } from '../helpers/events.js';
-import { fixture, startTestDaemon } from '../helpers/daemon.js';
+import { fixture, startTestDaemon, writeConfig } from '../helpers/daemon.js';
 import { isGone, waitUntil } from '../helpers/proc.js';
 import { renderPlugins } from '../../src/cli/render/plugins.js';
 
@@ -159,4 +159,24 @@ test('a failed start shows as such in LAST EXIT and plugin.exit, not as the SIGK
   t.is(row!.lastExit?.cause, 'start-failed');
   t.regex(row!.error ?? '', /deliberate failure/);
   t.regex(renderPlugins([row!]), /crash-on-start +failed .* start failed, /);
+});
+
+test('a failed plugin that is then stopped (plugins.stop, or enabled: false on reload) drops its error', async (t) => {
+  const entry = { module: fixture('crash-on-start'), restart: 'never', enabled: false };
+  const d = await startTestDaemon(t, { config: { plugins: { 'crash-on-start': entry } } });
+  const client = await d.client();
+  const failOnce = async () => {
+    await t.throwsAsync(client.call('plugins.start', { name: 'crash-on-start' }));
+    const [row] = await client.call('plugins.list');
+    t.is(row!.state, 'failed');
+    t.regex(row!.error ?? '', /deliberate failure/);
+  };
+  await failOnce();
+  const [stopped] = await client.call('plugins.stop', { name: 'crash-on-start' });
+  t.like(stopped, { state: 'stopped', error: null });
+  await failOnce();
+  writeConfig(d.home, { plugins: { 'crash-on-start': { ...entry, startTimeout: '9s' } } });
+  t.deepEqual((await client.call('daemon.reload')).changed, ['crash-on-start']);
+  const [row] = await client.call('plugins.list');
+  t.like(row, { state: 'stopped', error: null });
 });
