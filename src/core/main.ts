@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   }
   if (!subreaper) daemon.log.warn('cannot become a child subreaper: what a killed plugin host orphans may outlive it');
   const log = daemon.log;
-  onAdoptedKilled((processes) => log.warn('killed what a killed plugin host left running', { processes }));
+  onAdoptedKilled((processes, plugin) => log.warn('killed what a killed plugin host left running', { ...(plugin ? { plugin } : {}), processes }));
   return run(daemon, readiness, notify, status);
 }
 

@@ -14,6 +14,7 @@ import { HostProcess } from './host-process.js';
 import type { InstanceHost } from './instance-host.js';
 import { Instance } from './instance.js';
 import { keyOf, ListenerPool } from './listeners.js';
+import { nameHost } from './subreaper.js';
 import type { SparePool } from './spare-pool.js';
 import { watchPlugin, type PluginWatcher } from './watch.js';
 
@@ -131,6 +132,7 @@ export class PluginGroup implements InstanceHost {
     // A spare's process is already running, so Node options from the plugin's env could not apply.
     const env = this.spec.entry.env;
     const host = ('NODE_OPTIONS' in env ? null : this.deps.spares?.take()) ?? new HostProcess({ ...this.deps.hostEnv(), ...env });
+    nameHost(host.pid, instance.label);
     const sink = this.deps.logs.plugin(this.plugin);
     const meta = { pid: host.pid, instance: instance.index };
     attachPluginOutput(sink, host.stdout, { ...meta, stream: 'stdout' });

@@ -60,12 +60,47 @@ function recordSpawns(): void {
   };
 }
 
-/** Hears of the processes a `kill` sweep signalled (the core logs them). */
-export function onAdoptedKilled(listener: (processes: ProcessName[]) => void): void {
+/**
+ * Hears of the processes a `kill` sweep signalled (the core logs them), once each, with the
+ * plugin whose host left them when known (several, comma-separated, when hosts died together).
+ */
+export function onAdoptedKilled(listener: (processes: ProcessName[], plugin: string | null) => void): void {
   killedListener = listener;
 }
 
-let killedListener: ((processes: ProcessName[]) => void) | null = null;
+let killedListener: ((processes: ProcessName[], plugin: string | null) => void) | null = null;
+
+/**
+ * Name the plugin a spawned host runs. An orphan's parent is gone by the time it is adopted, so
+ * the only clue to whose it was is which host died just before.
+ */
+export function nameHost(pid: number, plugin: string): void {
+  if (policy === 'kill') hostOwners.set(pid, plugin);
+}
+
+const hostOwners = new Map<number, string>();
+/** Plugins whose host died lately, with when that was seen. */
+const lateOwners = new Map<string, number>();
+// Long enough for an orphan's own children, adopted only once it dies, to be found.
+const OWNER_MEMORY_MS = 2000;
+
+/** Every sweep looks, so that the hosts that die are dropped from the map whether or not they left anything. */
+function ownersOfOrphans(now: number): string | null {
+  for (const [pid, plugin] of hostOwners) {
+    if (isLive(pid)) continue;
+    hostOwners.delete(pid);
+    lateOwners.set(plugin, now);
+  }
+  for (const [plugin, seen] of lateOwners) if (now - seen > OWNER_MEMORY_MS) lateOwners.delete(plugin);
+  return lateOwners.size > 0 ? [...lateOwners.keys()].join(', ') : null;
+}
+
+/**
+ * Adopted children already sent SIGKILL and not reaped yet. A SIGKILLed process is not a zombie
+ * at once, and every SIGCHLD meanwhile (each of its siblings' deaths) is one more sweep: without
+ * this, each would signal and log it again.
+ */
+const killedLive = new Set<number>();
 
 /**
  * With the `kill` policy, SIGKILL the live adopted children; reap the adopted ones that have
@@ -81,22 +116,26 @@ export function sweepAdopted(): number {
   const signalled: ProcessName[] = [];
   const now = Date.now();
   const zombies = new Map<number, number>();
-  for (const pid of taskChildren(process.pid, process.pid)) {
+  // Before the children are read: a host seen dead here had its orphans handed over already.
+  const owners = ownersOfOrphans(now);
+  const children = taskChildren(process.pid, process.pid);
+  for (const pid of killedLive) if (!children.includes(pid)) killedLive.delete(pid);
+  for (const pid of children) {
     if (spawned.has(pid)) continue;
     if (isZombie(pid)) {
       const since = exitedSince.get(pid) ?? now;
       if (now - since < REAP_GRACE_MS) zombies.set(pid, since);
-      else try { loadAddon().reapChild(pid); } catch { /* not ours after all */ }
-    } else if (policy === 'kill') {
+      else try { loadAddon().reapChild(pid); killedLive.delete(pid); } catch { /* not ours after all */ }
+    } else if (policy === 'kill' && !killedLive.has(pid)) {
       const name = nameOf(pid);
-      try { process.kill(pid, 'SIGKILL'); signalled.push(name); } catch { /* gone */ }
+      try { process.kill(pid, 'SIGKILL'); signalled.push(name); killedLive.add(pid); } catch { /* gone */ }
     }
   }
   exitedSince = zombies;
   if (zombies.size > 0 && !graceTimer) {
     graceTimer = setTimeout(() => { graceTimer = null; sweepAdopted(); }, REAP_GRACE_MS).unref();
   }
-  if (signalled.length > 0) killedListener?.(signalled);
+  if (signalled.length > 0) killedListener?.(signalled, owners);
   return signalled.length;
 }
 
@@ -163,6 +202,11 @@ export async function terminateDescendants(onSignal: (processes: ProcessName[]) 
 
 function isZombie(pid: number): boolean {
   return hasExited(statFields(pid)?.[0]);
+}
+
+function isLive(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state !== undefined && !hasExited(state);
 }
 
 /** A zombie (Z) or dead (X) process state: exited, waiting to be reaped. */
