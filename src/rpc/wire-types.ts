@@ -32,7 +32,7 @@ export const PluginRowSchema = v.object({
   state: PluginStateSchema,
   pid: v.nullable(v.number()),
   uptime: v.pipe(v.nullable(v.number()), v.description('Seconds since this process became ready; null when not running.')),
-  restarts: v.pipe(v.number(), v.description('Automatic restarts (crashes, failed starts, failed health checks, memory limit) since the daemon started.')),
+  restarts: v.pipe(v.number(), v.description('Restarts after a failure (crash, failed start, memory limit, failed health check) since the daemon started: one per plugin.restart event. Restarts asked for (plugins.restart, watch, reload) are not counted.')),
   lastExit: v.nullable(ExitInfoSchema),
   memory: v.object({ rss: v.nullable(v.number()) }),
   cpu: v.pipe(v.nullable(v.number()), v.description('CPU use over the last second, in percent of one core.')),

@@ -71,3 +71,19 @@ test('a plugins.stop during a health-check restart wins: nothing starts after it
   t.is(row!.pid, null);
   t.false(events.events.slice(mark).some((e) => e.type === 'plugin.state' && e.to === 'starting'));
 });
+
+test('RESTARTS counts the restarts after a failure, one per plugin.restart event, not the ones asked for', async (t) => {
+  const d = await startTestDaemon(t, {
+    config: { plugins: { 'health-toggle': { module: fixture('health-toggle'), healthCheck: { interval: '50ms', timeout: '500ms', failures: 1 }, ...fast } } },
+  });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  const [asked] = await client.call('plugins.restart', { name: 'health-toggle' });
+  t.is(asked!.restarts, 0, 'a restart asked for (ctl plugins restart, a watch, a reload) is not counted');
+  const mark = events.mark;
+  await client.call('health-toggle.sick');
+  await events.state('health-toggle', 'running', 30_000, mark);
+  const [row] = await client.call('plugins.list');
+  t.is(row!.restarts, 1);
+  t.is(events.events.filter((e) => e.type === 'plugin.restart').length, row!.restarts);
+});
