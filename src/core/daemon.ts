@@ -4,7 +4,7 @@ import { diffPlugins, findConfigFile, loadConfig, type LoadedConfig } from '../c
 import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 import { ensureHome, homePaths, type HomePaths } from '../home/index.js';
-import { closeLogger, createCoreLogger, LogManager } from '../logging/index.js';
+import { BoundedStdout, closeLogger, createCoreLogger, LogManager, tagPluginLines } from '../logging/index.js';
 import { packageVersion } from '../package-info.js';
 import { ControlServer, MethodRegistry, type DaemonStatus, type ReloadResult } from '../rpc/index.js';
 import { JsonText } from '../rpc/json-text.js';
@@ -19,7 +19,7 @@ export interface DaemonOptions {
   configFile?: string | undefined;
   /** Restart every plugin when its files change (`ctl start --watch`). */
   watch: boolean;
-  /** Running under `ctl start --foreground`: log to stdout as well. */
+  /** Running under `ctl start --foreground`: the core's and every plugin's log lines go to stdout as well. */
   foreground: boolean;
   /** Told of lifecycle steps that outsiders track (systemd, through src/core/notify.ts). */
   hooks?: DaemonHooks | undefined;
@@ -47,6 +47,7 @@ export class Daemon {
   private stopping: Promise<void> | null = null;
   private reloading: Promise<ReloadResult> | null = null;
   private timers: NodeJS.Timeout[] = [];
+  private stdout: BoundedStdout | null = null;
   // memoryUsage() reads /proc: sampled once a second rather than on every status call (a hot path).
   private memory = process.memoryUsage();
 
@@ -66,8 +67,10 @@ export class Daemon {
     ensureHome(paths.home);
     const loaded = await loadConfig(findConfigFile(paths.configCandidates, options.configFile));
     const logs = new LogManager({ log: paths.log, logsDir: paths.logsDir }, loaded.config.logs);
-    const log = createCoreLogger(logs.core, { level: loaded.config.logs.level, stdout: options.foreground });
-    const cleanup: Array<() => Promise<void> | void> = [async () => { await closeLogger(log); await logs.close(); }];
+    const stdout = options.foreground ? new BoundedStdout(process.stdout) : null;
+    const log = createCoreLogger(logs.core, { level: loaded.config.logs.level, stdout });
+    if (stdout) mirrorToStdout(logs, stdout, log);
+    const cleanup: Array<() => Promise<void> | void> = [async () => { await closeLogger(log); await logs.close(); await stdout?.flush(STDOUT_FLUSH_MS); }];
     try {
       const registry = new MethodRegistry();
       const rpc = loaded.config.rpc;
@@ -89,7 +92,7 @@ export class Daemon {
         watchAll: options.watch,
       });
       const daemon = new Daemon(options, loaded, logs, log, server, plugins);
-      Object.assign(daemon, { registry, events });
+      Object.assign(daemon, { registry, events, stdout });
       forwardLogEvents(logs, events, log);
       registerCoreMethods(daemon);
       await server.listen();
@@ -198,6 +201,7 @@ export class Daemon {
       this.log.info('agentd stopped', { pid: process.pid });
       await closeLogger(this.log);
       await this.logs.close();
+      await this.stdout?.flush(STDOUT_FLUSH_MS);
     })();
     return this.stopping;
   }
@@ -221,6 +225,19 @@ export class Daemon {
     for (const t of [check, sample]) t.unref();
     this.timers.push(check, sample);
   }
+}
+
+/** How long an exiting core waits for a slow stdout to take the last lines. */
+const STDOUT_FLUSH_MS = 2000;
+
+/**
+ * Foreground: each plugin's log lines go to stdout too, tagged with the plugin's name, so that
+ * `docker logs` and journald see the plugins and not only the core. Lines stdout could not take
+ * are counted and said in the core's log; the files have them all.
+ */
+function mirrorToStdout(logs: LogManager, stdout: BoundedStdout, log: Logger): void {
+  logs.mirror((plugin, text) => stdout.write(tagPluginLines(text, plugin)));
+  stdout.on('dropped', (lines: number) => log.warn('stdout could not keep up: lines dropped from stdout (the log files have every one)', { dropped: lines }));
 }
 
 /** Rotations (by command or by size) and write failures of any log file become events; failures are logged. */

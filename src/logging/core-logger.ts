@@ -1,14 +1,15 @@
 import { once } from 'node:events';
+import type { BoundedStdout } from './bounded-stdout.js';
 import type { FileSink } from './file-sink.js';
 import { jsonLine } from './json-line.js';
 import { SinkTransport } from './sink-transport.js';
-import { createLogger, StreamTransport, type Logger, type Transport } from './winston-parts.js';
+import { createLogger, type Logger, type Transport } from './winston-parts.js';
 
 export interface CoreLoggerOptions {
   /** Lowest level written: error, warn, info or debug. */
   level: string;
   /** Foreground mode: the same JSON lines also go to stdout (journald, containers). */
-  stdout?: boolean;
+  stdout?: BoundedStdout | null;
 }
 
 /**
@@ -17,12 +18,8 @@ export interface CoreLoggerOptions {
  */
 export function createCoreLogger(sink: FileSink, options: CoreLoggerOptions): Logger {
   const transports: Transport[] = [new SinkTransport(sink)];
-  // process.stdout is synchronous for files and pipes on Linux, so foreground lines are not lost either.
-  if (options.stdout === true) {
-    // A closed stdout (EPIPE) must cost the lines on stdout, not the daemon.
-    if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', () => {});
-    transports.push(new StreamTransport({ stream: process.stdout }));
-  }
+  // After the file: agentd.log has every line even when stdout drops some.
+  if (options.stdout) transports.push(new SinkTransport(options.stdout));
   return createLogger({
     level: options.level,
     format: jsonLine(),

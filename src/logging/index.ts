@@ -1,5 +1,7 @@
 export { FileSink, countLines, type FileSinkOptions, type RotateResult, type SinkError, type SinkStats } from './file-sink.js';
-export { SinkTransport } from './sink-transport.js';
+export { SinkTransport, type LineSink } from './sink-transport.js';
+export { BoundedStdout } from './bounded-stdout.js';
+export { tagPluginLines } from './tag-plugin.js';
 export { createCoreLogger, closeLogger, type CoreLoggerOptions } from './core-logger.js';
 export { attachPluginOutput, type PluginOutputMeta, type PluginOutputOptions } from './plugin-output.js';
 export { LogManager, CORE_SOURCE, type LogPaths, type FollowListener } from './log-manager.js';

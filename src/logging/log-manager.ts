@@ -18,6 +18,9 @@ export const CORE_SOURCE = 'agentd';
 
 export type FollowListener = (source: string, line: string) => void;
 
+/** Called with the text of every write to a plugin's log (whole lines); must not block. */
+export type MirrorListener = (plugin: string, text: string) => void;
+
 /**
  * Owns every log file of the core: agentd.log and logs/<plugin>.log. Events (all with `source`
  * and `path`): 'rotated' ({ to }), 'error-state' ({ error }), 'recovered' ({ dropped }),
@@ -27,6 +30,7 @@ export class LogManager extends EventEmitter {
   readonly core: FileSink;
   private readonly sinks = new Map<string, FileSink>();
   private readonly followers = new Map<string | null, Set<FollowListener>>();
+  private mirrorTo: MirrorListener | null = null;
   private rotation: Promise<unknown> = Promise.resolve();
   private delivering = false;
 
@@ -97,6 +101,15 @@ export class LogManager extends EventEmitter {
     };
   }
 
+  /**
+   * Pass every line written to any plugin's log, from now on, to `listener` as well (foreground
+   * stdout). One listener; null removes it. Unlike follow(), whole writes: no split per line.
+   */
+  mirror(listener: MirrorListener | null): void {
+    this.mirrorTo = listener;
+    this.updateTaps();
+  }
+
   /** The last `lines` lines of a log, oldest first, continuing into its newest rotated file. */
   async tail(source: string, lines: number): Promise<string[]> {
     return tailLines(this.pathOf(source), lines);
@@ -156,7 +169,14 @@ export class LogManager extends EventEmitter {
   private updateTaps(): void {
     const all = this.followers.has(null);
     for (const [source, sink] of this.sinks) {
-      sink.onWrite = all || this.followers.has(source) ? (text) => this.deliver(source, text) : null;
+      const follow = all || this.followers.has(source);
+      const mirror = source === CORE_SOURCE ? null : this.mirrorTo;
+      sink.onWrite = !follow && !mirror ? null : (text) => {
+        if (mirror) {
+          try { mirror(source, text); } catch { /* the mirror's failure is its own; the write already happened */ }
+        }
+        if (follow) this.deliver(source, text);
+      };
     }
   }
 

@@ -1,16 +1,21 @@
 import TransportStream from 'winston-transport';
-import type { FileSink } from './file-sink.js';
+
+/** Where lines go: a FileSink, or foreground stdout (BoundedStdout). Must not throw. */
+export interface LineSink {
+  write(text: string, lines?: number): unknown;
+}
 
 const MESSAGE = Symbol.for('message');
 
 /**
- * A winston transport that appends each formatted line to a FileSink synchronously. Because
+ * A winston transport that hands each formatted line to a sink synchronously (a FileSink appends
+ * it to its file at once). Because
  * log() has written the line before it calls back, the transport's 'finish' means every line is
  * in the file; winston's own File transport buffers asynchronously and loses lines across a
- * rotation. The sink belongs to the LogManager: ending the transport does not close it.
+ * rotation. The sink belongs to its owner (the LogManager): ending the transport does not close it.
  */
 export class SinkTransport extends TransportStream {
-  constructor(readonly sink: FileSink, options: TransportStream.TransportStreamOptions = {}) {
+  constructor(readonly sink: LineSink, options: TransportStream.TransportStreamOptions = {}) {
     super(options);
   }
 

@@ -6,7 +6,6 @@
  */
 import type winston from 'winston';
 import createLoggerImpl from 'winston/lib/winston/create-logger.js';
-import StreamTransportImpl from 'winston/lib/winston/transports/stream.js';
 import combineImpl from 'logform/combine.js';
 import errorsImpl from 'logform/errors.js';
 import formatImpl from 'logform/format.js';
@@ -16,7 +15,6 @@ export type Format = winston.Logform.Format;
 export type Transport = winston.transport;
 
 export const createLogger: typeof winston.createLogger = createLoggerImpl;
-export const StreamTransport: typeof winston.transports.Stream = StreamTransportImpl;
 export const format = {
   combine: combineImpl,
   errors: errorsImpl,

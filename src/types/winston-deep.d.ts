@@ -4,10 +4,6 @@ declare module 'winston/lib/winston/create-logger.js' {
   const createLogger: typeof import('winston').createLogger;
   export default createLogger;
 }
-declare module 'winston/lib/winston/transports/stream.js' {
-  const Stream: typeof import('winston').transports.Stream;
-  export default Stream;
-}
 declare module 'logform/combine.js' {
   const combine: typeof import('logform').format.combine;
   export default combine;

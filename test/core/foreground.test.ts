@@ -2,6 +2,7 @@ import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { connect } from '../../src/client/index.js';
 import { homePaths } from '../../src/home/index.js';
 import { endDaemon, fixture, ROOT, writeConfig } from '../helpers/daemon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
@@ -37,11 +38,52 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const { stdout } = run.out();
     t.true(stdout.includes(`"message":"agentd stopping","reason":"${signal}"`));
     t.true(fs.readFileSync(path.join(run.home, 'logs', 'slow-stop.log'), 'utf8').includes('slow-stop finished stopping'), 'the plugin stopped gracefully');
-    // The same JSON lines, in the same order, as agentd.log: journald and `docker logs` see the log.
-    t.is(stdout, fs.readFileSync(run.log, 'utf8'));
-    t.true(stdout.split('\n').filter(Boolean).every((l) => typeof (JSON.parse(l) as { time?: unknown }).time === 'string'));
+    // The core's lines are agentd.log's, in the same order: journald and `docker logs` see the log.
+    const lines = stdout.split('\n').filter(Boolean);
+    const parsed = lines.map((l) => JSON.parse(l) as { time?: unknown; plugin?: unknown });
+    t.true(parsed.every((l) => typeof l.time === 'string'));
+    t.is(lines.filter((_, i) => parsed[i]!.plugin === undefined).map((l) => `${l}\n`).join(''), fs.readFileSync(run.log, 'utf8'));
   });
 }
+
+test("plugins' stdout, stderr and ctx.log lines reach stdout as JSON with the plugin's name; the plugin's log file keeps them too", async (t) => {
+  const run = runForegroundCtl(t, { plugins: { 'log-on-start': { module: fixture('log-on-start') } } });
+  const lines = () => run.out().stdout.split('\n').filter((l) => l.includes('"plugin":"log-on-start"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  await waitUntil(() => lines().length >= 3, 30_000, `three plugin lines on stdout; stdout: ${run.out().stdout}`);
+  const byStream = new Map(lines().map((l) => [l['stream'], l]));
+  t.like(byStream.get('stdout'), { plugin: 'log-on-start', message: 'hello on stdout' });
+  t.like(byStream.get('stderr'), { plugin: 'log-on-start', message: 'hello on stderr' });
+  t.like(byStream.get('log'), { plugin: 'log-on-start', level: 'info', message: 'hello from ctx.log', answer: 42 });
+  const pid = byStream.get('stdout')?.['pid'];
+  t.is(typeof pid, 'number');
+  t.is(typeof byStream.get('stdout')?.['time'], 'string');
+  // The same lines as in the file, each with the name added and nothing else changed.
+  const file = fs.readFileSync(path.join(run.home, 'logs', 'log-on-start.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.deepEqual(lines().map(({ plugin: _p, ...rest }) => rest), file);
+  run.child.kill('SIGTERM');
+  t.is(await run.exited, 0);
+});
+
+test('a stdout nobody reads does not stall the core: lines past the bound are dropped from stdout only, and the drop is logged', async (t) => {
+  const run = runForegroundCtl(t, { plugins: { 'log-burst': { module: fixture('log-burst') } } });
+  await run.logged('agentd ready');
+  run.child.stdout.pause();
+  const client = await connect({ home: run.home, timeoutMs: 30_000 });
+  t.teardown(() => client.close());
+  // About 5 MB of JSON lines: far more than the pipe and the core's stdout queue hold.
+  await client.call('log-burst.burst', { count: 50_000 });
+  t.truthy(await client.call('daemon.status'), 'the core answers while stdout is stalled');
+  const file = path.join(run.home, 'logs', 'log-burst.log');
+  await waitUntil(() => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length >= 50_000, 30_000, 'every line in the file');
+  run.child.stdout.resume();
+  await waitUntil(() => fs.readFileSync(run.log, 'utf8').includes('stdout could not keep up'), 30_000, 'the drop logged once stdout drains');
+  const reports = fs.readFileSync(run.log, 'utf8').split('\n').filter((l) => l.includes('stdout could not keep up'));
+  const dropped = reports.reduce((sum, l) => sum + (JSON.parse(l) as { dropped: number }).dropped, 0);
+  const shown = run.out().stdout.split('\n').filter((l) => l.includes('"plugin":"log-burst"') && l.includes('burst 1 ')).length;
+  t.is(shown + dropped, 50_000, 'every line either on stdout or counted as dropped');
+  run.child.kill('SIGTERM');
+  t.is(await run.exited, 0);
+});
 
 test('a core that cannot start: ctl --foreground exits 1 with its one-line error on stderr', async (t) => {
   const run = runForegroundCtl(t, { plugins: { x: { module: fixture('forever'), restart: 'sometimes' } } });
