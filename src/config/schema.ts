@@ -64,7 +64,7 @@ export const PluginEntrySchema = v.strictObject({
   enabled: v.optional(v.pipe(v.boolean(), v.description('Start this plugin with the daemon; false keeps it configured but stopped.')), true),
   restart: v.optional(v.pipe(v.picklist(['always', 'on-failure', 'never']), v.description('Restart after any exit, only after a failure (non-zero exit, signal, failed start, memory limit, health check), or never.')), 'on-failure'),
   instances: v.optional(v.pipe(int(1, 64), v.description('Processes of this plugin; network plugins share their listening sockets.')), 1),
-  watch: v.optional(v.pipe(v.boolean(), v.description('Restart the plugin when a file under its module directory changes.')), false),
+  watch: v.optional(v.pipe(v.boolean(), v.description('Restart the plugin when one of its files changes: its module and the local files it imports.')), false),
   watchDebounce: duration('200ms', 'Wait this long after the last file change before a watch restart.'),
   backoff: v.optional(v.strictObject({
     initial: duration('250ms', 'Delay before the first restart after a crash that follows a short run.'),

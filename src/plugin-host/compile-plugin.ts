@@ -7,6 +7,7 @@ import { PACKAGE_ROOT, packageVersion } from '../package-info.js';
 import { cachePaths, freshRecord, stampOf, writeCache, type CompileRecord, type FileStamp } from './compile-cache.js';
 import { isCommonJsTypeScript } from './package-type.js';
 import { isTypeScript } from './resolve-entry.js';
+import { ownSources } from './source-files.js';
 
 /**
  * TypeScript plugins compiled ahead, so that their host runs with no module loader. A loader
@@ -24,7 +25,8 @@ import { isTypeScript } from './resolve-entry.js';
  * computed specifier.
  */
 
-export type CompileResult = { loader: 'compiled'; url: string } | { loader: 'tsx'; reason: string };
+/** `files`: the plugin's own files the compile read (see ownSources), for a watcher. */
+export type CompileResult = ({ loader: 'compiled'; url: string } | { loader: 'tsx'; reason: string }) & { files: string[] };
 
 const require = createRequire(import.meta.url);
 const META = '__agentdImportMeta';
@@ -46,14 +48,15 @@ export async function compilePlugin(entry: string, dir: string, targets: Record<
   try {
     writeCache(dir, record, code);
   } catch (e) {
-    return { loader: 'tsx', reason: `the compiled module could not be written to ${dir} (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
+    return { loader: 'tsx', reason: `the compiled module could not be written to ${dir} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, files: ownSources(record.files) };
   }
   return resultOf(record, dir);
 }
 
 function resultOf(record: CompileRecord, dir: string): CompileResult {
-  if (record.loader === 'tsx') return { loader: 'tsx', reason: record.reason ?? 'unknown' };
-  return { loader: 'compiled', url: pathToFileURL(cachePaths(dir, record.entry).code).href };
+  const files = ownSources(record.files);
+  if (record.loader === 'tsx') return { loader: 'tsx', reason: record.reason ?? 'unknown', files };
+  return { loader: 'compiled', url: pathToFileURL(cachePaths(dir, record.entry).code).href, files };
 }
 
 let key: string | undefined;

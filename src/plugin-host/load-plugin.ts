@@ -7,11 +7,12 @@ import { describeError } from '../errors/describe.js';
 import { isPlugin } from '../plugin-api/define-plugin.js';
 import type { Plugin } from '../plugin-api/types.js';
 import { PACKAGE_ROOT } from '../package-info.js';
-import { compilePlugin } from './compile-plugin.js';
+import { compilePlugin, type CompileResult } from './compile-plugin.js';
 import { findUp } from './find-up.js';
 import { isCommonJsJavaScript, isCommonJsTypeScript } from './package-type.js';
 import { requireFallback } from './require-fallback.js';
 import { isTypeScript, resolveEntry } from './resolve-entry.js';
+import { requiredSources } from './source-files.js';
 
 let tsLoader: Promise<void> | null = null;
 
@@ -25,7 +26,7 @@ export type LoadedBy = { loader: 'native' } | { loader: 'compiled' } | { loader:
  * use what a compiled module cannot keep, or the plugin's env sets `AGENTD_TS_LOADER=tsx`, load
  * through tsx; either way plugins need no build step.
  */
-export async function loadPlugin(name: string, specifier: string, baseDir: string, compiledDir: string): Promise<{ plugin: Plugin; by: LoadedBy }> {
+export async function loadPlugin(name: string, specifier: string, baseDir: string, compiledDir: string, options: { watch?: boolean } = {}): Promise<{ plugin: Plugin; by: LoadedBy; files: string[] | null }> {
   const file = resolveEntry(name, specifier, baseDir);
   let url = pathToFileURL(file).href;
   let by: LoadedBy = { loader: 'native' };
@@ -70,7 +71,20 @@ export async function loadPlugin(name: string, specifier: string, baseDir: strin
   if (!isPlugin(plugin)) throw errors.pluginShape(name, `${file} has no definePlugin() default export`, { data: { plugin: name } });
   if (typeof plugin.start !== 'function') throw errors.pluginShape(name, 'start must be a function', { data: { plugin: name } });
   if (plugin.name !== name) throw errors.pluginNameMismatch(name, String(plugin.name), { data: { plugin: name } });
-  return { plugin, by };
+  return { plugin, by, files: options.watch === true ? await sourcesOf(file, compiled, compiledDir, targets) : null };
+}
+
+/**
+ * The plugin's own files, for `watch`: what its compile read (esbuild's list of inputs, kept in
+ * the compile cache). A module Node loaded as it is: what Node's CommonJS loader holds, or else
+ * the inputs of a compile run only for that list (cached like any other, so once per edit), as
+ * Node keeps no list of the ES modules it loaded. Null when even that fails: the caller falls
+ * back to something coarser.
+ */
+async function sourcesOf(file: string, compiled: Partial<CompileResult> | null, compiledDir: string, targets: Record<string, string>): Promise<string[] | null> {
+  if (compiled?.files) return compiled.files;
+  if (isCommonJsJavaScript(file)) return [...new Set([file, ...requiredSources()])];
+  return compilePlugin(file, compiledDir, targets).then((r) => r.files, () => null);
 }
 
 /**

@@ -51,12 +51,12 @@ async function load(m: Extract<CoreToHost, { t: 'load' }>): Promise<void> {
   Object.assign(process.env, m.env);
   try { process.chdir(m.baseDir); } catch { /* stays at / */ }
   try {
-    const { plugin, by } = await loadPlugin(m.plugin, m.module, m.baseDir, homePaths(m.home).compiledDir);
+    const { plugin, by, files } = await loadPlugin(m.plugin, m.module, m.baseDir, homePaths(m.home).compiledDir, { watch: m.watch === true });
     releaseTypeScriptService();
     phase = 'config';
     const config = await resolvePluginConfig(plugin, m.plugin, m.config);
     loaded = { plugin, by, name: m.plugin, instance: m.instance, config, home: m.home, cacheDir: m.cacheDir };
-    ipc.send({ t: 'loaded', name: plugin.name, health: false });
+    ipc.send({ t: 'loaded', name: plugin.name, health: false, ...(m.watch === true ? { files } : {}) });
   } catch (e) {
     fail(e);
   }

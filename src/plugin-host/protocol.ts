@@ -9,7 +9,7 @@ import type { WireError } from '../errors/index.js';
  * host → core: idle, loaded | failed, expose (one per ctx.rpc), ready, listen, results, stopped.
  */
 export type CoreToHost =
-  | { t: 'load'; plugin: string; instance: number; module: string; baseDir: string; config: Record<string, unknown>; home: string; cacheDir: string; env: Record<string, string> }
+  | { t: 'load'; plugin: string; instance: number; module: string; baseDir: string; config: Record<string, unknown>; home: string; cacheDir: string; env: Record<string, string>; watch?: boolean }
   | { t: 'start' }
   | { t: 'stop' }
   | { t: 'call'; id: number; method: string; params: unknown }
@@ -21,7 +21,8 @@ export type FailurePhase = 'load' | 'config' | 'start';
 
 export type HostToCore =
   | { t: 'idle' }
-  | { t: 'loaded'; name: string; health: boolean }
+  /** `files`, when the load asked for `watch`: the plugin's own source files (null: unknown). */
+  | { t: 'loaded'; name: string; health: boolean; files?: string[] | null }
   | { t: 'failed'; phase: FailurePhase; error: WireError }
   | { t: 'expose'; method: string; summary: string; params: Record<string, unknown>; result: Record<string, unknown> }
   | { t: 'ready'; health: boolean }

@@ -16,7 +16,7 @@ import { Instance } from './instance.js';
 import { keyOf, ListenerPool } from './listeners.js';
 import { nameHost } from './subreaper.js';
 import type { SparePool } from './spare-pool.js';
-import { watchPlugin, type PluginWatcher } from './watch.js';
+import { watchPlugin, type PluginWatcher, type WatchTarget } from './watch.js';
 
 /** What the manager hands down unchanged to every group it owns. */
 export interface SupervisorDeps {
@@ -53,6 +53,9 @@ export class PluginGroup implements InstanceHost {
   private readonly pending = new Map<number, PendingCall>();
   private registered: string | null = null;
   private watcher: PluginWatcher | null = null;
+  /** What the watcher follows (JSON of its target), and the plugin's files as last known. */
+  private watchKey: string | null = null;
+  private watchedFiles: string[] = [];
   private roundRobin = 0;
 
   constructor(public spec: ResolvedPlugin, private readonly deps: GroupDeps) {
@@ -72,13 +75,12 @@ export class PluginGroup implements InstanceHost {
   }
 
   async start(): Promise<void> {
-    await this.syncWatcher();
+    this.syncWatcher();
     await Promise.all(this.instances.map((i) => i.start()));
   }
 
   async stop(): Promise<void> {
-    this.watcher?.close();
-    this.watcher = null;
+    this.closeWatcher();
     await Promise.all(this.instances.map((i) => i.stop()));
     this.listeners.release();
     this.unregisterMethods();
@@ -96,7 +98,7 @@ export class PluginGroup implements InstanceHost {
    * start (that instance's old process keeps running).
    */
   async reload(): Promise<void> {
-    await this.syncWatcher();
+    this.syncWatcher();
     for (const instance of this.instances) await instance.replace();
     this.pruneListeners();
   }
@@ -156,8 +158,20 @@ export class PluginGroup implements InstanceHost {
       env: spec.entry.env,
       home: this.deps.home,
       cacheDir: path.join(this.deps.cacheDir, spec.name),
+      watch: this.watching(),
     });
     return host;
+  }
+
+  /**
+   * Watch exactly the files the plugin was loaded from, as `node --watch` does: not its directory,
+   * where it may write files of its own (which would restart it for ever) or the config may sit.
+   */
+  async onLoaded(_instance: Instance, files: string[] | null | undefined): Promise<void> {
+    if (!this.watching() || files === undefined) return;
+    if (files === null) return this.watch({ module: this.spec.module, home: this.deps.home });
+    this.watchedFiles = files;
+    return this.watch({ files });
   }
 
   onReady(instance: Instance): void {
@@ -214,6 +228,7 @@ export class PluginGroup implements InstanceHost {
 
   private onMessage(host: HostProcess, m: HostToCore): void {
     switch (m.t) {
+      case 'failed': if (m.phase === 'load') this.watchFailedLoad(m.error); break;
       case 'expose': this.exposed.get(host)?.push(m); break;
       case 'listen': this.onListen(host, m); break;
       case 'result':
@@ -278,16 +293,50 @@ export class PluginGroup implements InstanceHost {
     if (this.instances.length > want) this.instances.splice(want).forEach((i) => void i.stop());
   }
 
-  private async syncWatcher(): Promise<void> {
-    const wanted = this.spec.entry.watch || this.deps.watchAll;
-    if (!wanted) { this.watcher?.close(); this.watcher = null; return; }
-    if (this.watcher) return;
-    this.watcher = await watchPlugin(this.spec.module, this.spec.entry.watchDebounce, this.deps.home, (files) => {
+  private watching(): boolean {
+    return this.spec.entry.watch || this.deps.watchAll;
+  }
+
+  /** Watching is set up as each host loads the plugin (onLoaded); here it is only turned off. */
+  private syncWatcher(): void {
+    if (!this.watching()) this.closeWatcher();
+  }
+
+  /**
+   * A load failed (a syntax error): besides the files known from the last load, watch the ones the
+   * error names, so that fixing the file is seen even when it never loaded before.
+   */
+  private watchFailedLoad(error: { message: string; data?: Record<string, unknown> }): void {
+    if (!this.watching()) return;
+    const named = [error.data?.['module'], /(?:^|: )(\/[^:\s]+):\d+:\d+: /.exec(error.message)?.[1]].filter((f): f is string => typeof f === 'string');
+    const files = [...new Set([...this.watchedFiles, ...named])];
+    if (files.length === 0) { void this.watch({ module: this.spec.module, home: this.deps.home }); return; }
+    this.watchedFiles = files;
+    void this.watch({ files });
+  }
+
+  private async watch(target: WatchTarget): Promise<void> {
+    if ('module' in target && !path.isAbsolute(target.module)) return; // a package: changes by reinstall, not by edit
+    if ('files' in target && target.files.length === 0) return;
+    const key = JSON.stringify('files' in target ? [...target.files].sort() : target);
+    if (key === this.watchKey) return;
+    this.closeWatcher();
+    this.watchKey = key;
+    const watcher = await watchPlugin(target, this.spec.entry.watchDebounce, (files) => {
       this.log.info('plugin files changed; restarting', { plugin: this.plugin, files: files.slice(0, 5) });
       this.events.emit({ type: 'plugin.changed', plugin: this.plugin, files });
       void this.restart().catch(() => { /* the state and its error say what went wrong */ });
     });
+    // Replaced or closed while chokidar loaded.
+    if (this.watchKey !== key) { watcher.close(); return; }
+    this.watcher = watcher;
     // Bounded: a huge tree must not hold up the start for long.
-    if (this.watcher) await Promise.race([this.watcher.ready, new Promise((r) => setTimeout(r, 5000).unref())]);
+    await Promise.race([watcher.ready, new Promise((r) => setTimeout(r, 5000).unref())]);
+  }
+
+  private closeWatcher(): void {
+    this.watcher?.close();
+    this.watcher = null;
+    this.watchKey = null;
   }
 }

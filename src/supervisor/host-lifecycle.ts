@@ -1,6 +1,7 @@
 import { fromWire } from '../client/rpc-error.js';
 import { errors, type AgentdError } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
+import type { HostToCore } from '../plugin-host/protocol.js';
 import type { ExitCause, ExitInfo } from '../rpc/wire-types.js';
 import type { HostProcess } from './host-process.js';
 
@@ -17,6 +18,8 @@ export interface BootOptions {
   acquire: () => HostProcess;
   /** Called as soon as the host exists, so that a stop can reach it while it boots. */
   onHost: (host: HostProcess) => void;
+  /** The plugin loaded; awaited before it is told to start (a watcher set up on its files). */
+  onLoaded?: (loaded: Extract<HostToCore, { t: 'loaded' }>) => Promise<void>;
 }
 
 /**
@@ -36,6 +39,7 @@ export async function bootHost(o: BootOptions): Promise<Booted> {
   const loaded = await host.waitFor((m) => (m.t === 'loaded' || m.t === 'failed' ? m : undefined), deadline);
   let failure = failureOf(o, loaded);
   if (!failure && 'value' in loaded && loaded.value.t === 'loaded') {
+    await o.onLoaded?.(loaded.value);
     host.send({ t: 'start' });
     const ready = await host.waitFor((m) => (m.t === 'ready' || m.t === 'failed' ? m : undefined), deadline);
     failure = failureOf(o, ready);

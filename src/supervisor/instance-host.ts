@@ -14,6 +14,8 @@ export interface InstanceHost {
   instanceCount(): number;
   /** A host process for `instance`, wired to the logs and already told to load the plugin. */
   acquireHost(instance: Instance): HostProcess;
+  /** The plugin loaded in `instance`'s host, from `files` when it was asked for them (see protocol.ts). */
+  onLoaded(instance: Instance, files: string[] | null | undefined): Promise<void>;
   onReady(instance: Instance): void;
   onDown(instance: Instance): void;
 }

@@ -204,6 +204,7 @@ export class Instance {
         onHost(host);
         host.once('exit', (info) => this.onExit(host, info));
       },
+      onLoaded: (m) => this.ctx.onLoaded(this, m.files),
     });
   }
 

@@ -9,36 +9,25 @@ export interface PluginWatcher {
   close(): void;
 }
 
+/** What to watch: the plugin's own files, or (when they are not known) the directory of its module. */
+export type WatchTarget = { files: string[] } | { module: string; home: string };
+
 const IGNORED = /(^|[/\\])(node_modules|\.[^/\\]+)([/\\]|$)/;
 
 /**
- * Watch a plugin's files and call `onChange` once per burst of edits, `debounceMs` after the last.
- * A directory module is watched whole; a file module with the directory it lives in (its helpers
- * usually sit beside it). node_modules and dotfiles are ignored, and so is what agentd itself
- * writes under `home` (logs, caches, socket, pidfile): a plugin kept beside the config in the home
- * would otherwise restart on its own log lines, for ever. Package-name modules are not watched:
- * they change by reinstall, not by edit.
+ * Call `onChange` once per burst of changes to `target`, `debounceMs` after the last. Files are
+ * followed through their directories, so that an editor's save by rename (a new inode) is seen
+ * like an edit in place; everything else in those directories is ignored.
  */
-export async function watchPlugin(module: string, debounceMs: number, home: string, onChange: (files: string[]) => void): Promise<PluginWatcher | null> {
-  if (!path.isAbsolute(module)) return null;
-  let root = module;
-  try {
-    if (!fs.statSync(module).isDirectory()) root = path.dirname(module);
-  } catch {
-    root = path.dirname(module);
-  }
-  const ours = ownOutputs(home);
+export async function watchPlugin(target: WatchTarget, debounceMs: number, onChange: (files: string[]) => void): Promise<PluginWatcher> {
   // Loaded here, not at start-up: most daemons watch nothing.
   const { watch } = await dynamicImport<typeof import('chokidar')>('chokidar');
-  const watcher = watch(root, {
-    ignoreInitial: true,
-    depth: 8,
-    ignored: (p) => IGNORED.test(path.relative(root, p)) || ours.some((o) => p === o || p.startsWith(o + path.sep) || p.startsWith(`${o}.`)),
-  });
+  const { roots, ignored, depth, base } = 'files' in target ? exactly(target.files) : directoryOf(target.module, target.home);
+  const watcher = watch(roots, { ignoreInitial: true, depth, ignored });
   let changed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   watcher.on('all', (_event, file) => {
-    changed.add(path.relative(root, file));
+    changed.add(path.relative(base, file));
     clearTimeout(timer);
     timer = setTimeout(() => {
       const files = [...changed];
@@ -55,6 +44,44 @@ export async function watchPlugin(module: string, debounceMs: number, home: stri
       void watcher.close();
     },
   };
+}
+
+function exactly(list: string[]) {
+  const files = new Set(list);
+  const dirs = new Set(list.map((f) => path.dirname(f)));
+  return {
+    roots: [...dirs],
+    depth: 0,
+    ignored: (p: string) => !files.has(p) && !dirs.has(p),
+    base: commonDir([...dirs]),
+  };
+}
+
+/**
+ * The coarse fallback, for a plugin whose files are not known (it never loaded): a directory module
+ * whole, a file module with its directory, minus node_modules, dotfiles and what agentd itself
+ * writes under `home` (a plugin beside the config would restart on its own log lines).
+ */
+function directoryOf(module: string, home: string) {
+  let root = module;
+  try {
+    if (!fs.statSync(module).isDirectory()) root = path.dirname(module);
+  } catch {
+    root = path.dirname(module);
+  }
+  const ours = ownOutputs(home);
+  return {
+    roots: [root],
+    depth: 8,
+    ignored: (p: string) => IGNORED.test(path.relative(root, p)) || ours.some((o) => p === o || p.startsWith(o + path.sep) || p.startsWith(`${o}.`)),
+    base: root,
+  };
+}
+
+function commonDir(dirs: string[]): string {
+  let common = dirs[0] ?? '/';
+  for (const d of dirs) while (d !== common && !d.startsWith(common + path.sep) && common !== path.dirname(common)) common = path.dirname(common);
+  return common;
 }
 
 /** What the daemon writes under its home; a prefix also covers its siblings (agentd.log.1, agentd.log.2.gz). */

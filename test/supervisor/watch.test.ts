@@ -3,7 +3,7 @@ import path from 'node:path';
 import test from 'ava';
 import { EventRecorder } from '../helpers/events.js';
 import { fixture, startTestDaemon } from '../helpers/daemon.js';
-import { makeTempHome } from '../helpers/home.js';
+import { makeTempHome, tempHome } from '../helpers/home.js';
 import { waitUntil } from '../helpers/proc.js';
 
 test('watch: an edit restarts the plugin with a new pid; a syntax error backs off with the error shown', async (t) => {
@@ -62,4 +62,54 @@ test('watch: a plugin kept in the home itself is not restarted by what the daemo
   fs.appendFileSync(file, '// an edit\n');
   const running = await events.state('log-ticker', 'running', 30_000, mark);
   t.not(running.pid, before!.pid, 'an edit still restarts it');
+});
+
+test('watch: a plugin beside the config that writes a file there, a touched config and a new unrelated file do not restart it; an edit of the plugin does', async (t) => {
+  const home = tempHome(t);
+  const file = path.join(home, 'ticker.ts');
+  fs.copyFileSync(fixture('write-state'), file);
+  const d = await startTestDaemon(t, { home, config: { plugins: { 'write-state': { module: './ticker.ts', watch: true, watchDebounce: '50ms' } } } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  const [before] = await client.call('plugins.list');
+
+  // Dozens of writes of state.json, then what a user does beside it.
+  await waitUntil(async () => (await client.call<{ writes: number }>('write-state.count')).writes >= 30, 30_000, '30 writes of state.json');
+  const config = path.join(home, 'agentd.config.json');
+  const now = new Date();
+  fs.utimesSync(config, now, now);
+  fs.writeFileSync(path.join(home, 'notes.txt'), 'unrelated\n');
+  const { pid, writes } = await client.call<{ pid: number; writes: number }>('write-state.count');
+  t.true(pid === before!.pid, 'the same process all along');
+
+  // The edit is seen after everything above, so a change seen in any of that would show first.
+  const mark = events.mark;
+  fs.appendFileSync(file, '// an edit\n');
+  const running = await events.state('write-state', 'running', 30_000, mark);
+  t.not(running.pid, before!.pid, 'an edit restarts it');
+  const changed = events.events.filter((e) => e.type === 'plugin.changed');
+  t.deepEqual(changed.map((e) => e['files']), [['ticker.ts']], `only the edit was a change (the plugin had written state.json ${writes} times)`);
+  t.is((await client.call('plugins.list'))[0]!.restarts, 0);
+});
+
+test('watch: an edit of a local file the plugin imports restarts it with the new code', async (t) => {
+  const home = tempHome(t);
+  const dir = path.join(home, 'plugin');
+  fs.mkdirSync(dir);
+  const source = fs.readFileSync(fixture('forever'), 'utf8').replace("import { definePlugin } from 'agentd';", "import { definePlugin } from 'agentd';\nimport { tag } from './lib/tag.ts';").replace("tag: 'forever'", 'tag');
+  fs.writeFileSync(path.join(dir, 'index.ts'), source);
+  fs.mkdirSync(path.join(dir, 'lib'));
+  const helper = path.join(dir, 'lib', 'tag.ts');
+  fs.writeFileSync(helper, "export const tag: string = 'first';\n");
+  const d = await startTestDaemon(t, { home, config: { plugins: { forever: { module: './plugin', watch: true, watchDebounce: '50ms' } } } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  const [before] = await client.call('plugins.list');
+  t.is((await client.call<{ tag: string }>('forever.ping')).tag, 'first');
+
+  const mark = events.mark;
+  fs.writeFileSync(helper, "export const tag: string = 'second';\n");
+  const running = await events.state('forever', 'running', 30_000, mark);
+  t.not(running.pid, before!.pid);
+  t.is((await client.call<{ tag: string }>('forever.ping')).tag, 'second');
 });
