@@ -28,7 +28,7 @@ test('memory-limit restarts back off, count in the crash loop, and end in failed
 
 test('a failing health check with restart: never ends in failed, with the reason, and no restart', async (t) => {
   const d = await startTestDaemon(t, {
-    config: { plugins: { 'health-toggle': { module: fixture('health-toggle'), config: { sick: true }, restart: 'never', healthCheck: { interval: '50ms', timeout: '500ms', failures: 2 }, ...fast } } },
+    config: { plugins: { 'health-toggle': { module: fixture('health-toggle'), config: { sick: true }, restart: 'never', healthCheck: { interval: '100ms', timeout: '500ms', failures: 2 }, ...fast } } },
   });
   const client = await d.client();
   const events = await EventRecorder.attach(client);
@@ -42,7 +42,7 @@ test('a failing health check with restart: never ends in failed, with the reason
 
 test('health-check restarts count in the crash loop', async (t) => {
   const d = await startTestDaemon(t, {
-    config: { plugins: { 'health-toggle': { module: fixture('health-toggle'), config: { sick: true }, crashLoop: { restarts: 2, window: '60s' }, healthCheck: { interval: '50ms', timeout: '500ms', failures: 2 }, ...fast } } },
+    config: { plugins: { 'health-toggle': { module: fixture('health-toggle'), config: { sick: true }, crashLoop: { restarts: 2, window: '60s' }, healthCheck: { interval: '100ms', timeout: '500ms', failures: 2 }, ...fast } } },
   });
   const client = await d.client();
   const events = await EventRecorder.attach(client);
@@ -54,7 +54,7 @@ test('health-check restarts count in the crash loop', async (t) => {
 
 test('a plugins.stop during a health-check restart wins: nothing starts after it', async (t) => {
   const d = await startTestDaemon(t, {
-    config: { plugins: { 'health-toggle': { module: fixture('health-toggle'), config: { stopMs: 1500 }, healthCheck: { interval: '50ms', timeout: '500ms', failures: 1 }, ...fast, stopTimeout: '5s' } } },
+    config: { plugins: { 'health-toggle': { module: fixture('health-toggle'), config: { stopMs: 1500 }, healthCheck: { interval: '100ms', timeout: '500ms', failures: 1 }, ...fast, stopTimeout: '5s' } } },
   });
   const client = await d.client();
   const events = await EventRecorder.attach(client);
@@ -74,7 +74,7 @@ test('a plugins.stop during a health-check restart wins: nothing starts after it
 
 test('RESTARTS counts the restarts after a failure, one per plugin.restart event, not the ones asked for', async (t) => {
   const d = await startTestDaemon(t, {
-    config: { plugins: { 'health-toggle': { module: fixture('health-toggle'), healthCheck: { interval: '50ms', timeout: '500ms', failures: 1 }, ...fast } } },
+    config: { plugins: { 'health-toggle': { module: fixture('health-toggle'), healthCheck: { interval: '100ms', timeout: '500ms', failures: 1 }, ...fast } } },
   });
   const client = await d.client();
   const events = await EventRecorder.attach(client);
