@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PLUGIN_NAME, RESERVED_PLUGIN_NAMES } from '../config/schema.js';
 import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
-import { PACKAGE_ROOT, packageVersion } from '../package-info.js';
+import { PACKAGE_ROOT } from '../package-info.js';
 import { pluginFiles } from './templates.js';
 
 export interface CreatedPlugin {
@@ -22,7 +22,7 @@ export function createPlugin(name: string, dir: string): CreatedPlugin {
   const target = path.resolve(dir);
   const occupied = occupiedBecause(target);
   if (occupied) throw errors.fileExists(target, `${occupied}: choose another --dir, or remove it first`);
-  const files = pluginFiles({ name, agentdVersion: packageVersion(), ranges: ourRanges() });
+  const files = pluginFiles({ name, agentdRoot: PACKAGE_ROOT, ranges: ourRanges() });
   try {
     fs.mkdirSync(target, { recursive: true });
     // 'wx': a file that appeared meanwhile is an error, not overwritten.

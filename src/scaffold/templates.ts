@@ -1,12 +1,16 @@
 /**
  * The files of a new plugin (`ctl plugins new NAME`): a TypeScript plugin that loads with no build
  * step, its test against a real agentd (node:test, no test framework to install), a package.json
- * and a README. Each template is a function of the plugin's name and the versions to depend on.
+ * and a README. Each template is a function of the plugin's name, the agentd to link and the
+ * versions to depend on.
  */
 export interface TemplateInput {
   name: string;
-  /** The agentd version to depend on (this package's). */
-  agentdVersion: string;
+  /**
+   * The root of the agentd installation that scaffolds the plugin, depended on as `file:<root>`.
+   * The registry's `agentd` is somebody else's package: a range would install it, or fail.
+   */
+  agentdRoot: string;
   /** The ranges agentd itself uses for valibot, typescript and @types/node. */
   ranges: { valibot: string; typescript: string; typesNode: string };
 }
@@ -138,7 +142,7 @@ test('${name} runs under agentd and answers ${name}.greet', async (t) => {
 `;
 }
 
-function packageJson({ name, agentdVersion, ranges }: TemplateInput): string {
+function packageJson({ name, agentdRoot, ranges }: TemplateInput): string {
   const pkg = {
     name: `agentd-plugin-${name}`,
     version: '0.1.0',
@@ -148,8 +152,12 @@ function packageJson({ name, agentdVersion, ranges }: TemplateInput): string {
     main: 'index.ts',
     scripts: { test: 'node --test', typecheck: 'tsc' },
     dependencies: { valibot: ranges.valibot },
-    peerDependencies: { agentd: `^${agentdVersion}` },
-    devDependencies: { agentd: `^${agentdVersion}`, '@types/node': ranges.typesNode, typescript: ranges.typescript },
+    // npm links a directory dependency (node_modules/agentd -> agentdRoot). No peerDependency: npm
+    // would resolve it from the registry wherever this package is installed as a dependency.
+    devDependencies: { agentd: `file:${agentdRoot}`, '@types/node': ranges.typesNode, typescript: ranges.typescript },
+    // agentd is built already where it lives: its install scripts (node-gyp, tsc) must not run
+    // there again. npm keys a linked directory by its spec, and then installs without a warning.
+    allowScripts: { [`file:${agentdRoot}`]: false },
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
@@ -171,10 +179,10 @@ function tsconfigJson(): string {
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
-function readme({ name }: TemplateInput): string {
+function readme({ name, agentdRoot }: TemplateInput): string {
   return `# ${name}
 
-An [agentd](https://www.npmjs.com/package/agentd) plugin: a small HTTP server with a
+An agentd plugin: a small HTTP server with a
 \`${name}.greet\` method on agentd's control socket.
 
 ## Run it
@@ -202,7 +210,7 @@ ctl logs ${name} -f
 ## Test
 
 \`\`\`sh
-npm install         # agentd, valibot (and typescript for your editor)
+npm install         # links agentd (${agentdRoot}), installs valibot and typescript
 npm test            # starts a real agentd with this plugin, calls it, stops it
 npm run typecheck   # optional: agentd runs index.ts without it
 \`\`\`

@@ -14,7 +14,8 @@ function tempDir(t: ExecutionContext, prefix: string): string {
 
 /**
  * What `npm install` gives the new plugin: its dependencies under node_modules, here linked to
- * this checkout's (agentd itself, and the very packages agentd is built and tested with).
+ * this checkout's (agentd itself, as its `file:` spec says, and the very packages agentd is built
+ * and tested with), so that the test needs no registry.
  */
 function npmInstall(dir: string): void {
   const link = (name: string, target: string) => {
@@ -22,8 +23,8 @@ function npmInstall(dir: string): void {
     fs.symlinkSync(target, path.join(dir, 'node_modules', name), 'dir');
   };
   const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
-  for (const name of Object.keys({ ...pkg['dependencies'], ...pkg['devDependencies'] })) {
-    link(name, name === 'agentd' ? ROOT : path.join(ROOT, 'node_modules', name));
+  for (const [name, spec] of Object.entries({ ...pkg['dependencies'], ...pkg['devDependencies'] })) {
+    link(name, spec.startsWith('file:') ? spec.slice('file:'.length) : path.join(ROOT, 'node_modules', name));
   }
 }
 
@@ -51,9 +52,14 @@ test('ctl plugins new: the scaffold\'s own test starts a real agentd with the pl
   t.regex(created.stdout, /ctl start --watch/);
   t.regex(created.stdout, /ctl rpc hello-world\.greet/);
   t.deepEqual(fs.readdirSync(dir).sort(), ['README.md', 'index.test.js', 'index.ts', 'package.json', 'tsconfig.json']);
-  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type: string; scripts: Record<string, string> };
+  type Pkg = { type: string; scripts: Record<string, string> } & Partial<Record<'dependencies' | 'devDependencies' | 'peerDependencies', Record<string, string>>>;
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as Pkg;
   t.is(pkg.type, 'module');
   t.is(pkg.scripts['test'], 'node --test');
+  // The registry's `agentd` is an unrelated package: the plugin links the agentd that made it.
+  t.is(pkg.devDependencies?.['agentd'], `file:${ROOT}`);
+  t.is(pkg.dependencies?.['agentd'], undefined);
+  t.is(pkg.peerDependencies?.['agentd'], undefined);
 
   npmInstall(dir);
   const tested = await run(process.execPath, ['--test'], { cwd: dir, env: { TMPDIR: tmp } });
