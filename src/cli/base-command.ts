@@ -2,6 +2,7 @@ import { Command, Flags, type Interfaces } from '@oclif/core';
 import { connect, type AgentdClient } from '../client/index.js';
 import { resolveHome } from '../home/paths.js';
 import { reportFailure } from './output.js';
+import { namedArgParsers, usageError } from './parse-errors.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -29,9 +30,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
-      args: this.ctor.args,
+      args: namedArgParsers(this.ctor.args),
       strict: this.ctor.strict,
-    });
+    }).catch((e: unknown) => { throw usageError(e, this.id); });
     this.flags = flags as BaseFlags<T>;
     this.args = args as BaseArgs<T>;
   }

@@ -1,0 +1,33 @@
+import test from 'ava';
+import { ctl } from '../helpers/cli.js';
+import { tempHome } from '../helpers/home.js';
+
+// Each is refused while its arguments are parsed, before any connection: no daemon is needed.
+const CASES: Array<[args: string[], stderr: string]> = [
+  [['plugins', 'scale', 'image-server', '0'], 'ctl: INSTANCES: expected an integer greater than or equal to 1 but received: 0; see `ctl plugins scale --help`'],
+  [['plugins', 'scale', 'image-server', 'abc'], 'ctl: INSTANCES: expected an integer but received: abc; see `ctl plugins scale --help`'],
+  [['plugins', 'scale', 'image-server', '100000'], 'ctl: INSTANCES: expected an integer less than or equal to 64 but received: 100000; see `ctl plugins scale --help`'],
+  [['logs', '-n', 'abc'], 'ctl: --lines: expected an integer but received: abc; see `ctl logs --help`'],
+  [['logs', '-n', '-5'], 'ctl: --lines: expected an integer greater than or equal to 0 but received: -5; see `ctl logs --help`'],
+  [['logs', '-n'], 'ctl: flag --lines expects a value; see `ctl logs --help`'],
+  [['plugins', 'start'], 'ctl: missing NAME (plugin name); see `ctl plugins start --help`'],
+  [['plugins', 'start', 'a', 'b'], 'ctl: unexpected argument: b; see `ctl plugins start --help`'],
+  [['status', '--bogus'], 'ctl: nonexistent flag: --bogus; see `ctl status --help`'],
+];
+
+for (const [args, stderr] of CASES) {
+  test(`ctl ${args.join(' ')}: a usage error, exit 2, one line`, async (t) => {
+    const home = tempHome(t);
+    const r = await ctl([...args, '--home', home]);
+    t.is(r.code, 2, r.stderr);
+    t.is(r.stderr, `${stderr}\n`);
+    t.is(r.stdout, '');
+  });
+}
+
+test('under --json a parse error is an E_USAGE object on stdout, exit 2', async (t) => {
+  const home = tempHome(t);
+  const r = await ctl(['plugins', 'scale', 'image-server', 'two', '--json', '--home', home]);
+  t.is(r.code, 2, r.stderr);
+  t.like(JSON.parse(r.stdout), { error: { code: 'E_USAGE', message: 'INSTANCES: expected an integer but received: two; see `ctl plugins scale --help`' } });
+});
