@@ -12,6 +12,12 @@ test('ctl plugins, plugins stop|start|restart, status table and reload', async (
   t.regex(list.stdout, /^PLUGIN\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+RSS\s+CPU\s+LAST EXIT\nforever\s+running\s+\d+/);
   const json = JSON.parse((await ctl(['plugins', '--json', ...h])).stdout) as Array<{ name: string; state: string }>;
   t.deepEqual(json.map((p) => [p.name, p.state]), [['forever', 'running']]);
+  // `plugins list` is the same listing (DESIGN: ctl plugins [list|start|stop|restart NAME]).
+  const listed = await ctl(['plugins', 'list', ...h]);
+  t.is(listed.code, 0, listed.stderr);
+  t.regex(listed.stdout, /^PLUGIN\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+RSS\s+CPU\s+LAST EXIT\nforever\s+running\s+\d+/);
+  const listedJson = JSON.parse((await ctl(['plugins', 'list', '--json', ...h])).stdout) as Array<{ name: string; state: string }>;
+  t.deepEqual(listedJson.map((p) => [p.name, p.state]), [['forever', 'running']]);
 
   const stopped = await ctl(['plugins', 'stop', 'forever', ...h]);
   t.is(stopped.code, 0);

@@ -13,6 +13,8 @@ const CASES: Array<[args: string[], stderr: string]> = [
   [['plugins', 'start'], 'ctl: missing NAME (plugin name); see `ctl plugins start --help`'],
   [['plugins', 'start', 'a', 'b'], 'ctl: unexpected argument: b; see `ctl plugins start --help`'],
   [['status', '--bogus'], 'ctl: nonexistent flag: --bogus; see `ctl status --help`'],
+  [['nosuch'], 'ctl: unknown command "nosuch"; see `ctl help` for the commands'],
+  [['plugins', 'lst'], 'ctl: unknown command "plugins lst"; see `ctl help plugins` for the commands'],
 ];
 
 for (const [args, stderr] of CASES) {
