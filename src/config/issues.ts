@@ -24,7 +24,12 @@ export function issueMessage(issue: SchemaIssue): string {
     case 'max_value': return `must be ${expected?.replace(/^<=/, '<= ')}`;
     case 'min_value': return `must be ${expected?.replace(/^>=/, '>= ')}`;
     case 'integer': return 'must be an integer';
-    case 'strict_object': if (expected === 'never') return 'unknown field'; break;
+    case 'object':
+    case 'strict_object':
+      if (expected === 'never') return 'unknown field';
+      // A key the object schema requires, absent: valibot says `must be "module" (got undefined)`.
+      if (received === 'undefined') return 'is required';
+      break;
     case 'picklist': return `must be one of ${expected?.replace(/^\(|\)$/g, '').split(' | ').join(', ')} (got ${received})`;
     case 'min_length': return `must not be empty`;
     case 'regex': return issue.message.replace(/^Invalid format: /, '');

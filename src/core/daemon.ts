@@ -99,7 +99,7 @@ export class Daemon {
       cleanup.unshift(() => server.close());
       log.info('agentd starting', { pid: process.pid, version: packageVersion(), home: paths.home, config: loaded.file ?? '(built-in default)', codeCache: codeCacheState() });
       cleanup.unshift(() => plugins.stopAll());
-      await plugins.startAll(loaded.plugins);
+      await plugins.startAll(loaded.plugins, loaded.file);
       daemon.startTimers();
       log.info('agentd ready', { pid: process.pid, plugins: loaded.plugins.length });
       return daemon;
@@ -148,7 +148,7 @@ export class Daemon {
       const file = this.loaded.file ?? findConfigFile(this.paths.configCandidates, this.options.configFile);
       const next = await loadConfig(file);
       const diff = diffPlugins(this.loaded.plugins, next.plugins);
-      await this.plugins.validate([...diff.added, ...diff.changed]);
+      await this.plugins.validate([...diff.added, ...diff.changed], next.file);
       this.logs.reconfigure(next.config.logs);
       this.log.level = next.config.logs.level;
       this.loaded = next;

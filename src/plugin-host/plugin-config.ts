@@ -13,16 +13,21 @@ export async function resolvePluginConfig(plugin: Plugin, name: string, given: R
   let config: Record<string, unknown> = merged;
   if (plugin.schema) {
     const result = await plugin.schema['~standard'].validate(merged);
-    if (result.issues) throw errors.pluginConfigInvalid(formatIssues(result.issues, prefix), { data: { plugin: name } });
+    if (result.issues) throw invalid(name, formatIssues(result.issues, prefix));
     config = result.value as Record<string, unknown>;
   } else {
     const unknown = Object.keys(given).filter((k) => !(k in (plugin.defaults as object)));
-    if (unknown.length > 0) throw errors.pluginConfigInvalid(unknown.map((k) => `${prefix}.${k}: unknown field`).join('; '), { data: { plugin: name } });
+    if (unknown.length > 0) throw invalid(name, unknown.map((k) => `${prefix}.${k}: unknown field`).join('; '));
   }
   const problems = plugin.validate?.(config as never);
   const list = typeof problems === 'string' ? [problems] : (problems ?? []);
-  if (list.length > 0) throw errors.pluginConfigInvalid(list.map((p) => (p.startsWith(prefix) ? p : `${prefix}: ${p}`)).join('; '), { data: { plugin: name } });
+  if (list.length > 0) throw invalid(name, list.map((p) => (p.startsWith(prefix) ? p : `${prefix}: ${p}`)).join('; '));
   return config;
+}
+
+/** `data.issues` keeps the bare list, for a reload to report under the config file's name. */
+function invalid(name: string, issues: string) {
+  return errors.pluginConfigInvalid(issues, { data: { plugin: name, issues } });
 }
 
 export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {

@@ -34,7 +34,7 @@ export class PluginManager {
    * The daemon's first start: every enabled plugin must reach running, or everything started is
    * stopped again and the first failure is thrown, so that `ctl start` reports it.
    */
-  async startAll(plugins: readonly ResolvedPlugin[]): Promise<void> {
+  async startAll(plugins: readonly ResolvedPlugin[], file: string | null): Promise<void> {
     for (const spec of plugins) this.groups.set(spec.name, this.newGroup(spec));
     this.sampler = setInterval(() => { for (const g of this.groups.values()) g.sampleStats(); }, SAMPLE_INTERVAL_MS);
     this.sampler.unref();
@@ -42,7 +42,7 @@ export class PluginManager {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       await this.stopAll();
-      throw withPluginContext(failed.reason);
+      throw withPluginContext(asConfigError(failed.reason, file));
     }
     // After the core has reported ready: the spare is for later restarts, not for this start.
     setImmediate(() => this.fillSpares());
@@ -101,10 +101,10 @@ export class PluginManager {
    * Check plugins before a reload applies them: each is loaded in a throwaway host that imports
    * the module and validates its config, without starting it. All problems are reported at once.
    */
-  async validate(plugins: readonly ResolvedPlugin[]): Promise<void> {
+  async validate(plugins: readonly ResolvedPlugin[], file: string | null): Promise<void> {
     const problems = await Promise.all(plugins.map((p) => this.check(p)));
     const found = problems.filter((p): p is string => p !== null);
-    if (found.length > 0) throw errors.configInvalid('', found.join('; '));
+    if (found.length > 0) throw errors.configInvalid(file ?? '(built-in default)', found.join('; '));
   }
 
   /** Apply a reload: removed plugins stop, changed ones restart with their new settings, added ones start. */
@@ -168,7 +168,9 @@ export class PluginManager {
       const answer = await host.waitFor((m) => (m.t === 'loaded' || m.t === 'failed' ? m : undefined), Date.now() + spec.entry.startTimeout);
       if ('timeout' in answer) return `plugins.${spec.name}: its module did not load within ${spec.entry.startTimeout} ms`;
       if ('exit' in answer) return `plugins.${spec.name}: its host exited while loading the module`;
-      return answer.value.t === 'failed' ? fromWire(answer.value.error).message : null;
+      if (answer.value.t !== 'failed') return null;
+      const error = fromWire(answer.value.error);
+      return issuesOf(error) ?? error.message;
     } finally {
       host.kill();
       await host.exited;
@@ -197,6 +199,17 @@ function hostEnv(): NodeJS.ProcessEnv {
   // `multi_accept off`, leaves the other instances their share. A user's own setting wins.
   env['UV_TCP_SINGLE_ACCEPT'] ??= '1';
   return env;
+}
+
+/** The bare list of a plugin's own config check, which its message prefixes with `invalid config: `. */
+function issuesOf(error: unknown): string | null {
+  return isAgentdError(error) && error.code === errors.pluginConfigInvalid.code && typeof error.data['issues'] === 'string' ? error.data['issues'] : null;
+}
+
+/** A plugin's own config check failing at start reads as the core's does: one prefix, with the file. */
+function asConfigError(reason: unknown, file: string | null): unknown {
+  const issues = issuesOf(reason);
+  return issues === null ? reason : errors.configInvalid(file ?? '(built-in default)', issues, { data: (reason as AgentdError).data, cause: reason });
 }
 
 function withPluginContext(reason: unknown): unknown {

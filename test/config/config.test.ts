@@ -33,6 +33,7 @@ test('errors name the field path', (t) => {
   t.regex(bad({ rpc: { maxLineBytes: 0 } }), /rpc\.maxLineBytes: must be at least 4\.0 KiB \(got 0\)/);
   t.regex(bad({ rpc: { idleTimeout: '0s' } }), /rpc\.idleTimeout: must be at least 1s \(got "0s"\)/);
   t.regex(bad({ logs: { maxSize: '1KB' } }), /logs\.maxSize: must be at least 4\.0 KiB \(got "1KB"\)/);
+  t.is(bad({ plugins: { x: {} } }), 'invalid config /c.json: plugins.x.module: is required');
 });
 
 test('module paths resolve against the config file; package names stay names', (t) => {

@@ -46,9 +46,18 @@ test('a bad config is refused by reload and the running one stays', async (t) =>
   const typeErr = await t.throwsAsync(client.call('daemon.reload'));
   t.regex(typeErr!.message, /plugins\.forever\.module: must be a string/);
 
+  // One prefix, naming the file, whether the core's check or the plugin's own refuses it.
+  const file = d.paths.configCandidates[0]!;
   writeConfig(d.home, configOf({ 'config-check': { module: fixture('config-check'), config: { port: 70000 } } as never }));
   const pluginErr = await t.throwsAsync(client.call('daemon.reload'));
-  t.regex(pluginErr!.message, /plugins\.config-check\.config\.port: must be <= 65535/);
+  t.is(pluginErr!.message, `invalid config ${file}: plugins.config-check.config.port: must be <= 65535`);
+  writeConfig(d.home, configOf({ forever: { module: fixture('forever'), config: { nope: 1 } } as never }));
+  const unknownErr = await t.throwsAsync(client.call('daemon.reload'));
+  t.is(unknownErr!.message, `invalid config ${file}: plugins.forever.config.nope: unknown field`);
+
+  writeConfig(d.home, '{"plugins": {"forever": {}}}');
+  const missingErr = await t.throwsAsync(client.call('daemon.reload'));
+  t.is(missingErr!.message, `invalid config ${file}: plugins.forever.module: is required`);
 
   writeConfig(d.home, '{ not json');
   const parseErr = await t.throwsAsync(client.call('daemon.reload'));

@@ -19,12 +19,12 @@ async function refusedStart(t: ExecutionContext, config: unknown): Promise<strin
 
 test('a plugin config error names the field from the top of the config', async (t) => {
   const message = await refusedStart(t, { plugins: { 'config-check': { module: fixture('config-check'), config: { port: 70000 } } } });
-  t.regex(message, /invalid config: plugins\.config-check\.config\.port: must be <= 65535/);
+  t.regex(message, /^invalid config \/.*\/agentd\.config\.json: plugins\.config-check\.config\.port: must be <= 65535$/);
 });
 
 test('without a schema, unknown plugin config fields are refused', async (t) => {
   const message = await refusedStart(t, { plugins: { forever: { module: fixture('forever'), config: { tga: 'x' } } } });
-  t.regex(message, /plugins\.forever\.config\.tga: unknown field/);
+  t.regex(message, /^invalid config \/.*\/agentd\.config\.json: plugins\.forever\.config\.tga: unknown field$/);
 });
 
 test('a module whose declared name differs from its config key is refused', async (t) => {
