@@ -9,7 +9,7 @@
  * const stats = await client.call<{ requests: number }>('image-server#1.stats'); // instance 1 only
  * ```
  */
-export { connect, AgentdClient, type ConnectOptions, type Notifications } from './client.js';
+export { connect, AgentdClient, type ConnectOptions, type Notifications, type PluginMethodName } from './client.js';
 export { AgentdError, isAgentdError, ExitCode } from '../errors/index.js';
 export type { AgentdEvent, DaemonStatus, ExitInfo, LogEntry, MethodInfo, PluginRow, PluginState, ReloadResult } from '../rpc/wire-types.js';
 export type { CoreMethodName, CoreMethods } from '../rpc/methods/index.js';

@@ -1,0 +1,18 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import test from 'ava';
+import { ROOT } from '../helpers/daemon.js';
+
+// The typed client's promises are compile-time ones: checked by compiling a file of calls, where
+// each wrong call is marked @ts-expect-error (an unused marker is itself an error).
+test('the typed client refuses wrong core calls at compile time and takes plugin methods', async (t) => {
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const project = path.join(ROOT, 'test', 'fixtures', 'types', 'tsconfig.json');
+  const r = await new Promise<{ code: number; out: string }>((resolve) => {
+    execFile(process.execPath, [tsc, '-p', project], { cwd: ROOT, timeout: 120_000 }, (e, stdout, stderr) => {
+      resolve({ code: e ? Number(e.code ?? 1) : 0, out: `${stdout}${stderr}` });
+    });
+  });
+  t.is(r.code, 0, r.out);
+  t.is(r.out, '');
+});
