@@ -20,3 +20,13 @@ test('the README opens with the two set-up commands, and .ci/run runs the test o
   t.deepEqual(commands, ['npm ci && node bin/run.js start', 'npm ci && npm test']);
   t.true(fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8').includes(commands[1]!));
 });
+
+test('the typed client\'s docs (README and TSDoc) show the four uses issue 6 asks for', (t) => {
+  const readmeBlock = /From Node, the typed client[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  const tsdoc = /\/\*\*[\s\S]*?```ts\n([\s\S]*?)```/.exec(fs.readFileSync(path.join(ROOT, 'src', 'client', 'index.ts'), 'utf8'))?.[1] ?? '';
+  for (const [where, text] of [['README', readmeBlock], ['src/client/index.ts', tsdoc]] as const) {
+    for (const use of [/call\('daemon\.status'\)/, /call\('events\.subscribe'/, /call\('logs\.follow'/, /call(<[^>]*>)?\('image-server\.stats'\)/]) {
+      t.regex(text, use, `${where}: ${use.source}`);
+    }
+  }
+});

@@ -3,10 +3,28 @@
  *
  * ```ts
  * const client = await connect({ home: '/var/lib/agentd' });
+ *
+ * // Status: typed from the method declarations (DaemonStatus).
  * const status = await client.call('daemon.status');
- * client.on('event', (e) => console.log(e.type, e.plugin));
+ * console.log(status.plugins.map((p) => `${p.name} ${p.state}`));
+ *
+ * // Subscribe to events: state changes, restarts, rotations.
+ * client.on('event', (e) => console.log(e.type, e.plugin ?? ''));
  * await client.call('events.subscribe', { types: ['plugin.'] });
- * const stats = await client.call<{ requests: number }>('image-server#1.stats'); // instance 1 only
+ *
+ * // Follow logs: the last 10 lines of image-server's log, then each new line as it is written.
+ * client.on('log', (line) => console.log(line.source, line.level, line.message));
+ * const { history } = await client.call('logs.follow', { plugin: 'image-server', lines: 10 });
+ * history.forEach((line) => console.log(line.source, line.level, line.message));
+ *
+ * // Call a plugin method: its result type is yours to state.
+ * const stats = await client.call<{ requests: number; bytes: number }>('image-server.stats');
+ * console.log(`${stats.requests} requests, ${stats.bytes} bytes served`);
+ *
+ * // With several instances, one of them answers (round robin); `#n` picks instance n.
+ * const first = await client.call<{ requests: number }>('image-server#1.stats');
+ *
+ * client.close(); // ends the streams
  * ```
  */
 export { connect, AgentdClient, type ConnectOptions, type Notifications, type PluginMethodName } from './client.js';
