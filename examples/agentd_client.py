@@ -4,11 +4,22 @@
     python3 examples/agentd_client.py [--home DIR] METHOD [PARAMS_JSON]
 
 One JSON-RPC 2.0 message per line, both ways; notifications (lines without an id) are skipped.
+Exit codes are ctl's: 0 ok, 1 failure, 2 usage (unknown method, invalid params), 3 not running.
 """
 import json
 import os
 import socket
 import sys
+
+
+# JSON-RPC's "method not found" and "invalid params" are the caller's mistake: usage, as in ctl.
+USAGE_CODES = (-32601, -32602)
+
+
+class RpcError(Exception):
+    def __init__(self, error):
+        self.code = error["code"]
+        super().__init__(f"{error['message']} ({error.get('data', {}).get('code', error['code'])})")
 
 
 def call(sock_path, method, params=None, timeout=30):
@@ -23,7 +34,7 @@ def call(sock_path, method, params=None, timeout=30):
             if reply.get("id") != 1:
                 continue
             if "error" in reply:
-                raise RuntimeError(f"{reply['error']['message']} ({reply['error'].get('data', {}).get('code', reply['error']['code'])})")
+                raise RpcError(reply["error"])
             return reply["result"]
     raise RuntimeError("connection closed before the reply")
 
@@ -41,6 +52,9 @@ def main(argv):
     except (FileNotFoundError, ConnectionRefusedError):
         print(f"agentd is not running (home {home})", file=sys.stderr)
         return 3
+    except RpcError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2 if e.code in USAGE_CODES else 1
     except RuntimeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -55,6 +55,13 @@ test('the standard-library Python client in examples/ talks to the daemon', asyn
   const bad = await py(['plugins.start', '{"name":"nope"}']);
   t.is(bad.code, 1);
   t.regex(bad.err, /no plugin named "nope".*E_PLUGIN_NOT_FOUND/);
+  // The exit codes of ctl rpc: an unknown method and invalid params are usage errors.
+  const unknown = await py(['daemon.statu']);
+  t.is(unknown.code, 2, unknown.err);
+  t.regex(unknown.err, /method not found: daemon\.statu/);
+  const invalid = await py(['plugins.scale', '{"name":"forever","instances":"two"}']);
+  t.is(invalid.code, 2, invalid.err);
+  t.regex(invalid.err, /invalid params for plugins\.scale/);
   await d.stop();
   t.is((await py(['daemon.status'])).code, 3);
 });
