@@ -37,9 +37,21 @@ test('ctl rpc --schema prints an OpenRPC document, with plugin methods when the 
   const start = live.methods.find((m) => m.name === 'plugins.start')!;
   t.deepEqual(start.params.map((p) => [p.name, p.required]), [['name', true]]);
   t.is(live.methods.find((m) => m.name === 'daemon.status')!.result.schema['type'], 'object');
+  // With METHOD: that method's OpenRPC method object alone.
+  const one = await ctl(['rpc', '--schema', 'plugins.start', '--home', d.home]);
+  t.is(one.code, 0, one.stderr);
+  t.deepEqual(JSON.parse(one.stdout), start);
+  t.is((JSON.parse((await ctl(['rpc', '--schema', 'forever.ping', '--home', d.home])).stdout) as { name: string }).name, 'forever.ping');
+  const unknown = await ctl(['rpc', '--schema', 'daemon.statu', '--home', d.home]);
+  t.is(unknown.code, 2);
+  t.is(unknown.stderr, 'ctl: method not found: daemon.statu; `ctl rpc rpc.methods` lists the methods\n');
+  const withParams = await ctl(['rpc', '--schema', 'plugins.start', '{}', '--home', d.home]);
+  t.is(withParams.code, 2);
+  t.is(withParams.stderr, 'ctl: --schema describes a method and takes no PARAMS_JSON; call it without --schema\n');
   await d.stop();
   const offline = JSON.parse((await ctl(['rpc', '--schema', '--home', d.home])).stdout) as { methods: Array<{ name: string }> };
   t.deepEqual(offline.methods.map((m) => m.name), coreMethods.map((m) => m.name));
+  t.is((JSON.parse((await ctl(['rpc', '--schema', 'daemon.status', '--home', d.home])).stdout) as { name: string }).name, 'daemon.status');
 });
 
 test('the standard-library Python client in examples/ talks to the daemon', async (t) => {

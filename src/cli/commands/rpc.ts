@@ -7,20 +7,21 @@ import { BaseCommand } from '../base-command.js';
 
 export default class Rpc extends BaseCommand<typeof Rpc> {
   static override summary = 'Call any control-socket method and print its result as JSON.';
-  static override description = 'Params are one JSON object (named params). A plugin method goes to one of its instances, round robin; `PLUGIN#N.METHOD` calls instance N. `ctl rpc rpc.methods` lists every method with its params and result schemas; `ctl rpc --schema` prints them as an OpenRPC document (core methods only when the daemon is not running).';
+  static override description = 'Params are one JSON object (named params). A plugin method goes to one of its instances, round robin; `PLUGIN#N.METHOD` calls instance N. `ctl rpc rpc.methods` lists every method with its params and result schemas; `ctl rpc --schema` prints them as an OpenRPC document (core methods only when the daemon is not running), and `ctl rpc --schema METHOD` only that method\'s OpenRPC method object.';
   static override examples = [
     '<%= config.bin %> rpc daemon.status',
     `<%= config.bin %> rpc logs.tail '{"plugin":"image-server","lines":20}'`,
     '<%= config.bin %> rpc image-server.stats',
     `<%= config.bin %> rpc 'image-server#1.stats'`,
     '<%= config.bin %> rpc --schema > agentd.openrpc.json',
+    '<%= config.bin %> rpc --schema plugins.scale',
   ];
   static override args = {
     method: Args.string({ description: 'method name, e.g. daemon.status' }),
     params: Args.string({ description: 'params as a JSON object' }),
   };
   static override flags = {
-    schema: Flags.boolean({ description: 'print the OpenRPC document of every method instead of calling one' }),
+    schema: Flags.boolean({ description: 'print the OpenRPC document of every method (or of METHOD alone) instead of calling one' }),
   };
 
   async run(): Promise<void> {
@@ -39,6 +40,7 @@ export default class Rpc extends BaseCommand<typeof Rpc> {
 
   /** From the running daemon (plugin methods included), else from the core's own declarations. */
   private async printSchema(): Promise<void> {
+    if (this.args.params !== undefined) throw errors.usage('--schema describes a method and takes no PARAMS_JSON; call it without --schema');
     let methods: MethodInfo[];
     try {
       methods = await (await this.client()).call('rpc.methods');
@@ -47,6 +49,11 @@ export default class Rpc extends BaseCommand<typeof Rpc> {
       const toJson = await jsonSchemaConverter();
       methods = coreMethods.map((m) => describeMethod(m, toJson));
     }
-    this.log(JSON.stringify(toOpenRpc(methods, { version: packageVersion(), socket: homePaths(this.home).socket }), null, 2));
+    const document = toOpenRpc(methods, { version: packageVersion(), socket: homePaths(this.home).socket });
+    const { method } = this.args;
+    if (method === undefined) return this.log(JSON.stringify(document, null, 2));
+    const found = (document['methods'] as Array<{ name: string }>).find((m) => m.name === method);
+    if (!found) throw errors.methodNotFound(method);
+    this.log(JSON.stringify(found, null, 2));
   }
 }
