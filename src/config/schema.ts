@@ -85,7 +85,11 @@ export const PluginEntrySchema = v.strictObject({
     timeout: duration('2s', 'A health() answer later than this counts as a failure.'),
     failures: v.optional(v.pipe(int(1, 100), v.description('Consecutive failures that end the plugin, a failure that restart, backoff and crashLoop handle as a crash.')), 3),
   }), {}),
-  env: v.optional(v.pipe(v.record(v.string(), v.string()), v.description('Extra environment variables for the plugin\'s processes.')), {}),
+  // Node's spawn throws on a NUL in a name or value, only once the plugin starts: refuse it here.
+  env: v.optional(v.pipe(v.record(
+    v.pipe(v.string(), v.regex(/^[^=\0]+$/, 'a variable name is not empty and has no "=" or NUL')),
+    v.pipe(v.string(), v.regex(/^[^\0]*$/, 'must not contain a NUL character')),
+  ), v.description('Extra environment variables for the plugin\'s processes.')), {}),
 });
 
 export const ConfigSchema = v.strictObject({

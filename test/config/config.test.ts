@@ -34,6 +34,9 @@ test('errors name the field path', (t) => {
   t.regex(bad({ rpc: { idleTimeout: '0s' } }), /rpc\.idleTimeout: must be at least 1s \(got "0s"\)/);
   t.regex(bad({ logs: { maxSize: '1KB' } }), /logs\.maxSize: must be at least 4\.0 KiB \(got "1KB"\)/);
   t.is(bad({ plugins: { x: {} } }), 'invalid config /c.json: plugins.x.module: is required');
+  // Node's spawn would refuse these only when the plugin starts.
+  t.is(bad({ plugins: { hello: { module: '/x', env: { A: 'a\0b' } } } }), 'invalid config /c.json: plugins.hello.env.A: must not contain a NUL character');
+  t.regex(bad({ plugins: { hello: { module: '/x', env: { 'A=B': 'x' } } } }), /^invalid config \/c\.json: plugins\.hello\.env\.A=B: a variable name is not empty and has no "=" or NUL$/);
 });
 
 test('module paths resolve against the config file; package names stay names', (t) => {
