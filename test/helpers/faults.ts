@@ -99,6 +99,15 @@ export function fileLines(file: string): string[] {
   return (file.endsWith('.gz') ? zlib.gunzipSync(raw) : raw).toString('utf8').split('\n').filter((l) => l !== '');
 }
 
+/**
+ * Every line of a log whose rotated generations are gzipped (logs.compress), read once the core
+ * has gzipped them all: gzips run behind the rotations, so one may still be under way.
+ */
+export async function gzippedLogLines(live: string, timeoutMs = 30_000): Promise<string[]> {
+  await waitUntil(() => strayFiles(live).length === 0 && generationFiles(live).every((f) => f === live || f.endsWith('.gz')), timeoutMs, `every rotated generation of ${live} gzipped`);
+  return generationFiles(live).flatMap((f) => fileLines(f));
+}
+
 /** Files next to `live` that belong to no generation (e.g. a compression's leftover `.gz.tmp`). */
 export function strayFiles(live: string): string[] {
   const dir = path.dirname(live);

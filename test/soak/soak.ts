@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AgentdClient } from '../../src/client/index.js';
 import { EventRecorder } from '../helpers/events.js';
 import { fixture, pluginGroups, type TestDaemon } from '../helpers/daemon.js';
-import { fileLines, generationFiles, sequenceProblems, tickerLines } from '../helpers/faults.js';
+import { gzippedLogLines, sequenceProblems, tickerLines } from '../helpers/faults.js';
 import { fdsOf, isGone, rssOf, waitUntil } from '../helpers/proc.js';
 
 /**
@@ -189,7 +189,7 @@ export async function runSoak(d: TestDaemon, o: SoakOptions, log: (line: string)
 
   // The ticker's last line says how many it wrote; then every generation is read back.
   await control.call('plugins.stop', { name: 'log-ticker' });
-  const ticks = tickerLines(generationFiles(`${d.paths.logsDir}/log-ticker.log`).flatMap((f) => fileLines(f)));
+  const ticks = tickerLines(await gzippedLogLines(`${d.paths.logsDir}/log-ticker.log`));
   const [[pid, written] = [0, 0]] = [...ticks.stoppedAfter];
   const seqs = ticks.byPid.get(pid) ?? [];
   const distinct = new Set(seqs);

@@ -1,15 +1,8 @@
 import test from 'ava';
 import { fixture, startTestDaemon } from '../helpers/daemon.js';
 import { EventRecorder } from '../helpers/events.js';
-import { fileLines, generationFiles, strayFiles } from '../helpers/faults.js';
+import { fileLines, generationFiles, gzippedLogLines } from '../helpers/faults.js';
 import { cmdline, descendants, waitUntil } from '../helpers/proc.js';
-
-/** Every line of a log and its generations; with `gzipped`, once the core has gzipped every rotated one. */
-async function generations(file: string, gzipped = false): Promise<string[]> {
-  // Gzips run behind the rotations: wait until none is left, so no generation is read half-way.
-  if (gzipped) await waitUntil(() => strayFiles(file).length === 0 && generationFiles(file).slice(0, -1).every((f) => f.endsWith('.gz')), 30_000, 'every rotated generation gzipped');
-  return generationFiles(file).flatMap((f) => fileLines(f));
-}
 
 test('a plugin log burst across several rotations counts every line exactly once, per stream', async (t) => {
   const d = await startTestDaemon(t, { config: { logs: { keep: 1000, maxSize: null, compress: true }, plugins: { 'log-burst': { module: fixture('log-burst') } } } });
@@ -25,7 +18,7 @@ test('a plugin log burst across several rotations counts every line exactly once
   done = true;
   await rotating;
   t.true(rotations >= 3, `${rotations} rotations during the burst`);
-  const lines = (await generations(`${d.paths.logsDir}/log-burst.log`, true)).map((l) => JSON.parse(l) as { stream: string; message: string });
+  const lines = (await gzippedLogLines(`${d.paths.logsDir}/log-burst.log`)).map((l) => JSON.parse(l) as { stream: string; message: string });
   for (const [i, [stream, count]] of Object.entries(counts).entries()) {
     const seen = lines.filter((l) => l.stream === stream && l.message.startsWith(`burst ${runs[i]!.run} `)).map((l) => Number(l.message.split(' ')[2]));
     t.is(seen.length, count, `${stream}: no line lost or doubled`);
@@ -67,7 +60,7 @@ test('a plugin flooding its output stalls neither the core nor the other plugins
   t.true(answered > 0, `${answered} round trips to the other plugin and the core during the flood`);
   await client.call('plugins.stop', { name: 'log-burst' });
   // 20 MB of lines: rotated by size (logs.maxSize) along the way, so read every generation.
-  const seen = (await generations(`${d.paths.logsDir}/log-burst.log`)).filter((l) => l.includes(`"burst ${run} `)).length;
+  const seen = generationFiles(`${d.paths.logsDir}/log-burst.log`).flatMap((f) => fileLines(f)).filter((l) => l.includes(`"burst ${run} `)).length;
   t.is(seen, 200_000, 'back-pressure, not dropping: every line is in the log');
 });
 
