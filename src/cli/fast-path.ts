@@ -1,5 +1,6 @@
 import { resolveHome } from '../home/paths.js';
 import { restartAction, startAction, stopAction } from './daemon-actions.js';
+import { reportFailure } from './output.js';
 import { printStatus } from './print-status.js';
 
 /**
@@ -20,8 +21,13 @@ export async function fastPath(argv: readonly string[]): Promise<number | null> 
   if (!spec) return null;
   const flags = parse(args, spec);
   if (!flags) return null;
-  const home = resolveHome(flags['home'] as string | undefined ?? undefined);
   const json = flags['json'] === true;
+  let home: string;
+  try {
+    home = resolveHome(flags['home'] as string | undefined ?? undefined);
+  } catch (error) {
+    return reportFailure(error, json);
+  }
   if (command === 'status') return printStatus(home, json);
   const o = { home, json, config: flags['config'] as string | undefined, watch: flags['watch'] === true, timeout: (flags['timeout'] as string | undefined) ?? spec.timeout! };
   if (command === 'start') return startAction(o);

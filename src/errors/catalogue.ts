@@ -51,8 +51,8 @@ export const errors = {
     `native helper not found at ${path}; run \`npm install\` (it builds it with node-gyp)`),
 
   // The home directory and its files.
-  homeUnsafe: entry('E_HOME_UNSAFE', -32020, F, (home: string, why: string) =>
-    `home ${home} is unsafe: ${why}; fix its owner and mode (chmod 700) or choose another --home`),
+  homeUnsafe: entry('E_HOME_UNSAFE', -32020, F, (home: string, why: string, remedy: string) =>
+    `home ${home} is unsafe: ${why}; ${remedy}`),
   socketPathTooLong: entry('E_SOCKET_PATH_TOO_LONG', -32021, F, (path: string, max: number) =>
     `socket path ${path} is ${Buffer.byteLength(path)} bytes, over the OS limit of ${max}; use a shorter --home`),
   socketInUse: entry('E_SOCKET_IN_USE', -32022, F, (path: string, reason: string) =>

@@ -2,16 +2,25 @@ import fs from 'node:fs';
 import { errors } from '../errors/index.js';
 
 /**
- * Create the home directory with mode 0700, or check an existing one: it must be a directory owned
- * by this user and not writable by group or others, since whoever can write there can replace the
- * control socket. A group- or world-readable home is tightened to 0700 rather than refused.
+ * Create the home directory with mode 0700, or check an existing one: a directory owned by this
+ * user that neither group nor others can enter. An existing directory is never changed (it may be
+ * anything the user pointed `--home` at, /etc included): a loose one is refused, as ssh refuses a
+ * loose ~/.ssh, with the chmod that fixes it.
  */
 export function ensureHome(home: string): void {
-  fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+  let created: string | undefined;
+  try {
+    created = fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    throw errors.homeUnsafe(home, `it cannot be created (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, 'choose another --home', { cause });
+  }
+  // Ours: exactly 0700 whatever the umask.
+  if (created !== undefined) fs.chmodSync(home, 0o700);
   const st = fs.lstatSync(home);
-  if (!st.isDirectory()) throw errors.homeUnsafe(home, 'it is not a directory');
+  if (!st.isDirectory()) throw errors.homeUnsafe(home, 'it is not a directory', 'choose another --home');
   const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) throw errors.homeUnsafe(home, `it is owned by uid ${st.uid}, not ${uid}`);
-  if (st.mode & 0o022) throw errors.homeUnsafe(home, `it is writable by ${st.mode & 0o002 ? 'others' : 'its group'} (mode ${(st.mode & 0o777).toString(8)})`);
-  if (st.mode & 0o077) fs.chmodSync(home, 0o700);
+  if (uid !== undefined && st.uid !== uid) throw errors.homeUnsafe(home, `it is owned by uid ${st.uid}, not ${uid}`, 'choose another --home');
+  if (st.mode & 0o077) {
+    throw errors.homeUnsafe(home, `it is accessible by its group or others (mode ${(st.mode & 0o777).toString(8)})`, `run \`chmod 700 ${home}\` or choose another --home`);
+  }
 }

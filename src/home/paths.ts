@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { errors } from '../errors/index.js';
 
 /** Every file agentd keeps under its home directory. */
 export interface HomePaths {
@@ -17,11 +18,14 @@ export interface HomePaths {
 
 /**
  * The home directory: `--home`, else `$AGENTD_HOME`, else `~/.agentd`. Always absolute, because
- * the daemon runs from `/` and every path it is given must survive that.
+ * the daemon runs from `/` and every path it is given must survive that. An empty one is refused:
+ * path.resolve('') is the current directory, which nobody means (`--home "$UNSET_VAR"`).
  */
 export function resolveHome(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const chosen = flag ?? env['AGENTD_HOME'] ?? path.join(os.homedir(), '.agentd');
-  return path.resolve(chosen);
+  if (flag === '') throw errors.usage('--home is empty; give a directory, or leave it out for $AGENTD_HOME or ~/.agentd');
+  const fromEnv = flag === undefined ? env['AGENTD_HOME'] : undefined;
+  if (fromEnv === '') throw errors.usage('AGENTD_HOME is set but empty; unset it or give a directory');
+  return path.resolve(flag ?? fromEnv ?? path.join(os.homedir(), '.agentd'));
 }
 
 export function homePaths(home: string): HomePaths {
