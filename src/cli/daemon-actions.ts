@@ -1,6 +1,7 @@
 import { parseDuration } from '../config/units.js';
-import { errors, ExitCode } from '../errors/index.js';
-import { startDaemon, stopDaemon } from './daemon-control.js';
+import { describeError, errors, ExitCode } from '../errors/index.js';
+import { homePaths } from '../home/paths.js';
+import { runningCore, startDaemon, stopDaemon } from './daemon-control.js';
 import { reportFailure } from './output.js';
 
 /**
@@ -31,10 +32,34 @@ export async function stopAction(o: DaemonActionOptions): Promise<ExitCode> {
   });
 }
 
+/**
+ * Restart with what the running core was started with (its config file and --watch, from
+ * `daemon.status`) unless the flags say otherwise, as `systemctl restart` and `pm2 restart` do.
+ * The config is loaded and validated before the running core is touched: a restart that cannot
+ * start again leaves the old core running.
+ */
 export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
   return act(o, async (timeoutMs) => {
+    const running = await runningCore(o.home, timeoutMs);
+    const config = o.config ?? running?.status?.config ?? undefined;
+    const watch = o.watch ?? running?.status?.watch ?? false;
+    if (running) {
+      try {
+        // Loaded here only: the config schema would otherwise be built by every `ctl status`.
+        const { findConfigFile, loadConfig } = await import('../config/load.js');
+        await loadConfig(findConfigFile(homePaths(o.home).configCandidates, config));
+      } catch (cause) {
+        throw errors.restartRefused(describeError(cause), running.pid, { cause });
+      }
+    }
     const stopped = await stopDaemon(o.home, timeoutMs);
-    const { pid } = await startDaemon({ home: o.home, config: o.config, watch: o.watch ?? false });
+    let pid: number;
+    try {
+      ({ pid } = await startDaemon({ home: o.home, config, watch }));
+    } catch (cause) {
+      if (!stopped.stopped) throw cause;
+      throw errors.restartFailed(describeError(cause), stopped.pid, { cause });
+    }
     return { data: { pid, previous: stopped.stopped ? stopped.pid : null }, line: `agentd restarted (pid ${pid})` };
   });
 }

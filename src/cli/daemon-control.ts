@@ -4,6 +4,7 @@ import { errors } from '../errors/index.js';
 import { ensureHome, homePaths } from '../home/index.js';
 import { lockHolder } from '../native/addon.js';
 import { launchDaemon, runForeground } from '../native/launch.js';
+import type { DaemonStatus } from '../rpc/wire-types.js';
 
 export interface StartOptions {
   home: string;
@@ -27,6 +28,21 @@ export async function startDaemon(o: StartOptions): Promise<{ pid: number }> {
 export async function runDaemonInForeground(o: StartOptions): Promise<number> {
   ensureHome(o.home);
   return runForeground({ home: o.home, pidfile: homePaths(o.home).pidfile, args: [...coreArgs(o), '--foreground'] });
+}
+
+/**
+ * The core holding the home's lock, with its `daemon.status` when the socket answers within
+ * `timeoutMs` (at most 5 s); null when no core holds the lock.
+ */
+export async function runningCore(home: string, timeoutMs: number): Promise<{ pid: number; status: DaemonStatus | null } | null> {
+  const pid = lockHolder(homePaths(home).pidfile);
+  if (pid === 0) return null;
+  try {
+    const client = await connect({ home, timeoutMs: Math.min(timeoutMs, 5000) });
+    try { return { pid, status: await client.call('daemon.status') }; } finally { client.close(); }
+  } catch {
+    return { pid, status: null };
+  }
 }
 
 export type StopResult = { stopped: false } | { stopped: true; pid: number; forced: 'no' | 'SIGTERM' | 'SIGKILL' };

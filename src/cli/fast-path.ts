@@ -29,7 +29,7 @@ export async function fastPath(argv: readonly string[]): Promise<number | null> 
     return reportFailure(error, json);
   }
   if (command === 'status') return printStatus(home, json);
-  const o = { home, json, config: flags['config'] as string | undefined, watch: flags['watch'] === true, timeout: (flags['timeout'] as string | undefined) ?? spec.timeout! };
+  const o = { home, json, config: flags['config'] as string | undefined, watch: flags['watch'] === true ? true : undefined, timeout: (flags['timeout'] as string | undefined) ?? spec.timeout! };
   if (command === 'start') return startAction(o);
   if (command === 'stop') return stopAction(o);
   return restartAction(o);

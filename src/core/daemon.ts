@@ -128,6 +128,7 @@ export class Daemon {
       home: this.paths.home,
       socket: this.paths.socket,
       config: this.loaded.file,
+      watch: this.options.watch,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
       rpc: { connections: this.server.connectionCount },
     };

@@ -49,6 +49,10 @@ export const errors = {
     `agentd (pid ${pid}) did not stop within ${ms} ms, even after SIGKILL; check the process by hand`),
   nativeHelperMissing: entry('E_NATIVE_MISSING', -32014, F, (path: string) =>
     `native helper not found at ${path}; run \`npm install\` (it builds it with node-gyp)`),
+  restartRefused: entry('E_RESTART_REFUSED', -32015, F, (detail: string, pid: number) =>
+    `not restarted: ${detail}; agentd (pid ${pid}) is still running its current config`),
+  restartFailed: entry('E_RESTART_FAILED', -32016, F, (detail: string, pid: number) =>
+    `${detail}; the previous agentd (pid ${pid}) was stopped, so none runs now: fix that, then \`ctl start\``),
 
   // The home directory and its files.
   homeUnsafe: entry('E_HOME_UNSAFE', -32020, F, (home: string, why: string, remedy: string) =>

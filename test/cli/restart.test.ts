@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { homePaths } from '../../src/home/index.js';
+import { lockHolder } from '../../src/native/addon.js';
+import type { DaemonStatus } from '../../src/rpc/wire-types.js';
+import { ctl } from '../helpers/cli.js';
+import { endDaemon, fixture, killMarked, MARK_VAR, writeConfig } from '../helpers/daemon.js';
+import { tempHome } from '../helpers/home.js';
+
+/**
+ * A home whose own config runs no plugin (so that a restart that forgot --config shows as a core
+ * without the `forever` plugin, never as the demo on :9000), and a config elsewhere that runs one.
+ * Whatever ctl starts carries the test mark and is ended at teardown.
+ */
+function setUp(t: ExecutionContext): { home: string; config: string; run: (...args: string[]) => ReturnType<typeof ctl> } {
+  const home = tempHome(t);
+  writeConfig(home, { plugins: {} });
+  const config = path.join(tempHome(t, 'cf'), 'my.json');
+  fs.writeFileSync(config, JSON.stringify({ plugins: { forever: { module: fixture('forever') } } }));
+  t.teardown(async () => { await endDaemon(home, { graceful: true }); killMarked(home); });
+  return { home, config, run: (...args) => ctl([...args, '--home', home], { env: { [MARK_VAR]: home } }) };
+}
+
+async function status(run: (...args: string[]) => ReturnType<typeof ctl>): Promise<DaemonStatus> {
+  const r = await run('status', '--json');
+  return JSON.parse(r.stdout) as DaemonStatus;
+}
+
+test('restart keeps the running core\'s --config and --watch', async (t) => {
+  const { config, run } = setUp(t);
+  const started = await run('start', '--config', config, '--watch');
+  t.is(started.code, 0, started.stderr);
+  const before = await status(run);
+  t.is(before.config, config);
+  t.true(before.watch);
+
+  const restarted = await run('restart');
+  t.is(restarted.code, 0, restarted.stderr);
+  const after = await status(run);
+  t.not(after.pid, before.pid);
+  t.is(after.config, config);
+  t.true(after.watch);
+  t.deepEqual(after.plugins.map((p) => p.name), ['forever']);
+});
+
+test('restart\'s own --config and --no-watch override the running core\'s', async (t) => {
+  const { home, config, run } = setUp(t);
+  t.is((await run('start', '--config', config, '--watch')).code, 0);
+  const other = path.join(path.dirname(config), 'other.json');
+  fs.writeFileSync(other, '{"plugins":{}}');
+  const restarted = await run('restart', '--config', other, '--no-watch');
+  t.is(restarted.code, 0, restarted.stderr);
+  const after = await status(run);
+  t.is(after.config, other);
+  t.false(after.watch);
+  t.deepEqual(after.plugins, []);
+  t.is(lockHolder(homePaths(home).pidfile), after.pid);
+});
+
+test('restart with a broken config is refused before the running core is stopped', async (t) => {
+  const { home, config, run } = setUp(t);
+  t.is((await run('start', '--config', config)).code, 0);
+  const before = await status(run);
+  fs.writeFileSync(config, JSON.stringify({ plugins: { forever: { module: fixture('forever'), restart: 'sometimes' } } }));
+  const r = await run('restart');
+  t.is(r.code, 1);
+  t.regex(r.stderr, /^ctl: not restarted: invalid config .*my\.json: plugins\.forever\.restart: .*; agentd \(pid \d+\) is still running its current config\n$/);
+  t.is(lockHolder(homePaths(home).pidfile), before.pid, 'the old core still runs');
+  t.is((await status(run)).pid, before.pid);
+});
