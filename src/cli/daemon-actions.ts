@@ -41,6 +41,8 @@ export async function stopAction(o: DaemonActionOptions): Promise<ExitCode> {
 export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
   return act(o, async (timeoutMs) => {
     const running = await runningCore(o.home, timeoutMs);
+    // A new core would be a daemon parented to PID 1, and the service manager would see its own exit.
+    if (running?.status?.foreground) throw errors.restartForeground(running.pid);
     const config = o.config ?? running?.status?.config ?? undefined;
     const watch = o.watch ?? running?.status?.watch ?? false;
     if (running) {

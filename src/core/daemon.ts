@@ -129,6 +129,7 @@ export class Daemon {
       socket: this.paths.socket,
       config: this.loaded.file,
       watch: this.options.watch,
+      foreground: this.options.foreground,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
       rpc: { connections: this.server.connectionCount },
     };

@@ -58,6 +58,7 @@ export const DaemonStatusSchema = v.object({
   socket: v.string(),
   config: v.pipe(v.nullable(v.string()), v.description('The config file, or null for the built-in default.')),
   watch: v.pipe(v.boolean(), v.description('Started with --watch: every plugin restarts when its files change.')),
+  foreground: v.pipe(v.boolean(), v.description('Started with --foreground: a service manager (systemd, a container) runs it.')),
   memory: v.object({ rss: v.number(), heapUsed: v.number() }),
   rpc: v.object({ connections: v.pipe(v.number(), v.description('Control-socket clients connected now.')) }),
   plugins: v.array(PluginRowSchema),

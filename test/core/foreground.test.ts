@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { connect } from '../../src/client/index.js';
 import { homePaths } from '../../src/home/index.js';
+import { lockHolder } from '../../src/native/addon.js';
+import { ctl } from '../helpers/cli.js';
 import { endDaemon, fixture, ROOT, writeConfig } from '../helpers/daemon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
 import { isGone, waitUntil } from '../helpers/proc.js';
@@ -89,4 +91,16 @@ test('a core that cannot start: ctl --foreground exits 1 with its one-line error
   const run = runForegroundCtl(t, { plugins: { x: { module: fixture('forever'), restart: 'sometimes' } } });
   t.is(await run.exited, 1);
   t.regex(run.out().stderr, /^agentd: invalid config .*plugins\.x\.restart/m);
+});
+
+test('ctl restart of a foreground core is refused: it would leave its service manager', async (t) => {
+  const run = runForegroundCtl(t, { plugins: {} });
+  await run.logged('agentd ready');
+  const pid = lockHolder(homePaths(run.home).pidfile);
+  const r = await ctl(['restart', '--home', run.home]);
+  t.is(r.code, 1, r.stdout);
+  t.regex(r.stderr, new RegExp(`^ctl: agentd \\(pid ${pid}\\) runs in the foreground under a service manager; restart it there, e\\.g\\. \`systemctl restart agentd\``));
+  t.is(lockHolder(homePaths(run.home).pidfile), pid, 'the same core still runs');
+  t.false(isGone(run.child.pid!), 'and so does the ctl that its service manager watches');
+  t.true((JSON.parse((await ctl(['status', '--json', '--home', run.home])).stdout) as { foreground: boolean }).foreground);
 });
