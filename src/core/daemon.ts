@@ -23,6 +23,8 @@ export interface DaemonOptions {
   foreground: boolean;
   /** Told of lifecycle steps that outsiders track (systemd, through src/core/notify.ts). */
   hooks?: DaemonHooks | undefined;
+  /** Aborts the start (SIGTERM or SIGINT while starting; the reason is the signal's name). */
+  stop?: AbortSignal | undefined;
 }
 
 /** Called synchronously at each step; a hook must not throw. */
@@ -63,9 +65,13 @@ export class Daemon {
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
+    const stop = options.stop;
+    const checkStop = () => { if (stop?.aborted) throw errors.stoppedWhileStarting(String(stop.reason)); };
+    checkStop();
     const paths = homePaths(options.home);
     ensureHome(paths.home);
     const loaded = await loadConfig(findConfigFile(paths.configCandidates, options.configFile));
+    checkStop();
     const logs = new LogManager({ log: paths.log, logsDir: paths.logsDir }, loaded.config.logs);
     const stdout = options.foreground ? new BoundedStdout(process.stdout) : null;
     const log = createCoreLogger(logs.core, { level: loaded.config.logs.level, stdout });
@@ -99,12 +105,25 @@ export class Daemon {
       cleanup.unshift(() => server.close());
       log.info('agentd starting', { pid: process.pid, version: packageVersion(), home: paths.home, config: loaded.file ?? '(built-in default)', codeCache: codeCacheState() });
       cleanup.unshift(() => plugins.stopAll());
-      await plugins.startAll(loaded.plugins, loaded.file);
+      checkStop();
+      // Stopping the plugins makes the ones still starting fail, and with them startAll.
+      const abortPlugins = () => { log.info('agentd stopping while starting', { reason: String(stop?.reason) }); void plugins.stopAll(); };
+      stop?.addEventListener('abort', abortPlugins, { once: true });
+      try {
+        await plugins.startAll(loaded.plugins, loaded.file);
+      } catch (error) {
+        checkStop();
+        throw error;
+      } finally {
+        stop?.removeEventListener('abort', abortPlugins);
+      }
+      checkStop();
       daemon.startTimers();
       log.info('agentd ready', { pid: process.pid, plugins: loaded.plugins.length });
       return daemon;
     } catch (error) {
-      log.error('start failed', { error: describeError(error) });
+      if (stop?.aborted) log.info('start aborted', { reason: String(stop.reason) });
+      else log.error('start failed', { error: describeError(error) });
       for (const step of cleanup) await step();
       throw error;
     }
@@ -213,7 +232,7 @@ export class Daemon {
    * `ctl stop` and the launcher tell that the core is gone, and a removed file reads as free.
    */
   removePidfile(): void {
-    try { fs.unlinkSync(this.paths.pidfile); } catch { /* already gone */ }
+    removePidfile(this.paths);
   }
 
   get isStopping(): boolean {
@@ -240,6 +259,11 @@ const STDOUT_FLUSH_MS = 2000;
 function mirrorToStdout(logs: LogManager, stdout: BoundedStdout, log: Logger): void {
   logs.mirror((plugin, text) => stdout.write(tagPluginLines(text, plugin)));
   stdout.on('dropped', (lines: number) => log.warn('stdout could not keep up: lines dropped from stdout (the log files have every one)', { dropped: lines }));
+}
+
+/** Only while this process holds the lock on it (see Daemon.removePidfile). */
+export function removePidfile(paths: Pick<HomePaths, 'pidfile'>): void {
+  try { fs.unlinkSync(paths.pidfile); } catch { /* already gone */ }
 }
 
 /** Rotations (by command or by size) and write failures of any log file become events; failures are logged. */

@@ -1,17 +1,20 @@
 import { describeError } from '../errors/describe.js';
+import { errors, isAgentdError } from '../errors/index.js';
 import { parseCoreArgs } from './core-args.js';
 import { becomeSubreaper, onAdoptedKilled } from '../supervisor/index.js';
-import { Daemon, type DaemonHooks } from './daemon.js';
+import { homePaths } from '../home/paths.js';
+import { Daemon, removePidfile, type DaemonHooks } from './daemon.js';
 import { statusLine, SystemdNotifier } from './notify.js';
 import { CORE_READY_EVENT } from './entry-link.js';
 import { Readiness } from './readiness.js';
-import { installSignalHandlers } from './signals.js';
+import { installStartupSignalHandlers, type StartupSignals } from './signals.js';
 
 /**
  * The core's entry point, exec'd by the native launcher with the single-instance lock on fd
  * AGENTD_LOCK_FD (held for as long as this process lives) and the readiness pipe on AGENTD_READY_FD.
  */
 async function main(): Promise<void> {
+  const signals = installStartupSignalHandlers();
   const values = parseCoreArgs(process.argv.slice(2));
   const readiness = new Readiness(process.env['AGENTD_READY_FD']);
   // Node marks the inherited fds close-on-exec itself; the variables must not reach plugins either.
@@ -35,22 +38,26 @@ async function main(): Promise<void> {
     stopping: () => notify.stopping(),
   };
   try {
-    daemon = await Daemon.start({ home: values.home, configFile: values.config, watch: values.watch ?? false, foreground: values.foreground ?? false, hooks });
+    daemon = await Daemon.start({ home: values.home, configFile: values.config, watch: values.watch ?? false, foreground: values.foreground ?? false, hooks, stop: signals.stop });
   } catch (error) {
     notify.startFailed(describeError(error));
     readiness.error(describeError(error));
+    // Stopped by a signal while starting: what was asked for, done cleanly (Daemon.start removed the socket).
+    if (isAgentdError(error) && error.code === errors.stoppedWhileStarting.code) {
+      removePidfile(homePaths(values.home));
+      process.exit(0);
+    }
     process.exit(1);
   }
   if (!subreaper) daemon.log.warn('cannot become a child subreaper: what a killed plugin host orphans may outlive it');
   const log = daemon.log;
   onAdoptedKilled((processes, plugin) => log.warn('killed what a killed plugin host left running', { ...(plugin ? { plugin } : {}), processes }));
-  return run(daemon, readiness, notify, status);
+  return run(daemon, readiness, notify, status, signals);
 }
 
-function run(daemon: Daemon, readiness: Readiness, notify: SystemdNotifier, status: () => string): void {
+function run(daemon: Daemon, readiness: Readiness, notify: SystemdNotifier, status: () => string, signals: StartupSignals): void {
   notify.onError((error) => daemon.log.warn('sd_notify failed; systemd will not hear from agentd', { error: describeError(error) }));
   daemon.events.subscribe(['plugin.state'], () => notify.status(status()));
-  installSignalHandlers(daemon, (code) => process.exit(code));
   // A rejected promise nobody awaited is a bug in one operation, not a reason to stop supervising.
   process.on('unhandledRejection', (reason) => {
     daemon.log.error('unhandled rejection', { error: describeError(reason), stack: (reason as Error)?.stack });
@@ -61,6 +68,8 @@ function run(daemon: Daemon, readiness: Readiness, notify: SystemdNotifier, stat
   });
   readiness.ready(process.pid);
   notify.ready(status());
+  // After READY: a SIGTERM held back until now stops a core that has reported ready, as expected.
+  signals.handOver(daemon, (code) => process.exit(code));
   (process as NodeJS.EventEmitter).emit(CORE_READY_EVENT);
 }
 

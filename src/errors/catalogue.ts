@@ -51,6 +51,8 @@ export const errors = {
     `native helper not found at ${path}; run \`npm install\` (it builds it with node-gyp)`),
   restartRefused: entry('E_RESTART_REFUSED', -32015, F, (detail: string, pid: number) =>
     `not restarted: ${detail}; agentd (pid ${pid}) is still running its current config`),
+  stoppedWhileStarting: entry('E_STOPPED_WHILE_STARTING', -32018, F, (signal: string) =>
+    `agentd was stopped by ${signal} while starting; its plugins were stopped and nothing is left running`),
   restartForeground: entry('E_RESTART_FOREGROUND', -32017, F, (pid: number) =>
     `agentd (pid ${pid}) runs in the foreground under a service manager; restart it there, e.g. \`systemctl restart agentd\` or a restart of its container`),
   restartFailed: entry('E_RESTART_FAILED', -32016, F, (detail: string, pid: number) =>
