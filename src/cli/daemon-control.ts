@@ -2,7 +2,7 @@ import path from 'node:path';
 import { connect } from '../client/index.js';
 import { errors } from '../errors/index.js';
 import { ensureHome, homePaths } from '../home/index.js';
-import { lockHolder } from '../native/addon.js';
+import { lockHolder, removeStaleFiles } from '../native/addon.js';
 import { launchDaemon, runForeground } from '../native/launch.js';
 import type { DaemonStatus } from '../rpc/wire-types.js';
 
@@ -21,7 +21,14 @@ function coreArgs(o: StartOptions): string[] {
 /** Start the daemon through the native launcher; resolves once it reported ready. */
 export async function startDaemon(o: StartOptions): Promise<{ pid: number }> {
   ensureHome(o.home);
-  return launchDaemon({ home: o.home, pidfile: homePaths(o.home).pidfile, args: coreArgs(o), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
+  const paths = homePaths(o.home);
+  try {
+    return await launchDaemon({ home: o.home, pidfile: paths.pidfile, args: coreArgs(o), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
+  } catch (error) {
+    // A core that failed cleanly removed its own files; one that crashed or was killed could not.
+    removeStaleFiles(paths.pidfile, paths.socket);
+    throw error;
+  }
 }
 
 /** Run the core in this terminal (systemd, containers); resolves with its exit code. */
@@ -53,9 +60,14 @@ export type StopResult = { stopped: false } | { stopped: true; pid: number; forc
  * to a stranger. Resolves once the lock is free, i.e. the core is gone.
  */
 export async function stopDaemon(home: string, timeoutMs: number): Promise<StopResult> {
-  const { pidfile } = homePaths(home);
+  const { pidfile, socket } = homePaths(home);
   const pid = lockHolder(pidfile);
   if (pid === 0) return { stopped: false };
+  const stopped = (how: typeof forced): StopResult => {
+    // A core that was killed left its socket and pidfile; one that stopped removed them itself.
+    removeStaleFiles(pidfile, socket);
+    return { stopped: true, pid, forced: how };
+  };
   let forced: 'no' | 'SIGTERM' | 'SIGKILL' = 'no';
   try {
     const client = await connect({ home, timeoutMs: Math.min(timeoutMs, 5000) });
@@ -63,9 +75,9 @@ export async function stopDaemon(home: string, timeoutMs: number): Promise<StopR
   } catch {
     if (signalIfHolder(pidfile, pid, 'SIGTERM')) forced = 'SIGTERM';
   }
-  if (await lockFreed(pidfile, timeoutMs)) return { stopped: true, pid, forced };
+  if (await lockFreed(pidfile, timeoutMs)) return stopped(forced);
   if (signalIfHolder(pidfile, pid, 'SIGKILL')) forced = 'SIGKILL';
-  if (await lockFreed(pidfile, 5000)) return { stopped: true, pid, forced };
+  if (await lockFreed(pidfile, 5000)) return stopped(forced);
   throw errors.stopTimeout(pid, timeoutMs);
 }
 

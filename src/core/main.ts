@@ -42,12 +42,10 @@ async function main(): Promise<void> {
   } catch (error) {
     notify.startFailed(describeError(error));
     readiness.error(describeError(error));
-    // Stopped by a signal while starting: what was asked for, done cleanly (Daemon.start removed the socket).
-    if (isAgentdError(error) && error.code === errors.stoppedWhileStarting.code) {
-      removePidfile(homePaths(values.home));
-      process.exit(0);
-    }
-    process.exit(1);
+    // Daemon.start has closed the socket; the lock is still ours, so the pidfile is ours to remove.
+    removePidfile(homePaths(values.home));
+    // Stopped by a signal while starting: what was asked for, done cleanly.
+    process.exit(isAgentdError(error) && error.code === errors.stoppedWhileStarting.code ? 0 : 1);
   }
   if (!subreaper) daemon.log.warn('cannot become a child subreaper: what a killed plugin host orphans may outlive it');
   const log = daemon.log;

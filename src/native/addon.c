@@ -21,6 +21,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -165,6 +166,37 @@ static napi_value lock_holder(napi_env env, napi_callback_info info) {
     if (end == buf || pid <= 0 || pid > INT_MAX) pid = -1;
   }
   return make_int(env, (int)pid);
+}
+
+/* ---- removeStaleFiles(pidfile, socket) ---- */
+
+/* Removes what a dead core left (a core killed with SIGKILL cannot remove its own files), and only
+ * under the lock: while we hold it no core can start, and the inode check makes sure the file we
+ * locked is still the one at that path. A short-lived LOCK_SH probe (lockHolder) is retried past. */
+static napi_value remove_stale_files(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  char pidfile[PATH_MAX], sock[PATH_MAX];
+  if (!get_args(env, info, 2, argv) || !get_str(env, argv[0], "pidfile", pidfile, sizeof pidfile)
+      || !get_str(env, argv[1], "socket", sock, sizeof sock)) return NULL;
+  napi_value result;
+  CHECK(napi_get_boolean(env, false, &result));
+  int fd = open(pidfile, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return errno == ENOENT ? result : throw_errno(env, errno, "open", pidfile);
+  int locked = 0;
+  for (int i = 0; i < 10 && !locked; i++) {
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) locked = 1;
+    else if (errno == EINTR) i--;
+    else if (errno == EWOULDBLOCK) usleep(500);
+    else break;
+  }
+  struct stat held, now;
+  if (locked && fstat(fd, &held) == 0 && stat(pidfile, &now) == 0 && held.st_dev == now.st_dev && held.st_ino == now.st_ino) {
+    if (unlink(sock) < 0 && errno != ENOENT) { int err = errno; close(fd); return throw_errno(env, err, "unlink", sock); }
+    if (unlink(pidfile) < 0 && errno != ENOENT) { int err = errno; close(fd); return throw_errno(env, err, "unlink", pidfile); }
+    CHECK(napi_get_boolean(env, true, &result));
+  }
+  close(fd);
+  return result;
 }
 
 /* ---- peerCredentials(fd) ---- */
@@ -417,6 +449,7 @@ static napi_value reap_child(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor fns[] = {
     { "lockHolder", NULL, lock_holder, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "removeStaleFiles", NULL, remove_stale_files, NULL, NULL, NULL, napi_enumerable, NULL },
     { "peerCredentials", NULL, peer_credentials, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sdNotify", NULL, sd_notify, NULL, NULL, NULL, napi_enumerable, NULL },
     { "socketPair", NULL, socket_pair, NULL, NULL, NULL, napi_enumerable, NULL },

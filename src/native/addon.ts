@@ -37,6 +37,12 @@ export interface NativeSystemError extends Error {
 export interface NativeAddon {
   /** 0 when nobody holds the pidfile's flock (or it does not exist), else the pid written in it (-1 if unreadable). */
   lockHolder(path: string): number;
+  /**
+   * Unlinks the socket and the pidfile a dead core left, only while holding the pidfile's lock
+   * (so never a live core's); true when it removed them, false when the lock is held or the
+   * pidfile is gone.
+   */
+  removeStaleFiles(pidfile: string, socket: string): boolean;
   /** SO_PEERCRED of a connected Unix socket. */
   peerCredentials(fd: number): PeerCredentials;
   /** Sends `state` as one datagram to $NOTIFY_SOCKET; false when it is unset. */
@@ -82,6 +88,7 @@ export function isNativeSystemError(error: unknown): error is NativeSystemError 
 }
 
 export const lockHolder = (file: string): number => loadAddon().lockHolder(file);
+export const removeStaleFiles = (pidfile: string, socket: string): boolean => loadAddon().removeStaleFiles(pidfile, socket);
 export const peerCredentials = (fd: number): PeerCredentials => loadAddon().peerCredentials(fd);
 export const sdNotify = (state: string): boolean => loadAddon().sdNotify(state);
 export const socketPair = (): [number, number] => loadAddon().socketPair();

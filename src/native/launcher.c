@@ -141,13 +141,28 @@ static int stop_daemon(const char *pidfile, pid_t pid) {
   return wait_lock_free(pidfile, TERM_WAIT_MS);
 }
 
+/* The lock is only ours if the file we locked is still the one at `path`: the pidfile is unlinked
+ * under its lock (by a stopping core, or by ctl after a killed one), and a lock on an unlinked
+ * file would let a second core start beside us on a new one. */
+static int still_linked(int fd, const char *path) {
+  struct stat held, now;
+  return fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_dev == now.st_dev && held.st_ino == now.st_ino;
+}
+
 /* A `ctl status` probe holds LOCK_SH for microseconds, so "held" is only believed after a few
  * tries over ~5 ms. Returns the locked fd, or -1 when another core holds it. */
 static int take_lock(const char *path) {
   int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) die_system("cannot open the pidfile", errno);
   for (int i = 0;; i++) {
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      if (still_linked(fd, path)) return fd;
+      close(fd);
+      fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (fd < 0) die_system("cannot open the pidfile", errno);
+      i = -1;
+      continue;
+    }
     if (errno == EINTR) continue;
     if (errno != EWOULDBLOCK) die_system("cannot lock the pidfile", errno);
     if (i == LOCK_RETRIES) break;

@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { startDaemon } from '../../src/cli/daemon-control.js';
+import { homePaths } from '../../src/home/index.js';
+import { lockHolder } from '../../src/native/addon.js';
+import { ctl } from '../helpers/cli.js';
+import { endDaemon, fixture, killMarked, MARK_VAR, writeConfig } from '../helpers/daemon.js';
+import { tempHome } from '../helpers/home.js';
+import { waitUntil } from '../helpers/proc.js';
+
+/** What a failed start or a forced stop must not leave: a held lock, a socket, a pidfile. */
+function assertNothingLeft(t: ExecutionContext, home: string): void {
+  const paths = homePaths(home);
+  t.is(lockHolder(paths.pidfile), 0);
+  t.false(fs.existsSync(paths.pidfile), 'no pidfile left');
+  t.false(fs.existsSync(paths.socket), 'no socket left');
+}
+
+function guarded(t: ExecutionContext, home: string): string {
+  t.teardown(async () => { await endDaemon(home); killMarked(home); });
+  return home;
+}
+
+const failedStarts: Array<[string, (home: string) => void, RegExp]> = [
+  ['a bad config', (home) => writeConfig(home, { logs: { keep: -1 }, plugins: {} }), /logs\.keep: must be >= 0/],
+  ['a plugin that fails its start', (home) => writeConfig(home, { plugins: { c: { module: fixture('crash-on-start'), restart: 'never' } } }), /plugin c/],
+];
+
+for (const [what, prepare, message] of failedStarts) {
+  test(`a start refused for ${what} leaves no pidfile or socket`, async (t) => {
+    const home = guarded(t, tempHome(t));
+    prepare(home);
+    const err = await t.throwsAsync(startDaemon({ home }));
+    t.regex(err!.message, message);
+    assertNothingLeft(t, home);
+  });
+}
+
+test('a start refused for a socket path over the limit leaves no pidfile', async (t) => {
+  const home = guarded(t, path.join(tempHome(t), 'h'.repeat(100)));
+  fs.mkdirSync(home, { mode: 0o700 });
+  writeConfig(home, { plugins: {} });
+  const err = await t.throwsAsync(startDaemon({ home }));
+  t.is((err as { code?: string }).code, 'E_START_FAILED');
+  t.regex(err!.message, /over the OS limit/);
+  assertNothingLeft(t, home);
+});
+
+test('a start past the launcher\'s timeout leaves no pidfile or socket', async (t) => {
+  const home = guarded(t, tempHome(t));
+  writeConfig(home, { plugins: { 'never-ready': { module: fixture('never-ready'), startTimeout: '20s' } } });
+  const err = await t.throwsAsync(startDaemon({ home, timeoutMs: 1500 }));
+  t.is((err as { code?: string }).code, 'E_START_TIMEOUT');
+  assertNothingLeft(t, home);
+});
+
+test('ctl stop that had to SIGKILL the core removes its socket and pidfile', async (t) => {
+  const home = guarded(t, tempHome(t));
+  writeConfig(home, { plugins: {} });
+  const started = await ctl(['start', '--home', home], { env: { [MARK_VAR]: home } });
+  t.is(started.code, 0, started.stderr);
+  const pid = Number(/pid (\d+)/.exec(started.stdout)?.[1]);
+  // Frozen, and SIGTERM's handler cannot run before the kill: only SIGKILL ends it.
+  process.kill(pid, 'SIGSTOP');
+  t.teardown(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
+  const r = await ctl(['stop', '--home', home, '--timeout', '1s']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /after SIGKILL/);
+  await waitUntil(() => lockHolder(homePaths(home).pidfile) === 0, 10_000, 'the lock to be free');
+  assertNothingLeft(t, home);
+});
