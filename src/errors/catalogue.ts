@@ -38,6 +38,8 @@ export const errors = {
     `connection to agentd closed ${detail}; check \`ctl status\` and agentd.log`),
   rpcTimeout: entry('E_RPC_TIMEOUT', -32004, F, (method: string, ms: number) =>
     `${method} got no answer within ${ms} ms; check \`ctl status\` and agentd.log`),
+  notResponding: entry('E_NOT_RESPONDING', -32005, F, (pid: number | null, socket: string) =>
+    `agentd is running (pid ${pid ?? 'unknown'}) but its control socket ${socket} does not answer; wait if it is starting, or stop it with \`ctl stop\``),
 
   // Starting and stopping the daemon.
   alreadyRunning: entry('E_ALREADY_RUNNING', -32010, F, (pid: number | null) =>
