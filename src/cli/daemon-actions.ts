@@ -26,7 +26,7 @@ export async function startAction(o: DaemonActionOptions): Promise<ExitCode> {
 
 export async function stopAction(o: DaemonActionOptions): Promise<ExitCode> {
   return act(o, async (timeoutMs) => {
-    const r = await stopDaemon(o.home, timeoutMs);
+    const r = await stopDaemon(o.home, timeoutMs, progress);
     const line = r.stopped ? `agentd stopped (pid ${r.pid}${r.forced !== 'no' ? `, after ${r.forced}` : ''})` : `agentd is not running (home ${o.home})`;
     return { data: r, line };
   });
@@ -54,7 +54,7 @@ export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
         throw errors.restartRefused(describeError(cause), running.pid, { cause });
       }
     }
-    const stopped = await stopDaemon(o.home, timeoutMs);
+    const stopped = await stopDaemon(o.home, timeoutMs, progress);
     let pid: number;
     try {
       ({ pid } = await startDaemon({ home: o.home, config, watch }));
@@ -64,6 +64,11 @@ export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
     }
     return { data: { pid, previous: stopped.stopped ? stopped.pid : null }, line: `agentd restarted (pid ${pid})` };
   });
+}
+
+/** A stop's escalations and long waits, on stderr so that stdout stays the result (or JSON). */
+function progress(line: string): void {
+  process.stderr.write(`ctl: ${line}\n`);
 }
 
 async function act(o: DaemonActionOptions, run: (timeoutMs: number) => Promise<{ data: unknown; line: string }>): Promise<ExitCode> {

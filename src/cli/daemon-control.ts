@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { connect } from '../client/index.js';
+import { formatDuration } from '../config/units.js';
 import { errors } from '../errors/index.js';
 import { ensureHome, homePaths } from '../home/index.js';
 import { lockHolder, removeStaleFiles } from '../native/addon.js';
@@ -38,14 +39,14 @@ export async function runDaemonInForeground(o: StartOptions): Promise<number> {
 }
 
 /**
- * The core holding the home's lock, with its `daemon.status` when the socket answers within
- * `timeoutMs` (at most 5 s); null when no core holds the lock.
+ * The core holding the home's lock, with its `daemon.status` when the socket answers as a live
+ * core's does (within half of `timeoutMs`, at most 2 s); null when no core holds the lock.
  */
 export async function runningCore(home: string, timeoutMs: number): Promise<{ pid: number; status: DaemonStatus | null } | null> {
   const pid = lockHolder(homePaths(home).pidfile);
   if (pid === 0) return null;
   try {
-    const client = await connect({ home, timeoutMs: Math.min(timeoutMs, 5000) });
+    const client = await connect({ home, timeoutMs: Math.max(1, Math.min(SOCKET_ANSWER_MS, timeoutMs / 2)) });
     try { return { pid, status: await client.call('daemon.status') }; } finally { client.close(); }
   } catch {
     return { pid, status: null };
@@ -54,44 +55,65 @@ export async function runningCore(home: string, timeoutMs: number): Promise<{ pi
 
 export type StopResult = { stopped: false } | { stopped: true; pid: number; forced: 'no' | 'SIGTERM' | 'SIGKILL' };
 
+/** How long a core that is alive gets to answer on its socket; the rest of --timeout is for stopping. */
+const SOCKET_ANSWER_MS = 2000;
+
 /**
- * Stop gracefully over the socket; if the socket does not answer, SIGTERM, and past the timeout
- * SIGKILL — only ever to the pid that holds the lock, so a stale pidfile never gets a signal sent
- * to a stranger. Resolves once the lock is free, i.e. the core is gone.
+ * Stop gracefully over the socket; if the socket does not answer, SIGTERM (with SIGCONT), and at
+ * `timeoutMs` from the start, socket wait included, SIGKILL — only ever to the pid that holds
+ * the lock, so a stale pidfile never gets a signal sent to a stranger. Resolves once the lock is
+ * free, i.e. the core is gone. `progress` hears each escalation and a long wait, as one line.
  */
-export async function stopDaemon(home: string, timeoutMs: number): Promise<StopResult> {
+export async function stopDaemon(home: string, timeoutMs: number, progress: (line: string) => void = () => {}): Promise<StopResult> {
   const { pidfile, socket } = homePaths(home);
   const pid = lockHolder(pidfile);
   if (pid === 0) return { stopped: false };
-  const stopped = (how: typeof forced): StopResult => {
+  const deadline = Date.now() + timeoutMs;
+  let forced: 'no' | 'SIGTERM' | 'SIGKILL' = 'no';
+  const stopped = (): StopResult => {
     // A core that was killed left its socket and pidfile; one that stopped removed them itself.
     removeStaleFiles(pidfile, socket);
-    return { stopped: true, pid, forced: how };
+    return { stopped: true, pid, forced };
   };
-  let forced: 'no' | 'SIGTERM' | 'SIGKILL' = 'no';
   try {
-    const client = await connect({ home, timeoutMs: Math.min(timeoutMs, 5000) });
+    const client = await connect({ home, timeoutMs: Math.max(1, Math.min(SOCKET_ANSWER_MS, timeoutMs / 2)) });
     try { await client.call('daemon.stop'); } finally { client.close(); }
   } catch {
-    if (signalIfHolder(pidfile, pid, 'SIGTERM')) forced = 'SIGTERM';
+    if (signalIfHolder(pidfile, pid, 'SIGTERM')) {
+      forced = 'SIGTERM';
+      progress(`agentd (pid ${pid}) did not answer on its socket; sent SIGTERM, SIGKILL in ${formatDuration(Math.max(0, deadline - Date.now()))}`);
+    }
   }
-  if (await lockFreed(pidfile, timeoutMs)) return stopped(forced);
-  if (signalIfHolder(pidfile, pid, 'SIGKILL')) forced = 'SIGKILL';
-  if (await lockFreed(pidfile, 5000)) return stopped(forced);
+  const slow = () => progress(`waiting for agentd (pid ${pid}) to stop; SIGKILL in ${formatDuration(Math.max(0, deadline - Date.now()))}`);
+  if (await lockFreed(pidfile, deadline, forced === 'no' ? slow : undefined)) return stopped();
+  if (signalIfHolder(pidfile, pid, 'SIGKILL')) {
+    forced = 'SIGKILL';
+    progress(`agentd (pid ${pid}) did not stop within ${formatDuration(timeoutMs)}; sent SIGKILL`);
+  }
+  if (await lockFreed(pidfile, Date.now() + 5000)) return stopped();
   throw errors.stopTimeout(pid, timeoutMs);
 }
 
 function signalIfHolder(pidfile: string, pid: number, signal: NodeJS.Signals): boolean {
   if (pid <= 0 || lockHolder(pidfile) !== pid) return false;
-  try { process.kill(pid, signal); return true; } catch { return false; }
+  try {
+    process.kill(pid, signal);
+    // A stopped core (SIGSTOP, ^Z) would never run its SIGTERM handler; systemd sends SIGCONT too.
+    if (signal === 'SIGTERM') process.kill(pid, 'SIGCONT');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-/** Poll the lock until it is free (the kernel drops it when the core's last fd closes). */
-async function lockFreed(pidfile: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+/** Poll the lock until it is free (the kernel drops it when the core's last fd closes) or `deadline`; `slow` once after 1 s. */
+async function lockFreed(pidfile: string, deadline: number, slow?: () => void): Promise<boolean> {
+  const slowAt = Date.now() + 1000;
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
     if (lockHolder(pidfile) === 0) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, delay));
+    const now = Date.now();
+    if (now >= deadline) return false;
+    if (slow && now >= slowAt) { slow(); slow = undefined; }
+    await new Promise((r) => setTimeout(r, Math.min(delay, deadline - now)));
   }
 }

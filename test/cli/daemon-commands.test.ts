@@ -3,7 +3,7 @@ import test, { type ExecutionContext } from 'ava';
 import { homePaths } from '../../src/home/index.js';
 import { lockHolder } from '../../src/native/addon.js';
 import { ctl } from '../helpers/cli.js';
-import { writeConfig } from '../helpers/daemon.js';
+import { fixture, pluginGroups, writeConfig } from '../helpers/daemon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
 import { isGone, waitUntil } from '../helpers/proc.js';
 
@@ -67,8 +67,12 @@ test('stop never signals a pid whose lock is free', async (t) => {
 
 test('stop falls back to SIGTERM, then SIGKILL, when the socket does not answer', async (t) => {
   const h = home(t);
+  // A plugin that ignores SIGTERM for 30 s: the core, unfrozen by stop's SIGCONT, cannot stop in 1 s.
+  writeConfig(h, { plugins: { 'ignore-sigterm': { module: fixture('ignore-sigterm'), stopTimeout: '30s' } } });
   const started = await ctl(['start', '--home', h]);
   const pid = Number(/pid (\d+)/.exec(started.stdout)?.[1]);
+  const host = pluginGroups(pid);
+  t.teardown(() => { for (const g of host) { try { process.kill(-g, 'SIGKILL'); } catch { /* gone */ } } });
   process.kill(pid, 'SIGSTOP');
   const r = await ctl(['stop', '--home', h, '--timeout', '1s']);
   t.is(r.code, 0, r.stderr);
