@@ -29,6 +29,15 @@ test('ctl --help lists the commands; ctl COMMAND --help shows flags and examples
   const scaffold = await ctl(['plugins', 'new', '--help']);
   t.regex(scaffold.stdout, /^USAGE\n\s+\$ ctl plugins new NAME/m);
   t.regex(scaffold.stdout, /\$ ctl plugins new hello --dir/);
+  // The help command's own help has examples too, and an unknown subject is a usage error.
+  const helpHelp = await ctl(['help', '--help']);
+  t.is(helpHelp.code, 0);
+  t.regex(helpHelp.stdout, /^EXAMPLES\n\s+\$ ctl help$/m);
+  t.regex(helpHelp.stdout, /\$ ctl help plugins scale/);
+  t.regex((await ctl(['help', 'plugins', 'scale'])).stdout, /^USAGE\n\s+\$ ctl plugins scale NAME INSTANCES/m);
+  const unknown = await ctl(['help', 'nosuch']);
+  t.is(unknown.code, 2);
+  t.is(unknown.stderr.trim(), 'ctl: no command or topic "nosuch"; see `ctl help` for the commands');
 });
 
 test('ctl autocomplete bash: the completion function completes commands, subcommands and flags', async (t) => {
