@@ -125,6 +125,12 @@ export class LogManager extends EventEmitter {
     await Promise.all([...this.sinks.values()].map((s) => s.close()));
   }
 
+  /** A log that can be read: one being written, or a plugin's file left from a run before (a plugin since removed). */
+  hasLog(source: string): boolean {
+    if (source === CORE_SOURCE || this.sinks.has(source)) return true;
+    return PLUGIN_NAME.test(source) && fs.existsSync(this.pathOf(source));
+  }
+
   private pathOf(source: string): string {
     if (source === CORE_SOURCE) return this.core.path;
     const sink = this.sinks.get(source);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import test from 'ava';
 import { ctl } from '../helpers/cli.js';
 import { fixture, ROOT, startTestDaemon, writeConfig } from '../helpers/daemon.js';
+import { waitUntil } from '../helpers/proc.js';
 
 test('ctl plugins, plugins stop|start|restart, status table and reload', async (t) => {
   const d = await startTestDaemon(t, { config: { plugins: { forever: { module: fixture('forever') } } } });
@@ -60,6 +61,38 @@ test('ctl logs tails a plugin log and follows until Ctrl-C', async (t) => {
   t.is(code, 0, 'Ctrl-C ends the follow cleanly');
   const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string; stream: string });
   t.deepEqual(lines.map((l) => `${l.stream} ${l.message}`), [`log burst ${run} 2`, `stdout burst ${next.run} 0`, `stdout burst ${next.run} 1`]);
+});
+
+test('ctl logs -f says so when the daemon ends the stream, and exits 1', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'log-burst': { module: fixture('log-burst') } } } });
+  const client = await d.client();
+  await client.call('log-burst.burst', { count: 1, stream: 'log' });
+  const follower = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'logs', 'log-burst', '-f', '-n', '1', '--home', d.home]);
+  t.teardown(() => follower.kill('SIGKILL'));
+  let out = '';
+  let err = '';
+  follower.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  follower.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const exited = new Promise<number | null>((r) => follower.on('exit', (c) => r(c)));
+  await waitUntil(() => out.includes('burst'), 20_000, 'the follower to print its history');
+  await d.stop();
+  t.is(await exited, 1);
+  t.is(err, 'ctl: connection to agentd closed by the daemon: no more lines to follow; check `ctl status` and agentd.log\n');
+});
+
+test('ctl logs NAME still reads the log of a plugin removed from the config', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'log-burst': { module: fixture('log-burst') } } } });
+  const client = await d.client();
+  const { run } = await client.call<{ run: number }>('log-burst.burst', { count: 1, stream: 'log' });
+  writeConfig(d.home, { plugins: {} });
+  t.deepEqual((await client.call('daemon.reload')).removed, ['log-burst']);
+  const tail = await ctl(['logs', 'log-burst', '-n', '50', '--home', d.home]);
+  t.is(tail.code, 0, tail.stderr);
+  t.regex(tail.stdout, new RegExp(`burst ${run} 0`));
+  // A name with neither a plugin nor a log is still an error.
+  const none = await ctl(['logs', 'nosuch', '--home', d.home]);
+  t.is(none.code, 1, none.stderr);
+  t.regex(none.stderr, /no plugin named "nosuch"/);
 });
 
 test('ctl plugins start of an unknown plugin names the known ones', async (t) => {

@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { errors } from '../../errors/index.js';
 import type { LogEntry } from '../../rpc/wire-types.js';
 import { BaseCommand } from '../base-command.js';
 import { renderLogEntry } from '../render/log-entry.js';
@@ -15,7 +16,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
     name: Args.string({ description: 'plugin name, or agentd' }),
   };
   static override flags = {
-    lines: Flags.integer({ char: 'n', description: 'lines of history', default: 100, min: 0, max: 100_000 }),
+    lines: Flags.integer({ char: 'n', description: 'lines of history (of NAME\'s log: following every log starts with none)', default: 100, min: 0, max: 100_000 }),
     follow: Flags.boolean({ char: 'f', description: 'keep printing new lines until Ctrl-C' }),
     json: Flags.boolean({ description: 'one JSON object per line' }),
   };
@@ -37,7 +38,10 @@ export default class Logs extends BaseCommand<typeof Logs> {
     history.forEach(print);
     early.forEach(print);
     live = true;
-    process.once('SIGINT', () => client.close());
+    let interrupted = false;
+    process.once('SIGINT', () => { interrupted = true; client.close(); });
     await client.closed;
+    // The daemon ended the stream (it stopped, or was killed): say so, rather than exit as if asked.
+    if (!interrupted) throw errors.connectionClosed('by the daemon: no more lines to follow');
   }
 }

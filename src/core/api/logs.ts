@@ -50,7 +50,13 @@ export function registerLogsMethods(daemon: Daemon): void {
 
 function checkSource(daemon: Daemon, plugin: string | undefined): string {
   if (plugin === undefined || plugin === 'agentd') return 'agentd';
-  daemon.plugins.get(plugin);
+  try {
+    daemon.plugins.get(plugin);
+  } catch (error) {
+    // A plugin removed from the config leaves its log, which `ctl logs NAME` can still read.
+    if (daemon.logs.hasLog(plugin)) return plugin;
+    throw error;
+  }
   return plugin;
 }
 
