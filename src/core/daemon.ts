@@ -208,6 +208,12 @@ export class Daemon {
   }
 
   /** Stop plugins, close the socket, remove it and the pidfile, flush the log. Idempotent. */
+  /**
+   * Stop and exit, as SIGTERM does, saying why. Until the signal handlers take over (start-up) it
+   * is SIGTERM itself, which the start-up handlers turn into an aborted start.
+   */
+  requestStop: (reason: string) => void = () => { process.kill(process.pid, 'SIGTERM'); };
+
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
       this.options.hooks?.stopping?.();

@@ -8,6 +8,7 @@ export function installSignalHandlers(daemon: Daemon, exit: (code: number) => vo
   };
   process.on('SIGTERM', stop('SIGTERM'));
   process.on('SIGINT', stop('SIGINT'));
+  daemon.requestStop = (reason) => stop(reason)();
   process.on('SIGHUP', () => {
     daemon.reload().catch((e: unknown) => daemon.log.error('reload on SIGHUP refused', { error: describeError(e) }));
   });

@@ -55,8 +55,10 @@ test('stop leaves no process, socket or pidfile, and flushes the log', async (t)
   t.false(fs.existsSync(d.paths.socket));
   t.false(fs.existsSync(d.paths.pidfile));
   t.is(lockHolder(d.paths.pidfile), 0);
-  const lines = fs.readFileSync(d.paths.log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { message: string });
+  const lines = fs.readFileSync(d.paths.log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { message: string; reason?: string });
   t.is(lines.at(-1)?.message, 'agentd stopped');
+  // Stopped over the socket, and the log says so (not "SIGTERM", as if someone had sent one).
+  t.is(lines.find((l) => l.message === 'agentd stopping')?.reason, 'daemon.stop (ctl stop)');
 });
 
 test('a bad config is refused with the path of the bad field, and nothing is left running', async (t) => {

@@ -57,6 +57,7 @@ test('logs.reopen follows an external logrotate that moved the file', async (t) 
   await d.stop();
   const fresh = fs.readFileSync(d.paths.log, 'utf8');
   t.regex(fresh, /"message":"agentd stopped"/);
+  t.regex(fresh, /"message":"log files reopened on logs.reopen"/);
   t.regex(fs.readFileSync(`${d.paths.log}.moved`, 'utf8'), /"method":"logs.reopen"/);
 });
 

@@ -6,7 +6,7 @@ export function registerDaemonMethods(daemon: Daemon): void {
   daemon.registry.register(daemonReload, () => daemon.reload());
   daemon.registry.register(daemonStop, () => {
     // Answer first: stopping closes this very connection.
-    setImmediate(() => process.kill(process.pid, 'SIGTERM'));
+    setImmediate(() => daemon.requestStop('daemon.stop (ctl stop)'));
     return { stopping: true as const, pid: process.pid };
   });
 }

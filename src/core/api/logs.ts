@@ -14,6 +14,8 @@ export function registerLogsMethods(daemon: Daemon): void {
   registry.register(logsReopen, () => {
     logs.reopenAll();
     const files = logs.status().files.map((f) => f.path);
+    // Said as SIGUSR2 says it: an operator reading agentd.log sees every reopen, however asked.
+    log.info('log files reopened on logs.reopen', { files: files.length });
     events.emit({ type: 'logs.reopened', files });
     return { files };
   });
