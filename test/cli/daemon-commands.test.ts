@@ -36,7 +36,7 @@ test('start, status, restart, stop: exit codes and output', async (t) => {
   t.is(up.code, 0);
   t.regex(up.stdout, new RegExp(`running  pid ${pid}`));
   const upJson = await ctl(['status', '--home', h, '--json']);
-  t.is(JSON.parse(upJson.stdout).pid, pid);
+  t.like(JSON.parse(upJson.stdout), { running: true, pid });
 
   const again = await ctl(['start', '--home', h]);
   t.is(again.code, 1);
