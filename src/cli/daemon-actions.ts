@@ -1,7 +1,7 @@
-import { parseDuration } from '../config/units.js';
 import { describeError, errors, ExitCode } from '../errors/index.js';
 import { homePaths } from '../home/paths.js';
 import { runningCore, startDaemon, stopDaemon } from './daemon-control.js';
+import { flagDuration } from './flag-duration.js';
 import { reportFailure } from './output.js';
 
 /**
@@ -73,8 +73,7 @@ function progress(line: string): void {
 
 async function act(o: DaemonActionOptions, run: (timeoutMs: number) => Promise<{ data: unknown; line: string }>): Promise<ExitCode> {
   try {
-    const timeoutMs = parseDuration(o.timeout);
-    if (timeoutMs === null) throw errors.usage(`--timeout ${o.timeout}: not a duration such as "10s"`);
+    const timeoutMs = flagDuration('timeout', o.timeout, '10s');
     const { data, line } = await run(timeoutMs);
     process.stdout.write(`${o.json ? JSON.stringify(data, null, 2) : line}\n`);
     return ExitCode.Ok;

@@ -15,7 +15,17 @@ const CASES: Array<[args: string[], stderr: string]> = [
   [['status', '--bogus'], 'ctl: nonexistent flag: --bogus; see `ctl status --help`'],
   [['nosuch'], 'ctl: unknown command "nosuch"; see `ctl help` for the commands'],
   [['plugins', 'lst'], 'ctl: unknown command "plugins lst"; see `ctl help plugins` for the commands'],
+  [['stop', '--timeout', 'soon'], 'ctl: --timeout soon: give a duration of at least 1ms, such as "10s" (a bare number is ms)'],
+  [['stop', '--timeout', '0s'], 'ctl: --timeout 0s: give a duration of at least 1ms, such as "10s" (a bare number is ms)'],
+  [['start', '--timeout', '0'], 'ctl: --timeout 0: give a duration of at least 1ms, such as "10s" (a bare number is ms)'],
 ];
+
+test('a duration flag takes a bare number as ms, as the config does', async (t) => {
+  const home = tempHome(t);
+  const r = await ctl(['stop', '--timeout', '5000', '--home', home]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /not running/);
+});
 
 for (const [args, stderr] of CASES) {
   test(`ctl ${args.join(' ')}: a usage error, exit 2, one line`, async (t) => {

@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
-import { parseDuration } from '../../config/units.js';
-import { errors } from '../../errors/index.js';
+import { flagDuration } from '../flag-duration.js';
 import { BaseCommand } from '../base-command.js';
 import { startAction } from '../daemon-actions.js';
 import { runDaemonInForeground } from '../daemon-control.js';
@@ -24,8 +23,7 @@ export default class Start extends BaseCommand<typeof Start> {
   async run(): Promise<void> {
     const options = { home: this.home, json: this.jsonEnabled(), config: this.flags.config, watch: this.flags.watch, timeout: this.flags.timeout };
     if (this.flags.foreground) {
-      const timeoutMs = parseDuration(this.flags.timeout);
-      if (timeoutMs === null) throw errors.usage(`--timeout ${this.flags.timeout}: not a duration such as "30s"`);
+      const timeoutMs = flagDuration('timeout', this.flags.timeout, '10s');
       this.exit(await runDaemonInForeground({ ...options, timeoutMs }));
     }
     // Prints for itself, so that the fast path in bin/run.js behaves the same.

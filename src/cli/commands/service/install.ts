@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Flags } from '@oclif/core';
-import { findConfigFile, loadConfig, parseDuration } from '../../../config/index.js';
+import { findConfigFile, loadConfig } from '../../../config/index.js';
+import { flagDuration } from '../../flag-duration.js';
 import { errors } from '../../../errors/index.js';
 import { describeError } from '../../../errors/describe.js';
 import { homePaths } from '../../../home/index.js';
@@ -73,9 +74,7 @@ export default class ServiceInstall extends BaseCommand<typeof ServiceInstall> {
 
   private watchdogSec(): number | undefined {
     if (this.flags.watchdog === undefined) return undefined;
-    const ms = parseDuration(this.flags.watchdog);
-    if (ms === null || ms < 1000) throw errors.usage(`--watchdog ${this.flags.watchdog}: give a duration of at least 1s, such as "30s"`);
-    return Math.ceil(ms / 1000);
+    return Math.ceil(flagDuration('watchdog', this.flags.watchdog, '30s', 1000) / 1000);
   }
 }
 
