@@ -227,9 +227,11 @@ export class Instance {
   }
 
   private onExit(host: HostProcess, info: ExitInfo): void {
+    // Every process's exit is an event, the one a rolling reload replaced too; only the slot's
+    // current process says how the slot last ended.
+    this.ctx.events.emit({ type: 'plugin.exit', plugin: this.ctx.plugin, instance: this.index, pid: host.pid, code: info.code, signal: info.signal, cause: info.cause });
     if (host !== this.host) return;
     this.lastExit = info;
-    this.ctx.events.emit({ type: 'plugin.exit', plugin: this.ctx.plugin, instance: this.index, pid: host.pid, code: info.code, signal: info.signal, cause: info.cause });
     const ended = this.ending;
     this.ending = null;
     // A start attempt and a stop in progress see the exit themselves; an end by agentd is a crash.

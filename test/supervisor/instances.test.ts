@@ -40,6 +40,8 @@ test('plugins.reload replaces every instance one by one with zero failed request
   t.true(before.every(isGone), 'the old processes stopped');
   const replaced = events.events.filter((e) => e.type === 'plugin.replaced');
   t.deepEqual(replaced.map((e) => e.instance), [0, 1], 'one at a time, in order');
+  // The replaced processes' exits are events too.
+  for (const pid of before) await t.notThrowsAsync(events.next((e) => e.type === 'plugin.exit' && e.pid === pid, 10_000), `plugin.exit of ${pid}`);
   t.true(rows.every((r) => result.byPid.has(String(r.pid))), 'the new processes served');
 });
 
