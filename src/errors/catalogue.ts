@@ -114,6 +114,8 @@ export const errors = {
     `plugin ${name} has no instance #${index}; it runs ${labels.length}: ${labels.join(', ')}`),
   pluginEnded: entry('E_PLUGIN_ENDED', -32058, F, (name: string, reason: string) =>
     `plugin ${name} ended by agentd: ${reason}; see \`ctl logs ${name}\``),
+  pluginScaleFailed: entry('E_PLUGIN_SCALE_FAILED', -32059, F, (name: string, to: number, from: number, reason: string) =>
+    `${name} not scaled to ${to}: ${reason}; it runs ${from} as before (see \`ctl logs ${name}\`)`),
 
   // Logs.
   logWrite: entry('E_LOG_WRITE', -32060, F, (path: string, reason: string) =>

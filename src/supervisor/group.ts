@@ -113,7 +113,20 @@ export class PluginGroup implements InstanceHost {
     }
     while (this.instances.length < count) this.instances.push(new Instance(this.instances.length, this));
     this.events.emit({ type: 'plugin.scaled', plugin: this.plugin, from: before, to: count });
-    if (this.instances.some((i) => i.state === 'running')) await Promise.all(this.instances.map((i) => i.start()));
+    if (!this.instances.some((i) => i.state === 'running')) return;
+    const added = this.instances.slice(before);
+    try {
+      await Promise.all(this.instances.map((i) => i.start()));
+    } catch (error) {
+      if (added.length === 0) throw error;
+      // A scale-up whose new processes cannot start is undone, as a reload keeps the old process:
+      // the instances that ran keep running, and no slot is left crash-looping.
+      this.instances.splice(before);
+      await Promise.all(added.map((i) => i.stop()));
+      this.spec = { ...this.spec, entry: { ...this.spec.entry, instances: before } };
+      this.events.emit({ type: 'plugin.scaled', plugin: this.plugin, from: count, to: before });
+      throw errors.pluginScaleFailed(this.plugin, count, before, describeError(error), { cause: error });
+    }
   }
 
   /** Take new settings (a reload changed them); the caller restarts the group. */

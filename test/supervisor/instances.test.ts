@@ -77,6 +77,28 @@ test('plugins.scale adds and removes instances', async (t) => {
   t.regex(bad!.message, /params\.instances: must be >= 1/);
 });
 
+test('plugins.scale up to processes that cannot start is undone: the running instance stays, no slot is left crash-looping', async (t) => {
+  const home = tempHome(t);
+  fs.writeFileSync(path.join(home, 'single.ts'), [
+    "import { definePlugin } from 'agentd';",
+    "export default definePlugin({ name: 'single', defaults: {}, start(ctx) {",
+    "  if (ctx.instance > 0) throw new Error('only one instance can hold the lock file');",
+    "  ctx.rpc('ping', () => 'pong');",
+    "} });",
+  ].join('\n'));
+  const d = await startTestDaemon(t, { home, config: { plugins: { single: { module: './single.ts' } } } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+  const [before] = await client.call('plugins.list');
+  const err = await t.throwsAsync(client.call('plugins.scale', { name: 'single', instances: 3 }));
+  t.regex(err!.message, /^single not scaled to 3: .*only one instance can hold the lock file; it runs 1 as before/);
+  t.like(err, { code: 'E_PLUGIN_SCALE_FAILED' });
+  const after = await client.call('plugins.list');
+  t.deepEqual(after.map((r) => [r.name, r.state, r.pid]), [['single', 'running', before!.pid]]);
+  t.deepEqual(events.events.filter((e) => e.type === 'plugin.scaled').map((e) => [e.from, e.to]), [[1, 3], [3, 1]]);
+  t.is(await client.call('single.ping'), 'pong');
+});
+
 test('<plugin>#<n>.<method> calls instance n; <plugin>.<method> goes round robin', async (t) => {
   const d = await startTestDaemon(t, { config: { plugins: { forever: { module: fixture('forever'), instances: 2 } } } });
   const client = await d.client();
