@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { errors } from '../errors/index.js';
 
 /**
@@ -10,7 +11,7 @@ import { errors } from '../errors/index.js';
 export function ensureHome(home: string): void {
   let created: string | undefined;
   try {
-    created = fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+    created = makeDirs(home);
   } catch (cause) {
     throw errors.homeUnsafe(home, `it cannot be created (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, 'choose another --home', { cause });
   }
@@ -23,4 +24,19 @@ export function ensureHome(home: string): void {
   if (st.mode & 0o077) {
     throw errors.homeUnsafe(home, `it is accessible by its group or others (mode ${(st.mode & 0o777).toString(8)})`, `run \`chmod 700 ${home}\` or choose another --home`);
   }
+}
+
+/**
+ * mkdir -p with mode 0700; returns the first directory it created, as mkdirSync's `recursive`
+ * does. Not that option: under a file system that refuses new entries (/proc/x) Node 20's
+ * recursive mkdir retries for ever instead of failing.
+ */
+function makeDirs(dir: string): string | undefined {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !fs.existsSync(d); d = path.dirname(d)) {
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing) fs.mkdirSync(d, { mode: 0o700 });
+  return missing[0];
 }

@@ -49,6 +49,14 @@ test('a home that is a file is refused', (t) => {
   t.is((err as { code?: string }).code, 'E_HOME_UNSAFE');
 });
 
+test('a home that cannot be created (under /proc) is refused at once, not retried for ever', async (t) => {
+  // In a child process with a deadline: Node 20's recursive mkdir spins there without end.
+  const home = `/proc/agentd-test-${process.pid}/h`;
+  const r = await ctl(['start', '--home', home, '--config', guard(t, [])], { timeoutMs: 20_000 });
+  t.is(r.code, 1, r.stderr);
+  t.regex(r.stderr, /it cannot be created \(ENOENT\)/);
+});
+
 test('an empty --home or AGENTD_HOME is a usage error, not the current directory', (t) => {
   t.is((t.throws(() => resolveHome('', {})) as { code?: string }).code, 'E_USAGE');
   t.is((t.throws(() => resolveHome(undefined, { AGENTD_HOME: '' })) as { code?: string }).code, 'E_USAGE');
