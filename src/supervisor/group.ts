@@ -98,6 +98,8 @@ export class PluginGroup implements InstanceHost {
    * start (that instance's old process keeps running).
    */
   async reload(): Promise<void> {
+    // As systemctl reload refuses an inactive unit: a reload replaces what runs, it does not start.
+    if (this.instances.every((i) => i.state === 'stopped')) throw errors.pluginNotRunning(this.plugin, 'stopped');
     this.syncWatcher();
     for (const instance of this.instances) await instance.replace();
     this.pruneListeners();

@@ -64,6 +64,15 @@ test('plugins.reload keeps the old process when the new one fails to start', asy
   t.is((await load.stop()).failed, 0, 'and still serves');
 });
 
+test('plugins.reload of a stopped plugin is refused and leaves it stopped, as systemctl reload of an inactive unit', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { forever: { module: fixture('forever') } } } });
+  const client = await d.client();
+  await client.call('plugins.stop', { name: 'forever' });
+  const err = await t.throwsAsync(client.call('plugins.reload', { name: 'forever' }));
+  t.is(err!.message, 'plugin forever is stopped, not running; `ctl plugins start forever` starts it');
+  t.deepEqual((await client.call('plugins.list')).map((r) => [r.name, r.state, r.pid]), [['forever', 'stopped', null]]);
+});
+
 test('plugins.scale adds and removes instances', async (t) => {
   const d = await startTestDaemon(t, { config: { plugins: { 'http-echo': { module: fixture('http-echo') } } } });
   const client = await d.client();
