@@ -51,7 +51,8 @@ export function renderUnit(o: UnitOptions): string {
     `# Written by \`ctl service install\` (agentd ${o.version}); run it again to update this file.`,
     '[Unit]',
     `Description=agentd daemon (home ${specifierSafe(o.home)})`,
-    'After=network.target',
+    // A user manager has no network.target to order after.
+    ...(o.user ? [] : ['After=network.target']),
     '',
     '[Service]',
     ...(notify ? [

@@ -72,6 +72,7 @@ test('forking unit: Type=forking with the pidfile, ctl start (daemon mode); veri
 test('user unit with a home that needs quoting and escaping; verified by the user manager', (t) => {
   const unit = renderUnit(base({ user: true, home: '/tmp/agentd home/100%', watchdogSec: 5 }));
   t.true(unit.split('\n').includes('WantedBy=default.target'));
+  t.false(unit.includes('network.target'), 'no ordering after a target the user manager does not have');
   t.true(unit.includes('--home "/tmp/agentd home/100%%"'));
   verify(t, unit, true);
   verify(t, renderUnit(base({ user: true, mode: 'forking', home: '/tmp/agentd home/100%' })), true);
