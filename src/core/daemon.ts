@@ -107,7 +107,12 @@ export class Daemon {
       cleanup.unshift(() => plugins.stopAll());
       checkStop();
       // Stopping the plugins makes the ones still starting fail, and with them startAll.
-      const abortPlugins = () => { log.info('agentd stopping while starting', { reason: String(stop?.reason) }); void plugins.stopAll(); };
+      const abortPlugins = () => {
+        // Which plugins held the start up: what an operator needs after a start timeout.
+        const waitingFor = plugins.list().filter((r) => r.state !== 'running').map((r) => `${r.name} (${r.state})`);
+        log.info('agentd stopping while starting', { reason: String(stop?.reason), waitingFor });
+        void plugins.stopAll();
+      };
       stop?.addEventListener('abort', abortPlugins, { once: true });
       try {
         await plugins.startAll(loaded.plugins, loaded.file);

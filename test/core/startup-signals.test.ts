@@ -59,6 +59,9 @@ for (const how of ['SIGTERM', 'SIGINT', 'ctl stop'] as const) {
     t.is(lockHolder(s.paths.pidfile), 0);
     t.false(fs.existsSync(s.paths.socket), 'no socket left');
     t.false(fs.existsSync(s.paths.pidfile), 'no pidfile left');
+    // The log names the plugin the start was waiting for.
+    const lines = fs.readFileSync(s.paths.log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { message: string; waitingFor?: string[] });
+    t.deepEqual(lines.find((l) => l.message === 'agentd stopping while starting')?.waitingFor, ['never-ready (starting)']);
   });
 }
 
