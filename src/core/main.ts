@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     daemon = await Daemon.start({ home: values.home, configFile: values.config, watch: values.watch ?? false, foreground: values.foreground ?? false, hooks, stop: signals.stop });
   } catch (error) {
     notify.startFailed(describeError(error));
-    readiness.error(describeError(error));
+    readiness.error(describeError(error), isAgentdError(error) ? error.code : undefined);
     // Daemon.start has closed the socket; the lock is still ours, so the pidfile is ours to remove.
     removePidfile(homePaths(values.home));
     // Stopped by a signal while starting: what was asked for, done cleanly.

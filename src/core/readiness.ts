@@ -5,6 +5,9 @@ import fs from 'node:fs';
  * or `ERROR <text>`, then the fd is closed so the launcher sees the end. In the foreground there is
  * no such fd and errors go to stderr.
  */
+/** A catalogue code, as it leads an ERROR line. */
+export const ERROR_CODE = /^E_[A-Z0-9_]+$/;
+
 export class Readiness {
   private fd: number | null;
 
@@ -17,11 +20,14 @@ export class Readiness {
     this.send(`READY ${pid}`);
   }
 
-  /** Report a start-up failure; the message must be one line. */
-  error(message: string): void {
+  /**
+   * Report a start-up failure, one line. With its catalogue code (`ERROR E_CONFIG_INVALID …`),
+   * so that `ctl start --json` gives scripts the same code a reload would.
+   */
+  error(message: string, code?: string): void {
     const line = message.replace(/\s*\n\s*/g, ' ');
     if (this.fd === null) process.stderr.write(`agentd: ${line}\n`);
-    this.send(`ERROR ${line}`);
+    this.send(`ERROR ${code && ERROR_CODE.test(code) ? `${code} ` : ''}${line}`);
   }
 
   private send(line: string): void {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { errors, type AgentdError } from '../errors/index.js';
+import { AgentdError, errors, type ExitCode } from '../errors/index.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { lockHolder } from './addon.js';
 
@@ -84,10 +84,23 @@ export function interpretLauncher(stdout: string, code: number | null, signal: N
   if (running) return errors.alreadyRunning(Number(running[1]) || null);
   const timeout = TIMEOUT_LINE.exec(line);
   if (timeout) return errors.startTimeout(Number(timeout[1]));
-  if (line.startsWith('ERROR ')) return errors.startFailed(line.slice(6), { data: { launcherExit: code } });
+  if (line.startsWith('ERROR ')) return startError(line.slice(6), code);
   const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
   const detail = stderr.trim().split('\n')[0];
   return errors.startFailed(`the native launcher ${how} without a report${detail ? `: ${detail}` : ''}`);
+}
+
+const catalogue = new Map<string, { rpcCode: number; exitCode: ExitCode }>(Object.values(errors).map((e) => [e.code, e]));
+
+/**
+ * The core's `ERROR [E_CODE] text` as the error it was in the core (its code and exit code: a bad
+ * config is E_CONFIG_INVALID, as on reload), or E_START_FAILED for a text with no known code.
+ */
+function startError(rest: string, launcherExit: number | null): AgentdError {
+  const m = /^(E_[A-Z0-9_]+) (.*)$/.exec(rest);
+  const known = m ? catalogue.get(m[1]!) : undefined;
+  if (!m || !known) return errors.startFailed(rest, { data: { launcherExit } });
+  return new AgentdError(m[1]!, known.rpcCode, known.exitCode, m[2]!, { data: { launcherExit } });
 }
 
 /**

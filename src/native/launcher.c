@@ -13,7 +13,7 @@
  *
  * Stdout carries exactly one line, and the exit status mirrors it (a contract, see launch.ts):
  *   READY <pid>    0  the core reported ready
- *   ERROR <text>   1  the core failed (its own text), died, or missed the deadline and was stopped
+ *   ERROR <text>   1  the core failed (its own text, led by its catalogue code: ERROR E_CONFIG_INVALID …), died, or missed the deadline and was stopped
  *   ERROR <text>   2  usage error (synopsis on stderr)
  *   RUNNING <pid>  3  the lock is held by a running core (pid 0 if its pidfile is unreadable)
  *   ERROR <text>   4  a system call of the launcher itself failed

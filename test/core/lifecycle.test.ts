@@ -66,6 +66,7 @@ test('a bad config is refused with the path of the bad field, and nothing is lef
   writeConfig(home, { logs: { keep: -1 }, plugins: {} });
   const err = await t.throwsAsync(startDaemon({ home }));
   t.regex(err!.message, /logs\.keep: must be >= 0/);
+  t.is((err as { code?: string }).code, 'E_CONFIG_INVALID', 'the code a reload would give, for scripts');
   t.is(lockHolder(homePaths(home).pidfile), 0);
   t.false(fs.existsSync(homePaths(home).socket));
   t.deepEqual(processesMentioning(home), []);

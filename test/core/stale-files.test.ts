@@ -42,7 +42,7 @@ test('a start refused for a socket path over the limit leaves no pidfile', async
   fs.mkdirSync(home, { mode: 0o700 });
   writeConfig(home, { plugins: {} });
   const err = await t.throwsAsync(startDaemon({ home }));
-  t.is((err as { code?: string }).code, 'E_START_FAILED');
+  t.is((err as { code?: string }).code, 'E_SOCKET_PATH_TOO_LONG');
   t.regex(err!.message, /over the OS limit/);
   assertNothingLeft(t, home);
 });
