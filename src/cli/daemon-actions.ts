@@ -1,6 +1,6 @@
 import { describeError, errors, ExitCode } from '../errors/index.js';
 import { homePaths } from '../home/paths.js';
-import { runningCore, startDaemon, stopDaemon } from './daemon-control.js';
+import { DEFAULT_STOP_MS, runningCore, startDaemon, stopDaemon } from './daemon-control.js';
 import { flagDuration } from './flag-duration.js';
 import { reportFailure } from './output.js';
 
@@ -14,12 +14,13 @@ export interface DaemonActionOptions {
   json: boolean;
   config?: string | undefined;
   watch?: boolean | undefined;
-  timeout: string;
+  /** --timeout as given; absent: start waits 30 s, a stop as long as the core says it needs. */
+  timeout?: string | undefined;
 }
 
 export async function startAction(o: DaemonActionOptions): Promise<ExitCode> {
   return act(o, async (timeoutMs) => {
-    const { pid } = await startDaemon({ home: o.home, config: o.config, watch: o.watch ?? false, timeoutMs });
+    const { pid } = await startDaemon({ home: o.home, config: o.config, watch: o.watch ?? false, ...(timeoutMs === null ? {} : { timeoutMs }) });
     return { data: { pid }, line: `agentd started (pid ${pid})` };
   });
 }
@@ -40,7 +41,7 @@ export async function stopAction(o: DaemonActionOptions): Promise<ExitCode> {
  */
 export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
   return act(o, async (timeoutMs) => {
-    const running = await runningCore(o.home, timeoutMs);
+    const running = await runningCore(o.home, timeoutMs ?? DEFAULT_STOP_MS);
     // A new core would be a daemon parented to PID 1, and the service manager would see its own exit.
     if (running?.status?.foreground) throw errors.restartForeground(running.pid);
     const config = o.config ?? running?.status?.config ?? undefined;
@@ -71,9 +72,9 @@ function progress(line: string): void {
   process.stderr.write(`ctl: ${line}\n`);
 }
 
-async function act(o: DaemonActionOptions, run: (timeoutMs: number) => Promise<{ data: unknown; line: string }>): Promise<ExitCode> {
+async function act(o: DaemonActionOptions, run: (timeoutMs: number | null) => Promise<{ data: unknown; line: string }>): Promise<ExitCode> {
   try {
-    const timeoutMs = flagDuration('timeout', o.timeout, '10s');
+    const timeoutMs = o.timeout === undefined ? null : flagDuration('timeout', o.timeout, '10s');
     const { data, line } = await run(timeoutMs);
     process.stdout.write(`${o.json ? JSON.stringify(data, null, 2) : line}\n`);
     return ExitCode.Ok;

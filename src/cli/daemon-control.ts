@@ -57,6 +57,8 @@ export type StopResult = { stopped: false } | { stopped: true; pid: number; forc
 
 /** How long a core that is alive gets to answer on its socket; the rest of --timeout is for stopping. */
 const SOCKET_ANSWER_MS = 2000;
+/** A stop's bound without --timeout, when the core does not answer to say how long it needs. */
+export const DEFAULT_STOP_MS = 10_000;
 
 /**
  * Stop gracefully over the socket; if the socket does not answer, SIGTERM (with SIGCONT), and at
@@ -64,11 +66,12 @@ const SOCKET_ANSWER_MS = 2000;
  * the lock, so a stale pidfile never gets a signal sent to a stranger. Resolves once the lock is
  * free, i.e. the core is gone. `progress` hears each escalation and a long wait, as one line.
  */
-export async function stopDaemon(home: string, timeoutMs: number, progress: (line: string) => void = () => {}): Promise<StopResult> {
+export async function stopDaemon(home: string, timeoutMs: number | null, progress: (line: string) => void = () => {}): Promise<StopResult> {
   const { pidfile, socket } = homePaths(home);
   const pid = lockHolder(pidfile);
   if (pid === 0) return { stopped: false };
-  const deadline = Date.now() + timeoutMs;
+  const began = Date.now();
+  let deadline = began + (timeoutMs ?? DEFAULT_STOP_MS);
   let forced: 'no' | 'SIGTERM' | 'SIGKILL' = 'no';
   const stopped = (): StopResult => {
     // A core that was killed left its socket and pidfile; one that stopped removed them itself.
@@ -76,8 +79,13 @@ export async function stopDaemon(home: string, timeoutMs: number, progress: (lin
     return { stopped: true, pid, forced };
   };
   try {
-    const client = await connect({ home, timeoutMs: Math.max(1, Math.min(SOCKET_ANSWER_MS, timeoutMs / 2)) });
-    try { await client.call('daemon.stop'); } finally { client.close(); }
+    const client = await connect({ home, timeoutMs: Math.max(1, Math.min(SOCKET_ANSWER_MS, (timeoutMs ?? DEFAULT_STOP_MS) / 2)) });
+    try {
+      const { within } = await client.call('daemon.stop');
+      // Without --timeout, the core says how long its plugins may take: a plugin with a long
+      // stopTimeout is not SIGKILLed mid-stop by a shorter default here.
+      if (timeoutMs === null) deadline = began + Math.max(DEFAULT_STOP_MS, within);
+    } finally { client.close(); }
   } catch {
     if (signalIfHolder(pidfile, pid, 'SIGTERM')) {
       forced = 'SIGTERM';
@@ -88,10 +96,10 @@ export async function stopDaemon(home: string, timeoutMs: number, progress: (lin
   if (await lockFreed(pidfile, deadline, forced === 'no' ? slow : undefined)) return stopped();
   if (signalIfHolder(pidfile, pid, 'SIGKILL')) {
     forced = 'SIGKILL';
-    progress(`agentd (pid ${pid}) did not stop within ${formatDuration(timeoutMs)}; sent SIGKILL`);
+    progress(`agentd (pid ${pid}) did not stop within ${formatDuration(deadline - began)}; sent SIGKILL`);
   }
   if (await lockFreed(pidfile, Date.now() + 5000)) return stopped();
-  throw errors.stopTimeout(pid, timeoutMs);
+  throw errors.stopTimeout(pid, deadline - began);
 }
 
 function signalIfHolder(pidfile: string, pid: number, signal: NodeJS.Signals): boolean {

@@ -11,8 +11,8 @@ import { printStatus } from './print-status.js';
 const SPEC: Record<string, { booleans: string[]; strings: string[]; timeout?: string }> = {
   status: { booleans: ['json'], strings: ['home'] },
   start: { booleans: ['json', 'watch'], strings: ['home', 'config', 'timeout'], timeout: '30s' },
-  stop: { booleans: ['json'], strings: ['home', 'timeout'], timeout: '10s' },
-  restart: { booleans: ['json', 'watch'], strings: ['home', 'config', 'timeout'], timeout: '10s' },
+  stop: { booleans: ['json'], strings: ['home', 'timeout'] },
+  restart: { booleans: ['json', 'watch'], strings: ['home', 'config', 'timeout'] },
 };
 
 export async function fastPath(argv: readonly string[]): Promise<number | null> {
@@ -29,7 +29,7 @@ export async function fastPath(argv: readonly string[]): Promise<number | null> 
     return reportFailure(error, json);
   }
   if (command === 'status') return printStatus(home, json);
-  const o = { home, json, config: flags['config'] as string | undefined, watch: flags['watch'] === true ? true : undefined, timeout: (flags['timeout'] as string | undefined) ?? spec.timeout! };
+  const o = { home, json, config: flags['config'] as string | undefined, watch: flags['watch'] === true ? true : undefined, timeout: (flags['timeout'] as string | undefined) ?? spec.timeout };
   if (command === 'start') return startAction(o);
   if (command === 'stop') return stopAction(o);
   return restartAction(o);

@@ -219,6 +219,15 @@ export class Daemon {
    */
   requestStop: (reason: string) => void = () => { process.kill(process.pid, 'SIGTERM'); };
 
+  /**
+   * The longest a stop may take: plugins stop in parallel, each within its stopTimeout, then
+   * SIGKILL and its wait; a margin covers that and the core's own cleanup. `ctl stop` waits this
+   * long before it SIGKILLs a core that answered.
+   */
+  stopWithin(): number {
+    return Math.max(0, ...this.loaded.plugins.map((p) => p.entry.stopTimeout)) + STOP_MARGIN_MS;
+  }
+
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
       this.options.hooks?.stopping?.();
@@ -258,6 +267,9 @@ export class Daemon {
     this.timers.push(check, sample);
   }
 }
+
+/** What a stop takes beyond the longest plugin stopTimeout: the SIGKILL after it, descendants, the socket, the logs. */
+const STOP_MARGIN_MS = 5000;
 
 /** How long an exiting core waits for a slow stdout to take the last lines. */
 const STDOUT_FLUSH_MS = 2000;

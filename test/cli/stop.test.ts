@@ -47,3 +47,17 @@ test('--timeout bounds the whole stop, socket wait included, before SIGKILL', as
   t.true(took < 4500, `took ${took} ms for --timeout 3s`);
   await waitUntil(() => lockHolder(homePaths(home).pidfile) === 0, 10_000, 'the lock to be free');
 });
+
+test('without --timeout, stop waits as long as the daemon says its plugins need: a 11 s graceful stop is not SIGKILLed at 10 s', async (t) => {
+  const home = tempHome(t);
+  writeConfig(home, { plugins: { 'slow-stop': { module: fixture('slow-stop'), config: { stopMs: 11_000 }, stopTimeout: '20s' } } });
+  t.teardown(async () => { await endDaemon(home); killMarked(home); });
+  const started = await ctl(['start', '--home', home], { env: { [MARK_VAR]: home } });
+  t.is(started.code, 0, started.stderr);
+  const pid = Number(/pid (\d+)/.exec(started.stdout)?.[1]);
+  const r = await ctl(['stop', '--home', home]);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, `agentd stopped (pid ${pid})\n`, 'stopped by itself, no SIGKILL');
+  t.regex(fs.readFileSync(`${homePaths(home).logsDir}/slow-stop.log`, 'utf8'), /slow-stop finished stopping/);
+  t.is(lockHolder(homePaths(home).pidfile), 0);
+});

@@ -9,7 +9,7 @@ export default class Restart extends BaseCommand<typeof Restart> {
   static override flags = {
     config: Flags.string({ description: 'config file for the new daemon (default: the one the running daemon uses)' }),
     watch: Flags.boolean({ description: 'restart plugins when their files change (default: as the running daemon does)', allowNo: true }),
-    timeout: Flags.string({ description: 'how long the stop may take before SIGKILL', default: '10s' }),
+    timeout: Flags.string({ description: 'how long the stop may take before SIGKILL [default: as long as the daemon says its plugins need, at least 10s]' }),
   };
 
   async run(): Promise<void> {

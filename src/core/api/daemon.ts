@@ -7,6 +7,6 @@ export function registerDaemonMethods(daemon: Daemon): void {
   daemon.registry.register(daemonStop, () => {
     // Answer first: stopping closes this very connection.
     setImmediate(() => daemon.requestStop('daemon.stop (ctl stop)'));
-    return { stopping: true as const, pid: process.pid };
+    return { stopping: true as const, pid: process.pid, within: daemon.stopWithin() };
   });
 }

@@ -14,7 +14,11 @@ export const daemonStop = defineMethod({
   name: 'daemon.stop',
   summary: 'Stop every plugin, then the core; answers before stopping begins.',
   params: noParams,
-  result: v.object({ stopping: v.literal(true), pid: v.number() }),
+  result: v.object({
+    stopping: v.literal(true),
+    pid: v.number(),
+    within: v.pipe(v.number(), v.description('The longest the stop may take, in ms: the longest plugin stopTimeout, and a margin for the SIGKILL after it and for the core\'s own cleanup.')),
+  }),
 });
 
 export const daemonReload = defineMethod({
