@@ -86,6 +86,7 @@ export const PluginEntrySchema = v.strictObject({
     failures: v.optional(v.pipe(int(1, 100), v.description('Consecutive failures that end the plugin, a failure that restart, backoff and crashLoop handle as a crash.')), 3),
   }), {}),
   // Node's spawn throws on a NUL in a name or value, only once the plugin starts: refuse it here.
+  umask: v.optional(v.pipe(v.string(), v.regex(/^0?[0-7]{3}$/, 'must be an octal mask such as "022"'), v.description('File mode creation mask of the plugin\'s processes, in octal: "077" (the core\'s own) keeps what they create private to the user, "022" lets others read it.')), '077'),
   env: v.optional(v.pipe(v.record(
     v.pipe(v.string(), v.regex(/^[^=\0]+$/, 'a variable name is not empty and has no "=" or NUL')),
     v.pipe(v.string(), v.regex(/^[^\0]*$/, 'must not contain a NUL character')),

@@ -49,6 +49,8 @@ async function load(m: Extract<CoreToHost, { t: 'load' }>): Promise<void> {
   phase = 'load';
   process.title = `agentd: ${m.plugin}`;
   Object.assign(process.env, m.env);
+  // Before the plugin's code runs, so that every file it (and any child) creates gets it.
+  if (m.umask !== undefined) process.umask(Number.parseInt(m.umask, 8));
   try { process.chdir(m.baseDir); } catch { /* stays at / */ }
   try {
     const { plugin, by, files } = await loadPlugin(m.plugin, m.module, m.baseDir, homePaths(m.home).compiledDir, { watch: m.watch === true });

@@ -171,6 +171,7 @@ export class PluginGroup implements InstanceHost {
       baseDir: spec.baseDir,
       config: spec.entry.config,
       env: spec.entry.env,
+      umask: spec.entry.umask,
       home: this.deps.home,
       cacheDir: path.join(this.deps.cacheDir, spec.name),
       watch: this.watching(),

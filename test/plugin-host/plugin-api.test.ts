@@ -79,3 +79,19 @@ test('a TypeScript plugin in the user\'s own directory loads without a build ste
   t.teardown(() => removeTempHome(home));
   t.is(await (await d.client()).call('hello.greet'), 'hello from hello');
 });
+
+test('a plugin creates files under its umask: the core\'s 077 by default, or the one its config gives', async (t) => {
+  const home = tempHome(t);
+  for (const name of ['private', 'shared']) {
+    fs.writeFileSync(path.join(home, `${name}.ts`), [
+      "import fs from 'node:fs';",
+      "import { definePlugin } from 'agentd';",
+      `export default definePlugin({ name: '${name}', defaults: {}, start(ctx) {`,
+      `  fs.writeFileSync(ctx.home + '/${name}.out', 'x');`,
+      "} });",
+    ].join('\n'));
+  }
+  await startTestDaemon(t, { home, config: { plugins: { private: { module: './private.ts' }, shared: { module: './shared.ts', umask: '022' } } } });
+  t.is(fs.statSync(path.join(home, 'private.out')).mode & 0o777, 0o600);
+  t.is(fs.statSync(path.join(home, 'shared.out')).mode & 0o777, 0o644);
+});
