@@ -42,6 +42,22 @@ test('ctl logs tail and follow see plugin lines with their stream', async (t) =>
   t.deepEqual(lines.map((l) => l.message), [`burst ${run} 1`, `burst ${run} 2`]);
 });
 
+test('following every log starts with the last lines of all of them, merged by time', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'log-burst': { module: fixture('log-burst') } } } });
+  const client = await d.client();
+  const { run } = await client.call<{ run: number }>('log-burst.burst', { count: 2, stream: 'stdout' });
+  await waitUntil(async () => (await client.call('logs.tail', { plugin: 'log-burst', lines: 2 })).lines.length === 2, 10_000, 'the burst in its log');
+  await client.call('logs.reopen'); // a line in agentd.log after the burst
+  const follower = await d.client();
+  const { following, history } = await follower.call('logs.follow', { lines: 3 });
+  t.is(following, 'all');
+  t.deepEqual(history.map((e) => `${e.source}: ${e.message}`), [
+    `log-burst: burst ${run} 0`, `log-burst: burst ${run} 1`, 'agentd: log files reopened on logs.reopen',
+  ]);
+  const times = history.map((e) => String(e.time));
+  t.deepEqual([...times].sort(), times, 'oldest first');
+});
+
 test('a plugin flooding its output stalls neither the core nor the other plugins, and loses nothing', async (t) => {
   const d = await startTestDaemon(t, { config: { logs: { keep: 100 }, plugins: { 'log-burst': { module: fixture('log-burst') }, forever: { module: fixture('forever') } } } });
   const client = await d.client();

@@ -16,7 +16,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
     name: Args.string({ description: 'plugin name, or agentd' }),
   };
   static override flags = {
-    lines: Flags.integer({ char: 'n', description: 'lines of history (of NAME\'s log: following every log starts with none)', default: 100, min: 0, max: 100_000 }),
+    lines: Flags.integer({ char: 'n', description: 'lines of history (with -f and no NAME: the last N of every log, merged by time)', default: 100, min: 0, max: 100_000 }),
     follow: Flags.boolean({ char: 'f', description: 'keep printing new lines until Ctrl-C' }),
     json: Flags.boolean({ description: 'one JSON object per line' }),
   };
@@ -34,7 +34,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
     const early: LogEntry[] = [];
     let live = false;
     client.on('log', (e) => (live ? print(e) : early.push(e)));
-    const { history } = await client.call('logs.follow', { ...(this.args.name ? { plugin: this.args.name } : {}), lines: this.args.name ? this.flags.lines : 0 });
+    const { history } = await client.call('logs.follow', { ...(this.args.name ? { plugin: this.args.name } : {}), lines: this.flags.lines });
     history.forEach(print);
     early.forEach(print);
     live = true;

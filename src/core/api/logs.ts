@@ -1,5 +1,6 @@
 import { logsFollow, logsReopen, logsRotate, logsTail, notificationStream, type LogEntry } from '../../rpc/index.js';
 import type { Daemon } from '../daemon.js';
+import type { LogManager } from '../../logging/index.js';
 
 export function registerLogsMethods(daemon: Daemon): void {
   const { registry, logs, events, log } = daemon;
@@ -39,8 +40,7 @@ export function registerLogsMethods(daemon: Daemon): void {
       else send(entry);
     });
     connection.onClose(stop);
-    const history = source !== null && lines > 0 ? logs.tail(source, lines) : Promise.resolve([]);
-    const result = { following: source ?? 'all', history: (await history).map((l) => toEntry(source ?? 'agentd', l)) };
+    const result = { following: source ?? 'all', history: lines > 0 ? await historyOf(logs, source === null ? logs.sources() : [source], lines) : [] };
     setImmediate(() => {
       const queued = pending ?? [];
       pending = null;
@@ -48,6 +48,18 @@ export function registerLogsMethods(daemon: Daemon): void {
     });
     return result;
   });
+}
+
+/**
+ * The last `lines` lines of `sources`, oldest first; of several logs, merged by their time (every
+ * line agentd writes starts with it). The tails all begin now, in the tick the follow began.
+ */
+async function historyOf(logs: LogManager, sources: string[], lines: number): Promise<LogEntry[]> {
+  const tails = await Promise.all(sources.map(async (s) => (await logs.tail(s, lines)).map((l) => toEntry(s, l))));
+  if (tails.length === 1) return tails[0]!;
+  const timeOf = (e: LogEntry) => (typeof e.time === 'string' ? e.time : '');
+  // Array.prototype.sort is stable: lines of one log with the same time keep their order.
+  return tails.flat().sort((a, b) => (timeOf(a) < timeOf(b) ? -1 : timeOf(a) > timeOf(b) ? 1 : 0)).slice(-lines);
 }
 
 function checkSource(daemon: Daemon, plugin: string | undefined): string {

@@ -34,7 +34,7 @@ export const logsFollow = defineMethod({
   summary: 'Stream new log lines to this connection as `log` notifications, until it closes.',
   params: v.optional(v.strictObject({
     plugin: v.optional(source),
-    lines: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000), v.description('Lines of history sent first (default 0).')), 0),
+    lines: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000), v.description('Lines of history sent first (default 0); following every log, the last of all of them, merged by time.')), 0),
   }), {}),
   result: v.object({ following: v.string(), history: v.array(LogEntrySchema) }),
   streams: 'log',
