@@ -207,14 +207,13 @@ export class PluginGroup implements InstanceHost {
     if (index === undefined) {
       const running = this.instances.filter((i) => i.state === 'running' && i.host?.alive);
       instance = running[this.roundRobin++ % Math.max(running.length, 1)];
-      if (!instance?.host) return Promise.reject(errors.pluginNotRunning(this.plugin, this.state()));
+      if (!instance) return Promise.reject(errors.pluginNotRunning(this.plugin, this.state()));
     } else {
       instance = this.instances[index];
       if (!instance) return Promise.reject(errors.pluginInstanceNotFound(this.plugin, index, this.instances.map((i) => i.label)));
-      if (instance.state !== 'running' || !instance.host?.alive) return Promise.reject(errors.pluginNotRunning(instance.label, instance.state));
     }
-    if (!instance.host) return Promise.reject(errors.pluginNotRunning(instance.label, instance.state));
     const host = instance.host;
+    if (instance.state !== 'running' || !host?.alive) return Promise.reject(errors.pluginNotRunning(instance.label, instance.state));
     const id = nextCallId++;
     const full = `${this.plugin}.${method}`;
     return new Promise((resolve, reject) => {
