@@ -3,11 +3,11 @@ import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildFailure, Loader, Plugin as EsbuildPlugin } from 'esbuild';
-import { PACKAGE_ROOT, packageVersion } from '../package-info.js';
+import { packageVersion } from '../package-info.js';
 import { cachePaths, freshRecord, stampOf, writeCache, type CompileRecord, type FileStamp } from './compile-cache.js';
 import { isCommonJsTypeScript } from './package-type.js';
 import { isTypeScript } from './resolve-entry.js';
-import { ownSources } from './source-files.js';
+import { isInstalled, ownSources } from './source-files.js';
 
 /**
  * TypeScript plugins compiled ahead, so that their host runs with no module loader. A loader
@@ -32,7 +32,6 @@ const require = createRequire(import.meta.url);
 const META = '__agentdImportMeta';
 /** Files whose change can change a module's compile or resolution, looked up beside every source. */
 const CONFIG_FILES = ['tsconfig.json', 'jsconfig.json', 'package.json'];
-const OWN_DIST = path.join(PACKAGE_ROOT, 'dist') + path.sep;
 
 /**
  * The compiled module for `entry`, compiling it if the cache has none that is fresh. `targets`
@@ -150,7 +149,7 @@ async function compile(entry: string, key: string, targets: Record<string, strin
 function loadsAsIs(file: string): boolean {
   if (file.endsWith('.cjs')) return true;
   if (isTypeScript(file) || file.endsWith('.json')) return false;
-  return file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith(OWN_DIST);
+  return isInstalled(file);
 }
 
 /**

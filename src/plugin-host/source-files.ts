@@ -20,6 +20,11 @@ export function requiredSources(): string[] {
   return Object.keys(createRequire(import.meta.url).cache).filter(isOwn);
 }
 
+/** A file of an installed package or of agentd itself: it changes by reinstall, not by edit. */
+export function isInstalled(file: string): boolean {
+  return file.includes(PACKAGES) || file.startsWith(OWN_DIST);
+}
+
 function isOwn(file: string): boolean {
-  return path.isAbsolute(file) && !file.includes(PACKAGES) && !file.startsWith(OWN_DIST);
+  return path.isAbsolute(file) && !isInstalled(file);
 }
