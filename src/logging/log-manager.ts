@@ -125,14 +125,14 @@ export class LogManager extends EventEmitter {
     await Promise.all([...this.sinks.values()].map((s) => s.close()));
   }
 
-  /** Every log being written: the core's, then each plugin's. */
+  /** Every log being written: the core's (adopted first), then each plugin's. */
   sources(): string[] {
-    return [...new Set([CORE_SOURCE, ...this.sinks.keys()])];
+    return [...this.sinks.keys()];
   }
 
   /** A log that can be read: one being written, or a plugin's file left from a run before (a plugin since removed). */
   hasLog(source: string): boolean {
-    if (source === CORE_SOURCE || this.sinks.has(source)) return true;
+    if (this.sinks.has(source)) return true;
     return PLUGIN_NAME.test(source) && fs.existsSync(this.pathOf(source));
   }
 
