@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { errors, type AgentdError } from '../errors/index.js';
 import { arrayForObject } from '../config/arrays-for-objects.js';
+import { RESERVED_NAMESPACES } from '../config/schema.js';
 import { formatIssues } from '../config/issues.js';
 import { shortPath, tooDeep } from '../config/nesting.js';
 import type { AnyMethod, ParamsOut, ResultOf } from './descriptor.js';
@@ -148,7 +149,7 @@ export class MethodRegistry {
   }
 }
 
-const CORE_NAMESPACES = ['daemon.', 'logs.', 'plugins.', 'events.', 'rpc.'];
+const CORE_NAMESPACES = RESERVED_NAMESPACES.map((ns) => `${ns}.`);
 function isCore(name: string): boolean {
   return CORE_NAMESPACES.some((ns) => name.startsWith(ns));
 }
