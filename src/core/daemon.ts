@@ -212,7 +212,6 @@ export class Daemon {
     }
   }
 
-  /** Stop plugins, close the socket, remove it and the pidfile, flush the log. Idempotent. */
   /**
    * Stop and exit, as SIGTERM does, saying why. Until the signal handlers take over (start-up) it
    * is SIGTERM itself, which the start-up handlers turn into an aborted start.
@@ -228,6 +227,7 @@ export class Daemon {
     return Math.max(0, ...this.loaded.plugins.map((p) => p.entry.stopTimeout)) + STOP_MARGIN_MS;
   }
 
+  /** Stop plugins, close the socket, remove it and the pidfile, flush the log. Idempotent. */
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
       this.options.hooks?.stopping?.();
