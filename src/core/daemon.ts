@@ -223,6 +223,18 @@ export class Daemon {
    * SIGKILL and its wait; a margin covers that and the core's own cleanup. `ctl stop` waits this
    * long before it SIGKILLs a core that answered.
    */
+  /**
+   * Reopen every log file (after an external logrotate moved them), however asked: SIGUSR2 and
+   * `logs.reopen` both log it and emit `logs.reopened`, so a subscriber sees every reopen.
+   */
+  reopenLogs(how: string): { files: string[] } {
+    this.logs.reopenAll();
+    const files = this.logs.status().files.map((f) => f.path);
+    this.log.info(`log files reopened on ${how}`, { files: files.length });
+    this.events.emit({ type: 'logs.reopened', files });
+    return { files };
+  }
+
   stopWithin(): number {
     return Math.max(0, ...this.loaded.plugins.map((p) => p.entry.stopTimeout)) + STOP_MARGIN_MS;
   }

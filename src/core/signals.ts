@@ -12,10 +12,7 @@ export function installSignalHandlers(daemon: Daemon, exit: (code: number) => vo
   process.on('SIGHUP', () => {
     daemon.reload().catch((e: unknown) => daemon.log.error('reload on SIGHUP refused', { error: describeError(e) }));
   });
-  process.on('SIGUSR2', () => {
-    daemon.logs.reopenAll();
-    daemon.log.info('log files reopened on SIGUSR2');
-  });
+  process.on('SIGUSR2', () => { daemon.reopenLogs('SIGUSR2'); });
 }
 
 export interface StartupSignals {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import test from 'ava';
 import { startTestDaemon } from '../helpers/daemon.js';
+import { EventRecorder } from '../helpers/events.js';
 
 /** Every line of a log and its rotated (maybe gzipped) generations. */
 function readAllGenerations(log: string): string[] {
@@ -59,6 +60,18 @@ test('logs.reopen follows an external logrotate that moved the file', async (t) 
   t.regex(fresh, /"message":"agentd stopped"/);
   t.regex(fresh, /"message":"log files reopened on logs.reopen"/);
   t.regex(fs.readFileSync(`${d.paths.log}.moved`, 'utf8'), /"method":"logs.reopen"/);
+});
+
+test('SIGUSR2 reopens as logs.reopen does: the line in the fresh file and a logs.reopened event', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: {}, logs: { level: 'debug' } } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client, ['logs.reopened']);
+  fs.renameSync(d.paths.log, `${d.paths.log}.moved`);
+  process.kill(d.pid, 'SIGUSR2');
+  const e = await events.next((x) => x.type === 'logs.reopened');
+  t.true((e.files as string[]).includes(d.paths.log));
+  await d.stop();
+  t.regex(fs.readFileSync(d.paths.log, 'utf8'), /"message":"log files reopened on SIGUSR2"/);
 });
 
 test('size-triggered rotation keeps logs.keep files', async (t) => {

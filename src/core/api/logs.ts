@@ -3,7 +3,7 @@ import type { Daemon } from '../daemon.js';
 import type { LogManager } from '../../logging/index.js';
 
 export function registerLogsMethods(daemon: Daemon): void {
-  const { registry, logs, events, log } = daemon;
+  const { registry, logs, log } = daemon;
 
   // Each rotated file is announced by the log manager (see forwardLogEvents), as size rotations are.
   registry.register(logsRotate, async () => {
@@ -12,14 +12,7 @@ export function registerLogsMethods(daemon: Daemon): void {
     return result;
   });
 
-  registry.register(logsReopen, () => {
-    logs.reopenAll();
-    const files = logs.status().files.map((f) => f.path);
-    // Said as SIGUSR2 says it: an operator reading agentd.log sees every reopen, however asked.
-    log.info('log files reopened on logs.reopen', { files: files.length });
-    events.emit({ type: 'logs.reopened', files });
-    return { files };
-  });
+  registry.register(logsReopen, () => daemon.reopenLogs('logs.reopen'));
 
   registry.register(logsTail, async ({ plugin, lines }) => {
     const source = checkSource(daemon, plugin);
