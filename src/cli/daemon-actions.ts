@@ -36,8 +36,8 @@ export async function stopAction(o: DaemonActionOptions): Promise<ExitCode> {
 /**
  * Restart with what the running core was started with (its config file and --watch, from
  * `daemon.status`) unless the flags say otherwise, as `systemctl restart` and `pm2 restart` do.
- * The config is loaded and validated before the running core is touched: a restart that cannot
- * start again leaves the old core running.
+ * The config, and each enabled plugin's own config, are validated before the running core is
+ * touched: a restart that cannot start again leaves the old core running.
  */
 export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
   return act(o, async (timeoutMs) => {
@@ -50,7 +50,12 @@ export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
       try {
         // Loaded here only: the config schema would otherwise be built by every `ctl status`.
         const { findConfigFile, loadConfig } = await import('../config/load.js');
-        await loadConfig(findConfigFile(homePaths(o.home).configCandidates, config));
+        const paths = homePaths(o.home);
+        const loaded = await loadConfig(findConfigFile(paths.configCandidates, config));
+        // Each plugin's own config too, in throwaway hosts, as a reload checks it: a new core
+        // refuses to start when one of its plugins does not load.
+        const { checkPlugins } = await import('../supervisor/plugin-check.js');
+        await checkPlugins(loaded.plugins.filter((p) => p.entry.enabled), { home: paths.home, cacheDir: paths.cacheDir }, loaded.file);
       } catch (cause) {
         throw errors.restartRefused(describeError(cause), running.pid, { cause });
       }

@@ -1,11 +1,10 @@
-import path from 'node:path';
 import type { PluginDiff, ResolvedPlugin } from '../config/index.js';
 import { AgentdError, errors, isAgentdError } from '../errors/index.js';
-import { fromWire } from '../client/rpc-error.js';
 import type { PluginRow } from '../rpc/wire-types.js';
 import { JsonText } from '../rpc/json-text.js';
 import { PluginGroup, type SupervisorDeps } from './group.js';
-import { HostProcess } from './host-process.js';
+import { hostEnv } from './host-env.js';
+import { checkPlugins, issuesOf } from './plugin-check.js';
 import { homePaths } from '../home/paths.js';
 import { readRecord } from '../plugin-host/compile-cache.js';
 import { isTypeScript, resolveEntry } from '../plugin-host/resolve-entry.js';
@@ -97,14 +96,9 @@ export class PluginManager {
     return group.rows();
   }
 
-  /**
-   * Check plugins before a reload applies them: each is loaded in a throwaway host that imports
-   * the module and validates its config, without starting it. All problems are reported at once.
-   */
-  async validate(plugins: readonly ResolvedPlugin[], file: string | null): Promise<void> {
-    const problems = await Promise.all(plugins.map((p) => this.check(p)));
-    const found = problems.filter((p): p is string => p !== null);
-    if (found.length > 0) throw errors.configInvalid(file ?? '(built-in default)', found.join('; '));
+  /** Check plugins before a reload applies them (see checkPlugins). */
+  validate(plugins: readonly ResolvedPlugin[], file: string | null): Promise<void> {
+    return checkPlugins(plugins, this.deps, file);
   }
 
   /** Apply a reload: removed plugins stop, changed ones restart with their new settings, added ones start. */
@@ -155,27 +149,6 @@ export class PluginManager {
     return new PluginGroup(spec, { ...this.deps, spares: this.spares, hostEnv });
   }
 
-  private async check(spec: ResolvedPlugin): Promise<string | null> {
-    const host = new HostProcess(hostEnv());
-    host.stdout.resume();
-    host.stderr.resume();
-    host.logStream.resume();
-    try {
-      host.send({
-        t: 'load', plugin: spec.name, instance: 0, module: spec.module, baseDir: spec.baseDir, config: spec.entry.config,
-        env: spec.entry.env, home: this.deps.home, cacheDir: path.join(this.deps.cacheDir, spec.name),
-      });
-      const answer = await host.waitFor((m) => (m.t === 'loaded' || m.t === 'failed' ? m : undefined), Date.now() + spec.entry.startTimeout);
-      if ('timeout' in answer) return `plugins.${spec.name}: its module did not load within ${spec.entry.startTimeout} ms`;
-      if ('exit' in answer) return `plugins.${spec.name}: its host exited while loading the module`;
-      if (answer.value.t !== 'failed') return null;
-      const error = fromWire(answer.value.error);
-      return issuesOf(error) ?? error.message;
-    } finally {
-      host.kill();
-      await host.exited;
-    }
-  }
 }
 
 /**
@@ -189,22 +162,7 @@ function needsTypeScriptLoader(spec: ResolvedPlugin, compiledDir: string): boole
   return spec.entry.env['AGENTD_TS_LOADER'] === 'tsx' || readRecord(compiledDir, entry)?.loader === 'tsx';
 }
 
-/** Plugins get the core's environment, minus what is the core's alone. */
-function hostEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('AGENTD_') || key === 'NOTIFY_SOCKET') delete env[key];
-  // Instances accept on one shared listening socket. libuv's default accepts every pending
-  // connection per wake-up, so whichever host wakes first takes a whole burst (all 50 of wrk's
-  // connections in bench/instances). One accept per wake-up, like nginx's default
-  // `multi_accept off`, leaves the other instances their share. A user's own setting wins.
-  env['UV_TCP_SINGLE_ACCEPT'] ??= '1';
-  return env;
-}
 
-/** The bare list of a plugin's own config check, which its message prefixes with `invalid config: `. */
-function issuesOf(error: unknown): string | null {
-  return isAgentdError(error) && error.code === errors.pluginConfigInvalid.code && typeof error.data['issues'] === 'string' ? error.data['issues'] : null;
-}
 
 /** A plugin's own config check failing at start reads as the core's does: one prefix, with the file. */
 function asConfigError(reason: unknown, file: string | null): unknown {

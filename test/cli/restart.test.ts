@@ -69,3 +69,17 @@ test('restart with a broken config is refused before the running core is stopped
   t.is(lockHolder(homePaths(home).pidfile), before.pid, 'the old core still runs');
   t.is((await status(run)).pid, before.pid);
 });
+
+test('restart with a plugin\'s own config invalid is refused before the running core is stopped', async (t) => {
+  const { home, config, run } = setUp(t);
+  const write = (port: number) => fs.writeFileSync(config, JSON.stringify({ plugins: { 'config-check': { module: fixture('config-check'), config: { port } } } }));
+  write(8080);
+  t.is((await run('start', '--config', config)).code, 0);
+  const before = await status(run);
+  write(70000);
+  const r = await run('restart');
+  t.is(r.code, 1);
+  t.regex(r.stderr, /^ctl: not restarted: invalid config .*my\.json: plugins\.config-check\.config\.port: .*65535.*; agentd \(pid \d+\) is still running its current config\n$/);
+  t.is(lockHolder(homePaths(home).pidfile), before.pid, 'the old core still runs');
+  t.is((await status(run)).pid, before.pid);
+});
