@@ -7,6 +7,7 @@ import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 import { BUNDLED_IMAGE_SERVER } from '../package-info.js';
 import { arrayForObject } from './arrays-for-objects.js';
+import { findDuplicateKeys } from './duplicate-keys.js';
 import { formatIssues } from './issues.js';
 import { shortPath, tooDeep } from './nesting.js';
 import { ConfigSchema, PLUGIN_NAME, RESERVED_PLUGIN_NAMES, type Config, type PluginEntry } from './schema.js';
@@ -51,7 +52,13 @@ async function readConfigFile(file: string): Promise<unknown> {
   if (file.endsWith('.json')) {
     let text: string;
     try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw errors.configUnreadable(file, describeError(e), { cause: e }); }
-    try { return JSON.parse(text); } catch (e) { throw errors.configUnreadable(file, `not valid JSON: ${(e as Error).message}`, { cause: e }); }
+    let raw: unknown;
+    try { raw = JSON.parse(text); } catch (e) { throw errors.configUnreadable(file, `not valid JSON: ${(e as Error).message}`, { cause: e }); }
+    const duplicates = findDuplicateKeys(text);
+    if (duplicates.length > 0) {
+      throw errors.configInvalid(file, duplicates.map((d) => `${d.path}: given twice (lines ${d.lines[0]} and ${d.lines[1]}); JSON keeps only the last, so remove one`).join('; '));
+    }
+    return raw;
   }
   try {
     if (file.endsWith('.ts')) {

@@ -13,8 +13,8 @@ const TOP_LEVEL = new Set(['$schema', 'logs', 'rpc', 'plugins']);
 
 /**
  * Config files that must never be applied: bytes that are not UTF-8 JSON, a valid config cut
- * short, JSON that is not an object, objects with an unknown top-level field, valid JSON nested
- * far deeper than any config, and a few shapes that are wrong in one field.
+ * short or with a key given twice, JSON that is not an object, objects with an unknown top-level
+ * field, valid JSON nested far deeper than any config, and a few shapes that are wrong in one field.
  */
 function garbage(valid: string): fc.Arbitrary<Buffer> {
   const text = (s: string) => Buffer.from(s, 'utf8');
@@ -25,6 +25,8 @@ function garbage(valid: string): fc.Arbitrary<Buffer> {
     fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), fc.jsonValue({ maxDepth: 3 }), { minKeys: 1, maxKeys: 5 })
       .filter((o) => Object.keys(o).some((k) => !TOP_LEVEL.has(k)))
       .map((o) => text(JSON.stringify(o))),
+    // The valid config with a key given twice: JSON.parse alone would take it.
+    fc.constantFrom('"logs":{},"logs":{},', '"rpc":{},"rpc":{},').map((twice) => text(valid.replace(/^\s*\{/, `{${twice}`))),
     fc.integer({ min: 1_000, max: 200_000 }).map((depth) => text(`{"plugins":{"forever":{"module":"x","config":{"deep":${'['.repeat(depth)}${']'.repeat(depth)}}}}}`)),
     fc.constantFrom(
       '{"plugins":{"forever":{"module":5}}}',
