@@ -114,7 +114,20 @@ async function stream(res: ImageResponse, info: FileInfo, range: ByteRange | nul
     end: range?.end ?? info.size - 1,
     highWaterMark: STREAM_CHUNK,
   });
-  source.on('data', (chunk: Buffer | string) => res.sent(chunk.length));
+  const expected = range === null ? info.size : range.end - range.start + 1;
+  let streamed = 0;
+  source.on('data', (chunk: Buffer | string) => {
+    streamed += chunk.length;
+    res.sent(chunk.length);
+  });
+  // A file truncated while it streams ends the read early. Registered before pipeline's own 'end'
+  // listener, so this runs before res.end(): a short body must cut the connection, as nginx does,
+  // or a keep-alive client takes the next response's bytes for the rest of this one.
+  source.once('end', () => {
+    if (streamed >= expected) return;
+    log.warn(`${info.path} shrank while it was sent (${streamed} of ${expected} bytes): connection closed`);
+    res.destroy();
+  });
   // pipeline pauses `source` while the socket is full, and on error or a vanished client
   // destroys both sides, which closes the fd (autoClose).
   pipeline(source, res, (error) => {

@@ -127,3 +127,31 @@ test('stats grow: requests, bytes, status counts, cache hits and misses, in flig
   t.is(after.cache.misses, 1);
   t.is(after.cache.hits, 2);
 });
+
+test('a file truncated while it streams closes the connection: no short body, no next response spliced into it', async (t) => {
+  const tree = await makeTree(t);
+  const file = tree.file('shrinks.bin');
+  sparseFile(file, 16 * MiB); // zeros: a response head inside the body cannot be there by chance
+  const s = await serve(t, { root: tree.root, limits: { keepAliveTimeout: 1000 } });
+  const socket = await connect(s.url);
+  t.teardown(() => socket.destroy());
+  const chunks: Buffer[] = [];
+  let closed = false;
+  socket.once('data', () => {
+    // The server is now streaming and soon blocked on the paused client: shrink the file under it.
+    socket.pause();
+    fs.truncateSync(file, MiB);
+    socket.resume();
+  });
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  socket.on('close', () => (closed = true));
+  // Pipelined: the second response must never be taken for the rest of the first one's body.
+  socket.write('GET /shrinks.bin HTTP/1.1\r\nHost: x\r\n\r\nGET /small.png HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(() => closed, 'the server to close the connection');
+  const all = Buffer.concat(chunks);
+  const headEnd = all.indexOf('\r\n\r\n');
+  t.regex(all.subarray(0, headEnd).toString('latin1'), /^HTTP\/1\.1 200 .*\r\nContent-Length: 16777216\r\n/s);
+  const body = all.subarray(headEnd + 4);
+  t.true(body.length < 16 * MiB);
+  t.is(body.indexOf('HTTP/1.1'), -1, 'the next response was written into the short body');
+});
