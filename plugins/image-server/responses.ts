@@ -81,7 +81,8 @@ export function sendDetail(req: IncomingMessage, res: ImageResponse, status: num
  */
 export function rawStatus(status: number, extra: readonly string[] = []): string {
   const { body, headers } = cannedFor(status);
-  const all = [...headers, ...extra, 'Connection', 'close'];
+  // Node adds Date to the responses it writes; these bypass it (RFC 9110 §6.6.1: a 4xx MUST carry one).
+  const all = [...headers, ...extra, 'Date', new Date().toUTCString(), 'Connection', 'close'];
   let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n`;
   for (let i = 0; i < all.length; i += 2) head += `${all[i]}: ${all[i + 1]}\r\n`;
   return `${head}\r\n${body.toString()}`;

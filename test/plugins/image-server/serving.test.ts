@@ -81,6 +81,17 @@ test('any other method: 405 with Allow: GET, HEAD, whether or not the file exist
   t.regex(connect.head, /\r\nAllow: GET, HEAD\r\n/);
 });
 
+test('answers written on the bare socket (CONNECT, parser refusals) carry a Date, as RFC 9110 §6.6.1 requires', async (t) => {
+  const tree = await makeTree(t);
+  const s = await serve(t, { root: tree.root });
+  const connect = parseResponse(await raw(s.url, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'));
+  t.is(connect.status, 405);
+  t.regex(connect.head, /\r\nDate: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\r\n/);
+  const malformed = parseResponse(await raw(s.url, 'GET /small.png HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n'));
+  t.is(malformed.status, 400);
+  t.regex(malformed.head, /\r\nDate: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\r\n/);
+});
+
 test('an absolute-form request target is served like its path', async (t) => {
   const tree = await makeTree(t);
   const s = await serve(t, { root: tree.root });
