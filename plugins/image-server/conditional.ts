@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { parseHttpDate } from './http-date.js';
 
 /** The validators of one version of a file. */
 export interface Validators {
@@ -19,11 +20,6 @@ export function etagOf(ino: number, size: number, mtimeMs: number): string {
 export function validatorsOf(ino: number, size: number, mtimeMs: number): Validators {
   const modifiedSec = Math.floor(mtimeMs / 1000);
   return { etag: etagOf(ino, size, mtimeMs), modifiedSec, lastModified: new Date(modifiedSec * 1000).toUTCString() };
-}
-
-/** Seconds since the epoch of an HTTP date, or NaN for anything else (which the caller then ignores). */
-function parseSeconds(value: string): number {
-  return Math.floor(Date.parse(value) / 1000);
 }
 
 /** Does an If-Match / If-None-Match list name `etag`? Weak comparison ignores `W/`; strong never matches a weak tag. */
@@ -52,12 +48,12 @@ export function preconditionStatus(headers: IncomingHttpHeaders, v: Validators):
     if (!listMatches(ifMatch, v.etag, false)) return 412;
   } else {
     const ius = headers['if-unmodified-since'];
-    if (ius !== undefined && v.modifiedSec > parseSeconds(ius)) return 412; // NaN compares false: ignored
+    if (ius !== undefined && v.modifiedSec > parseHttpDate(ius)) return 412; // NaN compares false: ignored
   }
   const ifNoneMatch = headers['if-none-match'];
   if (ifNoneMatch !== undefined) return listMatches(ifNoneMatch, v.etag, true) ? 304 : 0;
   const ims = headers['if-modified-since'];
-  if (ims !== undefined && v.modifiedSec <= parseSeconds(ims)) return 304;
+  if (ims !== undefined && v.modifiedSec <= parseHttpDate(ims)) return 304;
   return 0;
 }
 
@@ -69,5 +65,5 @@ export function ifRangeAllows(headers: IncomingHttpHeaders, v: Validators): bool
   const ifRange = headers['if-range'];
   if (typeof ifRange !== 'string') return ifRange === undefined;
   if (ifRange.startsWith('"') || ifRange.startsWith('W/')) return ifRange === v.etag;
-  return parseSeconds(ifRange) === v.modifiedSec;
+  return parseHttpDate(ifRange) === v.modifiedSec;
 }

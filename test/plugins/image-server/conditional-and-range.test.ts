@@ -29,6 +29,11 @@ for (const mode of MODES) {
     t.is((await request(s.url, '/photo.jpg', { headers: { 'if-modified-since': new Date(Date.now() + 3_600_000).toUTCString() } })).status, 304);
     t.is((await request(s.url, '/photo.jpg', { headers: { 'if-modified-since': new Date(Date.parse(lastModified) - 1000).toUTCString() } })).status, 200);
     t.is((await request(s.url, '/photo.jpg', { headers: { 'if-modified-since': 'not a date' } })).status, 200);
+    // Only an HTTP-date counts (RFC 9110 §13.1.3), in any of its three forms; `2099` is no date.
+    t.is((await request(s.url, '/photo.jpg', { headers: { 'if-modified-since': '2099' } })).status, 200);
+    const [, wkday, dd, mon, yyyy, hms] = /^(\w{3}), (\d\d) (\w{3}) (\d{4}) ([\d:]{8}) GMT$/.exec(lastModified) ?? [];
+    const asctime = `${wkday} ${mon} ${dd!.replace(/^0/, ' ')} ${hms} ${yyyy}`;
+    t.is((await request(s.url, '/photo.jpg', { headers: { 'if-modified-since': asctime } })).status, 304, asctime);
     // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
     t.is((await request(s.url, '/photo.jpg', { headers: { 'if-none-match': '"other"', 'if-modified-since': lastModified } })).status, 200);
 
