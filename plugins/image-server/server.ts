@@ -147,6 +147,7 @@ export function createImageServer(parts: ServerParts): { server: http.Server<typ
 
   async function thumbnail(req: IncomingMessage, res: ImageResponse, source: FileInfo, params: ThumbParams, t: Thumbnails): Promise<SendOutcome> {
     const result = await t.get(source, params);
+    if ('miss' in result) return result.miss;
     if (!result.ok) {
       sendDetail(req, res, result.status, result.detail, result.status === 503 ? ['Retry-After', '1'] : []);
       return 'sent';

@@ -1,21 +1,26 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type sharpFactory from 'sharp';
 import type { Sharp } from 'sharp';
 import type { Logger } from 'winston';
 import type { Config, ThumbnailFormat } from './config.js';
 import { DiskCache } from './disk-cache.js';
-import type { FileCache } from './file-cache.js';
-import { makeFileInfo, type FileInfo } from './file-info.js';
+import type { FileCache, LoadMiss } from './file-cache.js';
+import { makeFileInfo, sameVersion, type FileInfo } from './file-info.js';
 import { shareInFlight } from './in-flight.js';
 import { Limiter } from './limiter.js';
 import { mediaTypeOfFormat } from './mime.js';
+import { closeFd, openRegularFile } from './resolve-path.js';
 import type { ThumbParams } from './thumb-params.js';
 
 export type ThumbResult =
   | { readonly ok: true; readonly info: FileInfo }
-  | { readonly ok: false; readonly status: 415 | 422 | 503; readonly detail: string };
+  | { readonly ok: false; readonly status: 415 | 422 | 503; readonly detail: string }
+  /** The source is not the version resolved (changed, gone, or swapped for a symlink): resolve again. */
+  | { readonly ok: false; readonly miss: LoadMiss };
 
 /**
  * Source types sharp decodes with its prebuilt libvips. SVG is left out on purpose: rendering an
@@ -101,9 +106,18 @@ export class Thumbnails {
     const { config, log } = this.options;
     const final = this.disk.pathOf(name);
     const tmp = `${final}.${process.pid}-${++this.seq}.tmp`;
+    // sharp opens by name and follows symlinks: give it the fd the jail's safe open checked
+    // (O_NOFOLLOW, regular file, the resolved version), so a symlink or FIFO swapped in since
+    // the lookup is never read, and the thumbnail is of the version its name says.
+    const opened = await openRegularFile(source.path);
+    if (opened === null) return { ok: false, miss: 'gone' };
+    if (!sameVersion(source, opened.stat)) {
+      await closeFd(opened.fd);
+      return { ok: false, miss: 'changed' };
+    }
     try {
       const sharp = await loadSharp();
-      let image: Sharp = sharp(source.path, { limitInputPixels: config.maxInputPixels, sequentialRead: true }).autoOrient();
+      let image: Sharp = sharp(await inputOf(opened.fd), { limitInputPixels: config.maxInputPixels, sequentialRead: true }).autoOrient();
       if (params.width !== undefined || params.height !== undefined) {
         // Never enlarge: a thumbnail is at most the source's size, however big `w` and `h` are.
         image = image.resize({ width: params.width, height: params.height, fit: params.fit, withoutEnlargement: true });
@@ -118,6 +132,8 @@ export class Thumbnails {
       const detail = (e as Error).message;
       log.warn(`thumbnail of ${source.path} failed: ${detail}`);
       return { ok: false, status: 422, detail: 'the image could not be converted' };
+    } finally {
+      await closeFd(opened.fd);
     }
     this.options.counters.thumbnails++;
     const info = await this.describe(name, format);
@@ -139,6 +155,16 @@ function thumbnailName(source: FileInfo, p: ThumbParams, format: ThumbnailFormat
   const fit = p.width !== undefined && p.height !== undefined ? p.fit : '';
   const key = [source.path, source.etag, p.width ?? '', p.height ?? '', fit, p.quality ?? '', format].join('\n');
   return `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.${format}`;
+}
+
+const readFd = promisify(fs.readFile);
+
+/**
+ * What sharp reads an open fd through: on Linux its /proc path, which reopens that very inode and
+ * lets libvips read it piecemeal; elsewhere the bytes, read from the fd.
+ */
+async function inputOf(fd: number): Promise<string | Buffer> {
+  return process.platform === 'linux' ? `/proc/self/fd/${fd}` : readFd(fd);
 }
 
 let sharpLoading: Promise<typeof sharpFactory> | null = null;

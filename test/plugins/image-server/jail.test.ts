@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import test from 'ava';
 import { makeTree, SECRET } from './fixtures.js';
 import { parseResponse, raw, rawGet, request, serve } from './http.js';
@@ -73,6 +75,24 @@ test('symlinks: inside the root served; a file or directory symlink out of the r
     t.is(r.status, 404, target);
     t.false(r.body.includes(SECRET), target);
   }
+});
+
+test('a symlink out of the root swapped in after the lookup is not followed, for the file or its thumbnail', async (t) => {
+  const tree = await makeTree(t);
+  // A long statTtl keeps the lookup of the plain file in use after the swap: the open must catch it.
+  const s = await serve(t, { root: tree.root, cache: { statTtl: 60_000 } });
+  const outsideImage = path.join(tree.outside, 'private.png');
+  fs.writeFileSync(outsideImage, tree.bytes('photo.jpg'));
+  for (const name of ['plain.jpg', 'thumb.jpg']) fs.writeFileSync(tree.file(name), tree.bytes('small.png'));
+  t.is((await request(s.url, '/plain.jpg', { method: 'HEAD' })).status, 200);
+  t.is((await request(s.url, '/thumb.jpg', { method: 'HEAD' })).status, 200);
+  for (const name of ['plain.jpg', 'thumb.jpg']) {
+    fs.rmSync(tree.file(name));
+    fs.symlinkSync(outsideImage, tree.file(name));
+  }
+  t.is((await request(s.url, '/plain.jpg')).status, 404);
+  const thumb = await request(s.url, '/thumb.jpg?w=40&format=png');
+  t.is(thumb.status, 404, 'a thumbnail of the file outside the root was made');
 });
 
 test('dotfiles and dot-directories are not served', async (t) => {
