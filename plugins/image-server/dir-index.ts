@@ -23,10 +23,16 @@ export const MAX_ENTRIES = 10_000;
  * The JSON listing of a directory inside the root (config `index`). It shows exactly what the
  * server would serve: no dotfiles, and no symlink whose target is outside the root (not even its
  * name). Entries are stat'ed one after another, so a big directory does not flood the thread
- * pool that file serving needs.
+ * pool that file serving needs. null when the directory is gone (removed since it was looked up).
  */
-export async function listDirectory(jail: Jail, realDir: string, urlPath: string): Promise<DirectoryIndex> {
-  const dirents = await fsp.readdir(realDir, { withFileTypes: true });
+export async function listDirectory(jail: Jail, realDir: string, urlPath: string): Promise<DirectoryIndex | null> {
+  let dirents;
+  try {
+    dirents = await fsp.readdir(realDir, { withFileTypes: true });
+  } catch (error) {
+    if (isNotThere(error)) return null;
+    throw error;
+  }
   dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const entries: IndexEntry[] = [];
   let truncated = false;

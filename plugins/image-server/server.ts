@@ -136,7 +136,7 @@ export function createImageServer(parts: ServerParts): { server: http.Server<typ
       case 'redirect': return sendStatus(req, res, 301, ['Location', r.location]);
       case 'dir':
         return listDirectory(parts.jail, r.realPath, r.urlPath)
-          .then((index) => sendBody(req, res, 200, INDEX_HEADERS, Buffer.from(JSON.stringify(index))));
+          .then((index) => (index === null ? again('gone') : sendBody(req, res, 200, INDEX_HEADERS, Buffer.from(JSON.stringify(index)))));
       case 'file': {
         if (thumb !== null && thumbs !== null) return thumbnail(req, res, r.info, thumb, thumbs).then(again);
         const outcome = sendFile(req, res, r.info, deps);

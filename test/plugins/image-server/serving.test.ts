@@ -154,6 +154,16 @@ test('directory index (index: true): JSON of what would be served, and /dir redi
   t.is((await request(s.url, '/dir-out/')).status, 404, 'a directory symlink out of the root is not listed');
 });
 
+test('a listed directory that is removed is then 404, not 500, even while its lookup is still trusted', async (t) => {
+  const tree = await makeTree(t);
+  const s = await serve(t, { root: tree.root, index: true, cache: { statTtl: 60_000 } });
+  fs.mkdirSync(tree.file('album'));
+  t.is((await request(s.url, '/album/')).status, 200);
+  fs.rmdirSync(tree.file('album'));
+  t.is((await request(s.url, '/album/')).status, 404);
+  t.is((await request(s.url, '/album/', { method: 'HEAD' })).status, 404);
+});
+
 test('the default config serves the bundled sample images', async (t) => {
   const s = await serve(t);
   const samples = fs.readdirSync(SAMPLE_IMAGES).filter((f) => !f.startsWith('.') && f !== 'README.md');
