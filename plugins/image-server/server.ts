@@ -78,6 +78,20 @@ export function createImageServer(parts: ServerParts): { server: http.Server<typ
     sendStatus(req, res, 500);
   }
 
+  // `Expect: 100-continue`: the body is invited only for a method we serve. Any other request
+  // gets its 405 at once, unread, on a connection then closed (the body may still come): a client
+  // uploading a big file is not made to send it all to be refused, as nginx does not either.
+  const uninvited = new WeakSet<IncomingMessage>();
+  server.on('checkContinue', (req: IncomingMessage, res: ImageResponse) => {
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      res.writeContinue();
+    } else {
+      uninvited.add(req);
+      res.shouldKeepAlive = false;
+    }
+    server.emit('request', req, res);
+  });
+
   server.on('request', (req: IncomingMessage, res: ImageResponse) => {
     stats.requests++;
     stats.inFlight++;
@@ -85,7 +99,7 @@ export function createImageServer(parts: ServerParts): { server: http.Server<typ
     if (access !== null) res.startedAt = performance.now();
     res.on('close', onClose);
     drainer.begin(req, res);
-    if (hasBody(req)) {
+    if (hasBody(req) && !uninvited.has(req)) {
       // Answered once the body is read (and dropped): a body that breaks its framing or arrives
       // too slowly then gets its 400 or 408 as the response, instead of a response cut halfway.
       req.once('end', () => dispatch(req, res));

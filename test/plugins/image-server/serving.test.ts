@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import test from 'ava';
 import { makeTree, SAMPLE_IMAGES } from './fixtures.js';
-import { raw, parseResponse, request, serve } from './http.js';
+import { connect, parseResponse, raw, request, serve, waitFor } from './http.js';
 import { startImageServer } from './start.js';
 
 const TYPES: Array<[string, string]> = [
@@ -182,4 +182,26 @@ test('a bad config is refused, naming the field', async (t) => {
   await t.throwsAsync(startImageServer({ colour: 'blue' }), { message: /plugins\.image-server\.config\.colour/ });
   await t.throwsAsync(startImageServer({ limits: { maxUrlBytes: 99_999, maxHeaderBytes: 8192 } }), { message: /plugins\.image-server\.config\.limits\.maxUrlBytes/ });
   await t.throwsAsync(startImageServer({ thumbnails: { formats: ['bmp'] } }), { message: /plugins\.image-server\.config\.thumbnails\.formats/ });
+});
+
+test('Expect: 100-continue invites the body only for GET and HEAD; another method gets its 405 at once', async (t) => {
+  const tree = await makeTree(t);
+  const s = await serve(t, { root: tree.root });
+  // A 100 MB upload announced: refused before a byte of it is sent, and the connection closed.
+  const socket = await connect(s.url);
+  t.teardown(() => socket.destroy());
+  const chunks: Buffer[] = [];
+  let closed = false;
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  socket.on('close', () => (closed = true));
+  socket.write('PUT /small.png HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 100000000\r\n\r\n');
+  await waitFor(() => closed, 'the 405 and the close', 5000);
+  const refused = parseResponse(Buffer.concat(chunks));
+  t.is(refused.status, 405);
+  t.regex(refused.head, /\r\nAllow: GET, HEAD\r\n/);
+  t.regex(refused.head, /\r\nConnection: close(\r\n|$)/);
+
+  // A GET is invited, then served once its (pointless) body has arrived.
+  const served = (await raw(s.url, 'GET /small.png HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc')).toString('latin1');
+  t.regex(served, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
 });
