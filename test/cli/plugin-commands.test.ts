@@ -80,6 +80,24 @@ test('ctl logs -f says so when the daemon ends the stream, and exits 1', async (
   t.is(err, 'ctl: connection to agentd closed by the daemon: no more lines to follow; check `ctl status` and agentd.log\n');
 });
 
+test('ctl logs -f ends quietly, exit 0, once the reader of its output is gone (| head -1)', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'log-burst': { module: fixture('log-burst') } } } });
+  const client = await d.client();
+  await client.call('log-burst.burst', { count: 1, stream: 'log' });
+  const follower = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'logs', 'log-burst', '-f', '-n', '1', '--home', d.home]);
+  t.teardown(() => follower.kill('SIGKILL'));
+  let err = '';
+  follower.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const exited = new Promise<number | null>((r) => follower.on('exit', (c) => r(c)));
+  // As `head -1` does: read the first line, then close the pipe.
+  await new Promise<void>((resolve) => follower.stdout.once('data', () => resolve()));
+  follower.stdout.destroy();
+  // The next lines it writes meet EPIPE; until now it followed on, writing to nobody.
+  await client.call('log-burst.burst', { count: 10, stream: 'stdout' });
+  t.is(await exited, 0);
+  t.is(err, '');
+});
+
 test('ctl logs NAME still reads the log of a plugin removed from the config', async (t) => {
   const d = await startTestDaemon(t, { config: { plugins: { 'log-burst': { module: fixture('log-burst') } } } });
   const client = await d.client();
