@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import test from 'ava';
-import { ctl } from '../helpers/cli.js';
-import { fixture, ROOT, startTestDaemon, writeConfig } from '../helpers/daemon.js';
+import { ctl, ctlRunning } from '../helpers/cli.js';
+import { fixture, startTestDaemon, writeConfig } from '../helpers/daemon.js';
 import { waitUntil } from '../helpers/proc.js';
 
 test('ctl plugins, plugins stop|start|restart, status table and reload', async (t) => {
@@ -47,19 +45,14 @@ test('ctl logs tails a plugin log and follows until Ctrl-C', async (t) => {
 
   // One line of history: once it is printed, the follower's subscription exists (logs.follow
   // subscribes before it reads the history), so the burst below cannot come before it.
-  const follower = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'logs', 'log-burst', '-f', '-n', '1', '--json', '--home', d.home]);
-  t.teardown(() => follower.kill('SIGKILL'));
-  let out = '';
-  follower.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  const deadline = Date.now() + 20_000;
-  const printed = () => out.split('\n').filter(Boolean).length;
-  while (printed() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const follower = ctlRunning(t, ['logs', 'log-burst', '-f', '-n', '1', '--json', '--home', d.home]);
+  const printed = () => follower.stdout.split('\n').filter(Boolean).length;
+  await waitUntil(() => printed() >= 1, 20_000, 'the follower to print its history');
   const next = await client.call<{ run: number }>('log-burst.burst', { count: 2, stream: 'stdout' });
-  while (printed() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  follower.kill('SIGINT');
-  const code = await new Promise<number | null>((r) => follower.on('exit', (c) => r(c)));
-  t.is(code, 0, 'Ctrl-C ends the follow cleanly');
-  const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string; stream: string });
+  await waitUntil(() => printed() >= 3, 20_000, 'the follower to print the burst');
+  follower.child.kill('SIGINT');
+  t.is(await follower.exited, 0, 'Ctrl-C ends the follow cleanly');
+  const lines = follower.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string; stream: string });
   t.deepEqual(lines.map((l) => `${l.stream} ${l.message}`), [`log burst ${run} 2`, `stdout burst ${next.run} 0`, `stdout burst ${next.run} 1`]);
 });
 
@@ -67,35 +60,25 @@ test('ctl logs -f says so when the daemon ends the stream, and exits 1', async (
   const d = await startTestDaemon(t, { config: { plugins: { 'log-burst': { module: fixture('log-burst') } } } });
   const client = await d.client();
   await client.call('log-burst.burst', { count: 1, stream: 'log' });
-  const follower = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'logs', 'log-burst', '-f', '-n', '1', '--home', d.home]);
-  t.teardown(() => follower.kill('SIGKILL'));
-  let out = '';
-  let err = '';
-  follower.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  follower.stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<number | null>((r) => follower.on('exit', (c) => r(c)));
-  await waitUntil(() => out.includes('burst'), 20_000, 'the follower to print its history');
+  const follower = ctlRunning(t, ['logs', 'log-burst', '-f', '-n', '1', '--home', d.home]);
+  await waitUntil(() => follower.stdout.includes('burst'), 20_000, 'the follower to print its history');
   await d.stop();
-  t.is(await exited, 1);
-  t.is(err, 'ctl: connection to agentd closed by the daemon: no more lines to follow; check `ctl status` and agentd.log\n');
+  t.is(await follower.exited, 1);
+  t.is(follower.stderr, 'ctl: connection to agentd closed by the daemon: no more lines to follow; check `ctl status` and agentd.log\n');
 });
 
 test('ctl logs -f ends quietly, exit 0, once the reader of its output is gone (| head -1)', async (t) => {
   const d = await startTestDaemon(t, { config: { plugins: { 'log-burst': { module: fixture('log-burst') } } } });
   const client = await d.client();
   await client.call('log-burst.burst', { count: 1, stream: 'log' });
-  const follower = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'logs', 'log-burst', '-f', '-n', '1', '--home', d.home]);
-  t.teardown(() => follower.kill('SIGKILL'));
-  let err = '';
-  follower.stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const exited = new Promise<number | null>((r) => follower.on('exit', (c) => r(c)));
+  const follower = ctlRunning(t, ['logs', 'log-burst', '-f', '-n', '1', '--home', d.home]);
   // As `head -1` does: read the first line, then close the pipe.
-  await new Promise<void>((resolve) => follower.stdout.once('data', () => resolve()));
-  follower.stdout.destroy();
+  await waitUntil(() => follower.stdout.length > 0, 20_000, 'the follower to print its history');
+  follower.child.stdout!.destroy();
   // The next lines it writes meet EPIPE; until now it followed on, writing to nobody.
   await client.call('log-burst.burst', { count: 10, stream: 'stdout' });
-  t.is(await exited, 0);
-  t.is(err, '');
+  t.is(await follower.exited, 0);
+  t.is(follower.stderr, '');
 });
 
 test('ctl logs NAME still reads the log of a plugin removed from the config', async (t) => {

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { ExecutionContext } from 'ava';
 import path from 'node:path';
 import { ROOT } from './daemon.js';
 
@@ -20,4 +21,25 @@ export function ctl(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutM
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Everything it wrote to stdout, then stderr, so far. */
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Its exit code (null after a signal). */
+  exited: Promise<number | null>;
+}
+
+/** `ctl` left running (`logs -f`, a streaming `rpc`), SIGKILLed at teardown if it is still there. */
+export function ctlRunning(t: ExecutionContext, args: string[]): RunningCli {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], { env: { ...process.env, DEBUG: '' } });
+  t.teardown(() => { child.kill('SIGKILL'); });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  return { child, get stdout() { return stdout; }, get stderr() { return stderr; }, exited };
 }

@@ -1,9 +1,8 @@
 import { Args, Flags } from '@oclif/core';
-import { errors } from '../../errors/index.js';
 import type { LogEntry } from '../../rpc/wire-types.js';
 import { BaseCommand } from '../base-command.js';
 import { renderLogEntry } from '../render/log-entry.js';
-import { stdoutClosed } from '../stdout-closed.js';
+import { streamUntilEnd } from '../stream-until-end.js';
 
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = 'Show the last lines of a log, or follow logs as they are written.';
@@ -39,13 +38,6 @@ export default class Logs extends BaseCommand<typeof Logs> {
     history.forEach(print);
     early.forEach(print);
     live = true;
-    // Ctrl-C, or the reader of our output going away (`| head -1`), ends the follow cleanly.
-    let interrupted = false;
-    const end = () => { interrupted = true; client.close(); };
-    process.once('SIGINT', end);
-    void stdoutClosed().then(end);
-    await client.closed;
-    // The daemon ended the stream (it stopped, or was killed): say so, rather than exit as if asked.
-    if (!interrupted) throw errors.connectionClosed('by the daemon: no more lines to follow');
+    await streamUntilEnd(client, 'no more lines to follow');
   }
 }

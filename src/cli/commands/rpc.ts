@@ -3,15 +3,18 @@ import { homePaths } from '../../home/paths.js';
 import { errors, isAgentdError } from '../../errors/index.js';
 import { packageVersion } from '../../package-info.js';
 import { coreMethods, describeMethod, jsonSchemaConverter, toOpenRpc, type MethodInfo } from '../../rpc/index.js';
+import type { Notifications } from '../../client/index.js';
 import { BaseCommand } from '../base-command.js';
+import { streamUntilEnd } from '../stream-until-end.js';
 
 export default class Rpc extends BaseCommand<typeof Rpc> {
   static override summary = 'Call any control-socket method and print its result as JSON.';
-  static override description = 'Params are one JSON object (named params). A plugin method goes to one of its instances, round robin; `PLUGIN#N.METHOD` calls instance N. `ctl rpc rpc.methods` lists every method with its params and result schemas; `ctl rpc --schema` prints them as an OpenRPC document (core methods only when the daemon is not running), and `ctl rpc --schema METHOD` only that method\'s OpenRPC method object.';
+  static override description = 'Params are one JSON object (named params). A plugin method goes to one of its instances, round robin; `PLUGIN#N.METHOD` calls instance N. `ctl rpc rpc.methods` lists every method with its params and result schemas; `ctl rpc --schema` prints them as an OpenRPC document (core methods only when the daemon is not running), and `ctl rpc --schema METHOD` only that method\'s OpenRPC method object. A method that streams (`events.subscribe`, `logs.follow`) prints its result, then each notification\'s params as one line of JSON, until Ctrl-C.';
   static override examples = [
     '<%= config.bin %> rpc daemon.status',
     `<%= config.bin %> rpc logs.tail '{"plugin":"image-server","lines":20}'`,
     '<%= config.bin %> rpc image-server.stats',
+    `<%= config.bin %> rpc events.subscribe '{"types":["plugin.state"]}'`,
     `<%= config.bin %> rpc 'image-server#1.stats'`,
     '<%= config.bin %> rpc --schema > agentd.openrpc.json',
     '<%= config.bin %> rpc --schema plugins.scale',
@@ -34,8 +37,22 @@ export default class Rpc extends BaseCommand<typeof Rpc> {
       }
       if (params === null || typeof params !== 'object' || Array.isArray(params)) throw errors.usage('PARAMS_JSON must be a JSON object (params are named)');
     }
-    const result = await (await this.client()).call(this.args.method, params);
-    this.log(JSON.stringify(result, null, 2));
+    const client = await this.client();
+    const streams = coreMethods.find((m) => m.name === this.args.method)?.streams;
+    if (!streams) {
+      this.log(JSON.stringify(await client.call(this.args.method, params), null, 2));
+      return;
+    }
+    // A stream's notifications follow the result, one JSON object per line, until Ctrl-C;
+    // any that arrive before the reply wait for it.
+    const early: unknown[] = [];
+    let live = false;
+    const print = (p: unknown) => this.log(JSON.stringify(p));
+    client.on(streams as keyof Notifications, (p) => (live ? print(p) : early.push(p)));
+    this.log(JSON.stringify(await client.call(this.args.method, params), null, 2));
+    early.forEach(print);
+    live = true;
+    await streamUntilEnd(client, `no more \`${streams}\` notifications`);
   }
 
   /** From the running daemon (plugin methods included), else from the core's own declarations. */
