@@ -1,6 +1,6 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { connect, type AgentdClient } from '../client/index.js';
-import { resolveHome } from '../home/paths.js';
+import { checkHomeReadable, resolveHome } from '../home/index.js';
 import { reportFailure } from './output.js';
 import { namedArgParsers, usageError } from './parse-errors.js';
 
@@ -43,7 +43,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** A connection to the daemon, closed when the command ends. */
   protected async client(): Promise<AgentdClient> {
-    this.openClient ??= await connect({ home: this.home, timeoutMs: 0 });
+    if (!this.openClient) {
+      checkHomeReadable(this.home);
+      this.openClient = await connect({ home: this.home, timeoutMs: 0 });
+    }
     return this.openClient;
   }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { connect } from '../client/index.js';
 import { formatDuration } from '../config/units.js';
 import { errors } from '../errors/index.js';
-import { ensureHome, homePaths } from '../home/index.js';
+import { checkHomeReadable, ensureHome, homePaths } from '../home/index.js';
 import { lockHolder, removeStaleFiles } from '../native/addon.js';
 import { launchDaemon, runForeground } from '../native/launch.js';
 import type { DaemonStatus } from '../rpc/wire-types.js';
@@ -43,6 +43,7 @@ export async function runDaemonInForeground(o: StartOptions): Promise<number> {
  * core's does (within half of `timeoutMs`, at most 2 s); null when no core holds the lock.
  */
 export async function runningCore(home: string, timeoutMs: number): Promise<{ pid: number; status: DaemonStatus | null } | null> {
+  checkHomeReadable(home);
   const pid = lockHolder(homePaths(home).pidfile);
   if (pid === 0) return null;
   try {
@@ -67,6 +68,7 @@ export const DEFAULT_STOP_MS = 10_000;
  * free, i.e. the core is gone. `progress` hears each escalation and a long wait, as one line.
  */
 export async function stopDaemon(home: string, timeoutMs: number | null, progress: (line: string) => void = () => {}): Promise<StopResult> {
+  checkHomeReadable(home);
   const { pidfile, socket } = homePaths(home);
   const pid = lockHolder(pidfile);
   if (pid === 0) return { stopped: false };

@@ -1,6 +1,6 @@
 import { connect } from '../client/index.js';
 import { errors, isAgentdError, type AgentdError } from '../errors/index.js';
-import { homePaths } from '../home/paths.js';
+import { checkHomeReadable, homePaths } from '../home/index.js';
 import { lockHolder } from '../native/addon.js';
 import type { DaemonStatus } from '../rpc/wire-types.js';
 
@@ -12,6 +12,7 @@ export type StatusAnswer = { running: true; status: DaemonStatus } | { running: 
  * E_NOT_RESPONDING: `ctl start` would say "already running", so status must not say "not running".
  */
 export async function queryStatus(home: string): Promise<StatusAnswer> {
+  checkHomeReadable(home);
   let client;
   try {
     client = await connect({ home, timeoutMs: 10_000 });

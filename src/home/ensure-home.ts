@@ -40,3 +40,27 @@ function makeDirs(dir: string): string | undefined {
   for (const d of missing) fs.mkdirSync(d, { mode: 0o700 });
   return missing[0];
 }
+
+/**
+ * For the commands that only look into a home (status, stop, and any that connect), changing
+ * nothing: a home that does not exist is a daemon that is not running, but one that is not a
+ * directory, or that this user may not enter, is refused as `ensureHome` refuses it, rather than
+ * surfacing as a bare `open …/agentd.pid: EACCES`.
+ */
+export function checkHomeReadable(home: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(home);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'ENOTDIR') throw errors.homeUnsafe(home, 'a component of its path is not a directory', 'choose another --home', { cause });
+    throw errors.homeUnsafe(home, `it cannot be looked into (${code ?? String(cause)})`, 'run ctl as the user who owns it, or choose another --home', { cause });
+  }
+  if (!st.isDirectory()) throw errors.homeUnsafe(home, 'it is not a directory', 'choose another --home');
+  try {
+    fs.accessSync(home, fs.constants.R_OK | fs.constants.X_OK);
+  } catch (cause) {
+    throw errors.homeUnsafe(home, `it cannot be looked into (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, `run ctl as the user who owns it (uid ${st.uid}), or choose another --home`, { cause });
+  }
+}

@@ -1,2 +1,2 @@
 export { resolveHome, homePaths, socketPathFits, SOCKET_PATH_MAX, type HomePaths } from './paths.js';
-export { ensureHome } from './ensure-home.js';
+export { checkHomeReadable, ensureHome } from './ensure-home.js';

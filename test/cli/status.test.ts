@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'ava';
 import { homePaths } from '../../src/home/index.js';
 import { ctl } from '../helpers/cli.js';
@@ -29,4 +31,32 @@ test('status of a core that holds the lock but whose socket does not answer: run
   const stopped = await ctl(['stop', '--home', home]);
   t.is(stopped.code, 0, stopped.stderr);
   t.regex(stopped.stdout, new RegExp(`agentd stopped \\(pid ${pid}, after SIGTERM\\)`));
+});
+
+test('status, stop and plugins refuse a home that is a file, in one line with what to do, exit 1', async (t) => {
+  const file = path.join(tempHome(t), 'file');
+  fs.writeFileSync(file, '');
+  for (const home of [file, path.join(file, 'sub')]) {
+    for (const args of [['status'], ['stop'], ['plugins']]) {
+      const r = await ctl([...args, '--home', home]);
+      t.is(r.code, 1, `${args.join(' ')} ${home}`);
+      t.regex(r.stderr, new RegExp(`^ctl: home ${home} is unsafe: (it|a component of its path) is not a directory; choose another --home\\n$`));
+    }
+  }
+  const json = await ctl(['stop', '--json', '--home', file]);
+  t.is(json.code, 1);
+  t.is((JSON.parse(json.stdout) as { error: { code: string } }).error.code, 'E_HOME_UNSAFE');
+});
+
+test('status and stop refuse a home this user cannot enter, naming its owner, not a bare EACCES', async (t) => {
+  const home = tempHome(t);
+  // Root enters any directory: run ctl as nobody there; anyone else is kept out by the mode.
+  const asRoot = process.getuid?.() === 0;
+  const options = asRoot ? { uid: 65534, env: { HOME: os.tmpdir() } } : {};
+  if (!asRoot) { fs.chmodSync(home, 0); t.teardown(() => fs.chmodSync(home, 0o700)); }
+  for (const command of ['status', 'stop']) {
+    const r = await ctl([command, '--home', home], options);
+    t.is(r.code, 1, r.stdout);
+    t.is(r.stderr, `ctl: home ${home} is unsafe: it cannot be looked into (EACCES); run ctl as the user who owns it (uid ${fs.statSync(home).uid}), or choose another --home\n`);
+  }
 });
