@@ -32,9 +32,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       enableJsonFlag: this.ctor.enableJsonFlag,
       args: namedArgParsers(this.ctor.args),
       strict: this.ctor.strict,
-    }).catch((e: unknown) => { throw usageError(e, this.id); });
+    }).catch((e: unknown) => { throw usageError(e, this.id, this.flagNames()); });
     this.flags = flags as BaseFlags<T>;
     this.args = args as BaseArgs<T>;
+  }
+
+  private flagNames(): string[] {
+    return [...Object.keys({ ...this.ctor.flags, ...(super.ctor as typeof BaseCommand).baseFlags }), ...(this.ctor.enableJsonFlag ? ['json'] : []), 'help'];
   }
 
   protected get home(): string {

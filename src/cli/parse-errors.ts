@@ -1,5 +1,6 @@
 import type { Interfaces } from '@oclif/core';
 import { errors, isAgentdError, type AgentdError } from '../errors/index.js';
+import { closest } from './closest.js';
 
 type ArgDefs = Record<string, Interfaces.Arg<unknown>>;
 
@@ -26,9 +27,17 @@ export function namedArgParsers(args: ArgDefs | undefined): ArgDefs {
  * argument, a value a flag's or an argument's parser rejects) as one usage error (exit 2) that
  * names the flag or argument and says where the help is.
  */
-export function usageError(error: unknown, commandId: string | undefined): AgentdError {
+export function usageError(error: unknown, commandId: string | undefined, flagNames: readonly string[] = []): AgentdError {
   const command = ['ctl', ...(commandId ? commandId.split(':') : [])].join(' ');
-  return errors.usage(`${describeParseError(error)}; see \`${command} --help\``, { cause: error });
+  return errors.usage(`${describeParseError(error)}${flagGuess(error, flagNames)}; see \`${command} --help\``, { cause: error });
+}
+
+/** ` (did you mean --json?)` for a mistyped flag (oclif's NonExistentFlagsError lists them). */
+function flagGuess(error: unknown, flagNames: readonly string[]): string {
+  const given = (error as { flags?: unknown }).flags;
+  if (!Array.isArray(given) || given.length !== 1 || typeof given[0] !== 'string') return '';
+  const guess = closest(given[0].replace(/=.*$/, ''), flagNames.map((n) => `--${n}`));
+  return guess ? ` (did you mean ${guess}?)` : '';
 }
 
 function describeParseError(error: unknown): string {
