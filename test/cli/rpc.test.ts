@@ -1,5 +1,5 @@
 import test from 'ava';
-import { ctlRunning } from '../helpers/cli.js';
+import { ctl, ctlRunning } from '../helpers/cli.js';
 import { fixture, startTestDaemon } from '../helpers/daemon.js';
 import { waitUntil } from '../helpers/proc.js';
 
@@ -17,4 +17,14 @@ test('ctl rpc of a streaming method prints its result, then each notification as
   t.is(cli.stderr, '');
   const events = cli.stdout.slice(printed).trim().split('\n').map((l) => JSON.parse(l) as { type: string; plugin: string; to: string });
   t.deepEqual(events.map((e) => `${e.type} ${e.plugin} ${e.to}`), ['stopping', 'stopped', 'starting', 'running'].map((s) => `plugin.state forever ${s}`));
+});
+
+test('ctl rpc takes --json, as every command that prints data does: the same JSON result', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: {} } });
+  const r = await ctl(['rpc', 'daemon.status', '--json', '--home', d.home]);
+  t.is(r.code, 0, r.stderr);
+  t.like(JSON.parse(r.stdout), { pid: d.pid, plugins: [] });
+  const unknown = await ctl(['rpc', 'nosuch.method', '--json', '--home', d.home]);
+  t.is(unknown.code, 2);
+  t.is(unknown.stderr, 'ctl: method not found: nosuch.method; `ctl rpc rpc.methods` lists the methods\n');
 });

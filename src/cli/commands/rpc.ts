@@ -25,6 +25,8 @@ export default class Rpc extends BaseCommand<typeof Rpc> {
   };
   static override flags = {
     schema: Flags.boolean({ description: 'print the OpenRPC document of every method (or of METHOD alone) instead of calling one' }),
+    // Scripts pass --json to every command that prints data; here the output is JSON anyway.
+    json: Flags.boolean({ description: 'the output is JSON with or without it (accepted, as by every command that prints data)' }),
   };
 
   async run(): Promise<void> {
