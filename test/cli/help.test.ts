@@ -34,6 +34,9 @@ test('ctl --help lists the commands; ctl COMMAND --help shows flags and examples
   t.is(helpHelp.code, 0);
   t.regex(helpHelp.stdout, /^EXAMPLES\n\s+\$ ctl help$/m);
   t.regex(helpHelp.stdout, /\$ ctl help plugins scale/);
+  const helpOfHelp = await ctl(['help', 'help']);
+  t.is(helpOfHelp.code, 0);
+  t.is(helpOfHelp.stdout, helpHelp.stdout, '`ctl help help` is the help command\'s help, not the root help');
   t.regex((await ctl(['help', 'plugins', 'scale'])).stdout, /^USAGE\n\s+\$ ctl plugins scale NAME INSTANCES/m);
   const unknown = await ctl(['help', 'nosuch']);
   t.is(unknown.code, 2);
