@@ -4,7 +4,7 @@ import { homePaths, resolveHome } from '../home/paths.js';
 import { LineReader } from '../rpc/framing.js';
 import type { ParamsIn, ResultOf } from '../rpc/descriptor.js';
 import type { CoreMethodName, CoreMethods } from '../rpc/methods/index.js';
-import type { RESERVED_NAMESPACES } from '../config/schema.js';
+import type { PluginMethod, PluginMethodName } from './method-names.js';
 import type { AgentdEvent, LogEntry } from '../rpc/wire-types.js';
 import { fromWire } from './rpc-error.js';
 
@@ -25,21 +25,15 @@ export interface Notifications {
 
 type Params<N extends CoreMethodName> = ParamsIn<CoreMethods[N]>;
 
-/**
- * `M` when it can name a plugin's method, `never` when it lies in a core namespace (`daemon.`,
- * `logs.`, `plugins.`, `events.`, `rpc.`), where no plugin method can be: there, only the typed
- * signature applies, so a misspelt core method or wrong params do not compile. A plain `string`
- * (a name known at run time, or `M` left at its default when `R` is given) passes.
- */
-export type PluginMethodName<M extends string> = string extends M ? M : M extends `${ReservedNamespace}.${string}` ? never : M;
-type ReservedNamespace = (typeof RESERVED_NAMESPACES)[number];
 type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout | undefined; method: string };
 
 /**
  * A connection to a running agentd, typed from the method descriptors: `call('daemon.status')`
  * resolves to a `DaemonStatus`, and a wrong name or params in a core namespace do not compile.
  * Plugin methods (`image-server.stats`) are called the same way and resolve to `unknown`, or to
- * `R` in `call<R>(…)`; an explicit `R` skips the name check. With several instances a plugin
+ * `R` in `call<R>(…)`. A core method takes no `R`: its result is typed already, and
+ * `call<R>('daemon.statu')` does not compile. A name known only at run time is called without
+ * `R` (`call(name)` resolves to `unknown`; assert the type you expect). With several instances a plugin
  * method is served by one of them, round robin; `image-server#1.stats` addresses instance 1.
  * Errors are `AgentdError`s with the daemon's own code and message.
  */
@@ -58,7 +52,8 @@ export class AgentdClient {
   }
 
   call<N extends CoreMethodName>(method: N, ...params: {} extends Params<N> ? [Params<N>?] : [Params<N>]): Promise<ResultOf<CoreMethods[N]>>;
-  call<R = unknown, const M extends string = string>(method: M & PluginMethodName<M>, params?: Record<string, unknown>): Promise<R>;
+  call<R = unknown>(method: PluginMethod, params?: Record<string, unknown>): Promise<R>;
+  call<const M extends string>(method: M & PluginMethodName<M>, params?: Record<string, unknown>): Promise<unknown>;
   call(method: string, params?: unknown): Promise<unknown> {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;

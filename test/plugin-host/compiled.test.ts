@@ -239,7 +239,7 @@ test('JavaScript outside this package is compiled when it could not import agent
   type JsFacts = { entry: string; helperUrl: string; stack: string; more: string | null };
   for (const name of ['plain', 'own', 'resolver']) {
     const entry = path.join(home, name, 'index.mjs');
-    const facts = await client.call<JsFacts>(`${name}.facts`);
+    const facts = (await client.call(`${name}.facts`)) as JsFacts;
     t.is(facts.entry, pathToFileURL(entry).href, `${name}: its own import.meta.url`);
     t.is(facts.helperUrl, pathToFileURL(path.join(home, name, 'helper.mjs')).href);
     t.regex(facts.stack, new RegExp(`${entry.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:4:`), `${name}: the stack names the source's line`);
