@@ -3,9 +3,10 @@ import path from 'node:path';
 import test from 'ava';
 import { ROOT } from '../helpers/daemon.js';
 
-// The typed client's promises are compile-time ones: checked by compiling a file of calls, where
-// each wrong call is marked @ts-expect-error (an unused marker is itself an error).
-test('the typed client refuses wrong core calls at compile time and takes plugin methods', async (t) => {
+// The typed client's and definePlugin's promises are compile-time ones: checked by compiling files
+// of calls (client-calls.ts) and plugin shapes (plugin-shapes.ts), where each wrong one carries a
+// ts-expect-error marker (an unused marker is itself an error).
+test('wrong core calls and wrong plugin shapes do not compile; plugin methods and right shapes do', async (t) => {
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const project = path.join(ROOT, 'test', 'fixtures', 'types', 'tsconfig.json');
   const r = await new Promise<{ code: number; out: string }>((resolve) => {
