@@ -11,7 +11,16 @@ export function describeError(error: unknown): string {
     if (e.code && e.syscall) return `${e.syscall}${e.path ? ` ${e.path}` : ''}: ${e.code}${messageTail(e)}`;
     return error.message || error.name;
   }
-  return String(error);
+  return typeof error === 'object' && error !== null ? asJson(error) : String(error);
+}
+
+/** A thrown plain object by its content ("[object Object]" says nothing), when it has any. */
+function asJson(value: object): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 function messageTail(e: NodeJS.ErrnoException): string {

@@ -138,6 +138,9 @@ async function call(id: number, method: string, params: unknown): Promise<void> 
     const result = await exposed.handler(params ?? {});
     ipc.send({ t: 'result', id, result: result === undefined ? null : result });
   } catch (e) {
+    // A typed error is the plugin's answer; anything else is a bug whose line its author needs,
+    // and the caller only gets the message.
+    if (!isAgentdError(e)) context?.ctx.log.error(`${full} failed: ${e instanceof Error && e.stack ? e.stack : describeError(e)}`);
     ipc.send({ t: 'error', id, error: toWire(e, (msg) => errors.pluginMethodFailed(full, msg).toWire()) });
   }
 }

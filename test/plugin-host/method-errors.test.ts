@@ -1,0 +1,45 @@
+import test from 'ava';
+import type { AgentdError } from '../../src/errors/index.js';
+import { fixture, startTestDaemon } from '../helpers/daemon.js';
+import { waitUntil } from '../helpers/proc.js';
+
+test('a failing method handler: the caller gets one JSON-RPC error, the stack lands in the plugin log, and the plugin goes on serving', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'throwing-methods': { module: fixture('throwing-methods') } } } });
+  const client = await d.client();
+  const { pid } = await client.call<{ pid: number }>('throwing-methods.ping');
+  const failure = async (method: string) => (await t.throwsAsync(client.call(`throwing-methods.${method}`))) as AgentdError;
+
+  // A typed error is the plugin's own answer: its code and message reach the caller as they are.
+  const typed = await failure('typed');
+  t.is(typed.code, 'E_PLUGIN_NOT_FOUND');
+  t.is(typed.rpcCode, -32040);
+  t.regex(typed.message, /^no plugin named "ghost"/);
+
+  // Anything else is a failure of the method, named, with what was thrown in words.
+  const expected: Record<string, string> = {
+    plain: 'throwing-methods.plain failed: plain failure',
+    rejects: 'throwing-methods.rejects failed: async failure',
+    object: 'throwing-methods.object failed: {"reason":"not an Error","retry":false}',
+    text: 'throwing-methods.text failed: just text',
+  };
+  for (const [method, message] of Object.entries(expected)) {
+    const e = await failure(method);
+    t.is(e.code, 'E_PLUGIN_METHOD_FAILED', method);
+    t.is(e.rpcCode, -32052, method);
+    t.is(e.message, message);
+  }
+
+  t.deepEqual(await client.call('throwing-methods.ping'), { pid }, 'the same process goes on serving');
+  const [row] = await client.call('plugins.list');
+  t.is(row!.restarts, 0);
+
+  // The author's way to find the line that threw: the stack, at level error, in the plugin's log.
+  // A typed error is an answer, not a bug: it is not logged.
+  const logged = async () => (await client.call('logs.tail', { plugin: 'throwing-methods', lines: 100 })).lines.filter((e) => e.level === 'error');
+  await waitUntil(async () => (await logged()).length >= 4, 10_000, 'four failures logged');
+  const lines = await logged();
+  t.is(lines.length, 4, lines.map((l) => l.message).join('\n'));
+  t.regex(lines[0]!.message!, /^throwing-methods\.plain failed: Error: plain failure\n {4}at .*throwing-methods\.ts:9:/);
+  t.regex(lines[1]!.message!, /^throwing-methods\.rejects failed: TypeError: async failure\n {4}at /);
+  t.is(lines[2]!.message, 'throwing-methods.object failed: {"reason":"not an Error","retry":false}');
+});
