@@ -158,8 +158,9 @@ async function health(id: number): Promise<void> {
 function fail(e: unknown): void {
   const failedPhase = phase === 'running' || phase === 'idle' ? 'start' : phase;
   const name = loaded?.name ?? 'plugin';
-  ipc.send({ t: 'failed', phase: failedPhase, error: toWire(e, (msg) => errors.pluginStartFailed(name, msg).toWire()) });
+  // The stack first: once the core hears of the failure it kills this process group.
   process.stderr.write(`${failedPhase} failed: ${e instanceof Error && e.stack ? e.stack : describeError(e)}\n`);
+  ipc.send({ t: 'failed', phase: failedPhase, error: toWire(e, (msg) => errors.pluginStartFailed(name, msg).toWire()) });
   // Let the IPC message and what the plugin printed go out before exiting.
   void flushStdio(2000).then(() => process.exit(1));
 }

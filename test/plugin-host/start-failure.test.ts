@@ -1,0 +1,20 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { startDaemon } from '../../src/cli/daemon-control.js';
+import { homePaths } from '../../src/home/index.js';
+import { lockHolder } from '../../src/native/addon.js';
+import { fixture, writeConfig } from '../helpers/daemon.js';
+import { tempHome } from '../helpers/home.js';
+
+test('a start that throws leaves its stack in the plugin log, even when it ends the daemon\'s start', async (t) => {
+  const home = tempHome(t);
+  writeConfig(home, { plugins: { 'crash-on-start': { module: fixture('crash-on-start') } } });
+  const err = await t.throwsAsync(startDaemon({ home, timeoutMs: 60_000 }));
+  t.regex(err!.message, /plugin crash-on-start: start failed: crash-on-start: deliberate failure/);
+  t.is(lockHolder(homePaths(home).pidfile), 0, 'the daemon is gone');
+  const messages = fs.readFileSync(path.join(homePaths(home).logsDir, 'crash-on-start.log'), 'utf8')
+    .split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { message: string }).message);
+  t.is(messages[0], 'start failed: Error: crash-on-start: deliberate failure');
+  t.regex(messages[1] ?? '', /^ {4}at .*crash-on-start\.ts:8:/, 'the line that threw');
+});
