@@ -39,6 +39,8 @@ const size = (doc: string, min = 0) => unitValue('size', doc, min);
 
 const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+
 export const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 export const RESERVED_NAMESPACES = ['daemon', 'logs', 'plugins', 'events', 'rpc'] as const;
 /** Plugin names that are taken: the core's RPC namespaces, and `agentd`, the core's own log source. */
@@ -48,7 +50,7 @@ export const LogsSchema = v.strictObject({
   maxSize: v.optional(v.nullable(size('Rotate a log file once it reaches this size (at least 4 KiB); null rotates only on `ctl logrotate`.', 4096)), '10MB'),
   keep: v.optional(v.pipe(int(0, 1000), v.description('Rotated files kept per log (x.log.1 … x.log.N); older ones are deleted.')), 5),
   compress: v.optional(v.pipe(v.boolean(), v.description('Gzip rotated files (x.log.1.gz).')), false),
-  level: v.optional(v.pipe(v.picklist(['error', 'warn', 'info', 'debug']), v.description('Lowest level the core writes to agentd.log.')), 'info'),
+  level: v.optional(v.pipe(v.picklist(LOG_LEVELS), v.description('Lowest level the core writes to agentd.log.')), 'info'),
 });
 
 export const RpcSchema = v.strictObject({
@@ -64,6 +66,7 @@ export const PluginEntrySchema = v.strictObject({
   enabled: v.optional(v.pipe(v.boolean(), v.description('Start this plugin with the daemon; false keeps it configured but stopped.')), true),
   restart: v.optional(v.pipe(v.picklist(['always', 'on-failure', 'never']), v.description('Restart after any exit, only after a failure (non-zero exit, signal, failed start, memory limit, health check), or never.')), 'on-failure'),
   instances: v.optional(v.pipe(int(1, 64), v.description('Processes of this plugin; network plugins share their listening sockets.')), 1),
+  logLevel: v.optional(v.pipe(v.picklist(LOG_LEVELS), v.description('Lowest level of the plugin\'s `ctx.log` lines written to its log; "debug" shows `ctx.log.debug`.')), 'info'),
   watch: v.optional(v.pipe(v.boolean(), v.description('Restart the plugin when one of its files changes: its module and the local files it imports.')), false),
   watchDebounce: duration('200ms', 'Wait this long after the last file change before a watch restart.'),
   backoff: v.optional(v.strictObject({

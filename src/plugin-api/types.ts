@@ -51,7 +51,10 @@ export interface PluginContext<Config> {
   readonly instance: number;
   /** The merged and validated config: the plugin's `defaults`, overlaid by the config file's `config`. */
   readonly config: Readonly<Config>;
-  /** A winston logger whose lines land in `logs/<name>.log`, beside the plugin's stdout and stderr. */
+  /**
+   * A winston logger whose lines land in `logs/<name>.log`, beside the plugin's stdout and stderr:
+   * those at the plugin's `logLevel` (a config setting, `info` by default) and above.
+   */
   readonly log: Logger;
   /** Aborted when agentd begins to stop this plugin; pass it to anything that should end then. */
   readonly signal: AbortSignal;

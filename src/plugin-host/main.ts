@@ -14,7 +14,7 @@ import { becomeSubreaper, killDescendants, terminateDescendants } from '../super
  * A plugin host: one child process of the core running one plugin instance. It may start as an
  * idle spare and be told later which plugin to run. It exits by itself when the core goes away.
  */
-type Loaded = { plugin: Plugin; by: LoadedBy; name: string; instance: number; config: Record<string, unknown>; home: string; cacheDir: string };
+type Loaded = { plugin: Plugin; by: LoadedBy; name: string; instance: number; config: Record<string, unknown>; home: string; cacheDir: string; logLevel: string | undefined };
 
 let loaded: Loaded | null = null;
 let context: ContextState | null = null;
@@ -57,7 +57,7 @@ async function load(m: Extract<CoreToHost, { t: 'load' }>): Promise<void> {
     releaseTypeScriptService();
     phase = 'config';
     const config = await resolvePluginConfig(plugin, m.plugin, m.config);
-    loaded = { plugin, by, name: m.plugin, instance: m.instance, config, home: m.home, cacheDir: m.cacheDir };
+    loaded = { plugin, by, name: m.plugin, instance: m.instance, config, home: m.home, cacheDir: m.cacheDir, logLevel: m.logLevel };
     ipc.send({ t: 'loaded', name: plugin.name, health: false, ...(m.watch === true ? { files } : {}) });
   } catch (e) {
     fail(e);
@@ -68,7 +68,7 @@ async function start(): Promise<void> {
   if (!loaded) return;
   phase = 'start';
   const { plugin, name, instance } = loaded;
-  const log = createPluginLogger(HOST_FDS.log, { plugin: name, pid: process.pid, instance });
+  const log = createPluginLogger(HOST_FDS.log, { plugin: name, pid: process.pid, instance }, loaded.logLevel ? { level: loaded.logLevel } : {});
   // Said in the plugin's own log, where its author looks: why this host carries the TypeScript loader.
   if (loaded.by.loader === 'tsx') log.info(`loaded through tsx: ${loaded.by.reason}`);
   context = createContext({ ...loaded, log, ipc });

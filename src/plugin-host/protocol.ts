@@ -9,7 +9,7 @@ import type { WireError } from '../errors/index.js';
  * host → core: idle, loaded | failed, expose (one per ctx.rpc), ready, listen, results, stopped.
  */
 export type CoreToHost =
-  | { t: 'load'; plugin: string; instance: number; module: string; baseDir: string; config: Record<string, unknown>; home: string; cacheDir: string; env: Record<string, string>; umask?: string; watch?: boolean }
+  | { t: 'load'; plugin: string; instance: number; module: string; baseDir: string; config: Record<string, unknown>; home: string; cacheDir: string; env: Record<string, string>; umask?: string; watch?: boolean; logLevel?: string }
   | { t: 'start' }
   | { t: 'stop' }
   | { t: 'call'; id: number; method: string; params: unknown }

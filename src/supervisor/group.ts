@@ -172,6 +172,7 @@ export class PluginGroup implements InstanceHost {
       config: spec.entry.config,
       env: spec.entry.env,
       umask: spec.entry.umask,
+      logLevel: spec.entry.logLevel,
       home: this.deps.home,
       cacheDir: path.join(this.deps.cacheDir, spec.name),
       watch: this.watching(),

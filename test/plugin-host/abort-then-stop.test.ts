@@ -22,3 +22,11 @@ test('ctx.log lines land in the plugin log with their levels; a stop aborts ctx.
   ]);
   t.is((await entries())[1]!['detail'], 1, 'metadata is kept');
 });
+
+test('a plugin\'s logLevel "debug" lets ctx.log.debug through to its log', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'abort-then-stop': { module: fixture('abort-then-stop'), logLevel: 'debug' } } } });
+  const client = await d.client();
+  const levels = async () => (await client.call('logs.tail', { plugin: 'abort-then-stop', lines: 100 })).lines.filter((e) => e.stream === 'log').map((e) => e.level);
+  await waitUntil(async () => (await levels()).length >= 4, 10_000, 'the start\'s four lines logged');
+  t.deepEqual(await levels(), ['debug', 'info', 'warn', 'error']);
+});
