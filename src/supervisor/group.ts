@@ -68,6 +68,7 @@ export class PluginGroup implements InstanceHost {
   get log(): Logger { return this.deps.log; }
   entry(): PluginEntry { return this.spec.entry; }
   instanceCount(): number { return this.instances.length; }
+  watchesFiles(): boolean { return this.watching() && this.watchKey !== null; }
 
   /** The group's state, for a caller: running if any instance is, else the first one's. */
   state(): PluginState {

@@ -12,6 +12,8 @@ export interface InstanceHost {
   /** The plugin's current settings (they change on reload). */
   entry(): PluginEntry;
   instanceCount(): number;
+  /** True when an edit of the plugin's files restarts it (watch is on and its files are known). */
+  watchesFiles(): boolean;
   /** A host process for `instance`, wired to the logs and already told to load the plugin. */
   acquireHost(instance: Instance): HostProcess;
   /** The plugin loaded in `instance`'s host, from `files` when it was asked for them (see protocol.ts). */

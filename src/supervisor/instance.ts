@@ -12,6 +12,9 @@ import { ProcessMeter } from './process-meter.js';
 import { RowJson } from './row-json.js';
 import type { InstanceHost } from './instance-host.js';
 
+/** Failures of the plugin's code itself (syntax, missing import, not a plugin), which a retry cannot cure. */
+const UNFIT_CODE = new Set(['E_PLUGIN_LOAD', 'E_PLUGIN_SHAPE', 'E_PLUGIN_NAME_MISMATCH']);
+
 /**
  * One supervised plugin process and its state machine:
  *
@@ -257,6 +260,12 @@ export class Instance {
     this.host = null;
     if (this.wantStopped) { this.setState('stopped'); return Promise.reject(reason); }
     this.ctx.log.warn('plugin down', { plugin: this.label, reason: reason.message });
+    if (UNFIT_CODE.has(reason.code) && this.ctx.watchesFiles()) {
+      // As nodemon does: the same files would fail the same way, so only an edit (or a restart) tries again.
+      this.error = `${reason.message}; waiting for a change to its files, or \`ctl plugins restart ${this.ctx.plugin}\``;
+      this.setState('failed');
+      return Promise.reject(reason);
+    }
     const decision = decideRestart(entry, this.crashes, { exit, ended, runMs, attempt: this.attempt, now: Date.now() });
     if (decision.action === 'stay-down') {
       this.error = decision.state === 'failed' ? reason.message : null;
