@@ -90,8 +90,9 @@ export interface PluginContext<Config> {
  *    `validate`. Problems fail the start with the path of each bad field, e.g.
  *    `plugins.image-server.config.port: must be <= 65535`.
  * 3. **start**: `start(ctx)` runs. It must return within the plugin's `startTimeout`
- *    (`E_PLUGIN_START_TIMEOUT` otherwise). A throw fails the start; the error reaches `ctl status`
- *    and the log, and the restart policy applies.
+ *    (`E_PLUGIN_START_TIMEOUT` otherwise: `ctx.signal` is aborted, and the process gets
+ *    `stopTimeout` to exit before SIGKILL). A throw fails the start; the error reaches `ctl status`,
+ *    its stack the plugin's log, and the restart policy applies.
  * 4. **ready**: the plugin is ready when `start` resolves, or, with `readiness: 'manual'`, when it
  *    calls `ctx.ready()`. Only then is it `running`, and its RPC methods callable.
  * 5. **stop**: `ctx.signal` is aborted, then the function `start` returned is called. It has

@@ -92,6 +92,9 @@ async function start(): Promise<void> {
  */
 function stop(code: number, orphaned = false): Promise<void> {
   stopping ??= (async () => {
+    // A stop before ready is a start timeout (or a stop asked meanwhile): the author's clue to
+    // where start() hangs, in the log beside what ctx.signal's listeners say.
+    if (phase !== 'running' && phase !== 'idle') process.stderr.write(`stopped in the ${phase} phase, before the plugin was ready${context ? '; ctx.signal aborted' : ''}\n`);
     context?.abort.abort();
     try {
       if (typeof stopFn === 'function') await stopFn();

@@ -14,6 +14,8 @@ export interface Booted {
 export interface BootOptions {
   label: string;
   startTimeout: number;
+  /** After a start timeout, the time the plugin gets to unwind (ctx.signal aborted) before SIGKILL. */
+  stopTimeout: number;
   /** A host process, already told which plugin to load. */
   acquire: () => HostProcess;
   /** Called as soon as the host exists, so that a stop can reach it while it boots. */
@@ -38,15 +40,20 @@ export async function bootHost(o: BootOptions): Promise<Booted> {
   o.onHost(host);
   const loaded = await host.waitFor((m) => (m.t === 'loaded' || m.t === 'failed' ? m : undefined), deadline);
   let failure = failureOf(o, loaded);
+  let timedOut = 'timeout' in loaded;
   if (!failure && 'value' in loaded && loaded.value.t === 'loaded') {
     await o.onLoaded?.(loaded.value);
     host.send({ t: 'start' });
     const ready = await host.waitFor((m) => (m.t === 'ready' || m.t === 'failed' ? m : undefined), deadline);
     failure = failureOf(o, ready);
+    timedOut = 'timeout' in ready;
     if (!failure && 'value' in ready && ready.value.t === 'ready') return { host, health: ready.value.health };
   }
-  // The SIGKILL is agentd's cleanup, not what went wrong: the exit info says so.
-  host.kill('start-failed');
+  // A start still pending is stopped as a running plugin is, so that ctx.signal tells it and its
+  // log says so; one that failed has exited or is exiting. The kill is agentd's cleanup, not what
+  // went wrong: the exit info says so.
+  if (timedOut) await stopHostGracefully(host, o.stopTimeout, () => {}, 'start-failed');
+  else host.kill('start-failed');
   await host.exited;
   throw failure ?? errors.pluginStartFailed(o.label, 'unknown');
 }

@@ -202,6 +202,7 @@ export class Instance {
     return bootHost({
       label: this.label,
       startTimeout: this.ctx.entry().startTimeout,
+      stopTimeout: this.ctx.entry().stopTimeout,
       acquire: () => this.ctx.acquireHost(this),
       onHost: (host) => {
         onHost(host);
