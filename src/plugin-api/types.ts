@@ -64,7 +64,8 @@ export interface PluginContext<Config> {
   readonly cacheDir: string;
   /**
    * Expose `handler` on the control socket as `<name>.<method>`. Call it from `start`; the method
-   * is callable once the plugin is ready. Method names are lowercase words joined by dots or dashes.
+   * is callable once the plugin is ready, and a call after that throws `E_PLUGIN_METHOD_INVALID`
+   * (so does a name already exposed). Method names are lowercase words joined by dots or dashes.
    * Declare `options.params` to have the params checked before `handler` sees them.
    */
   rpc<P = Record<string, unknown>, R = unknown>(method: string, handler: (params: P) => MaybePromise<R>, options?: MethodOptions): void;
@@ -76,7 +77,7 @@ export interface PluginContext<Config> {
   listen(server: Server, options: ListenOptions): Promise<AddressInfo>;
   /** Say the plugin is ready, for plugins declared with `readiness: 'manual'`. */
   ready(): void;
-  /** Register the health check agentd polls (see `healthCheck` in the config); one per plugin. */
+  /** Register the health check agentd polls (see `healthCheck` in the config); one per plugin, from `start`. */
   health(check: () => MaybePromise<HealthResult>): void;
 }
 

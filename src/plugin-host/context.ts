@@ -33,6 +33,11 @@ export interface ContextState {
   /** Resolves when the plugin calls ctx.ready(). */
   manualReady: Promise<void>;
   servers: Server[];
+  /**
+   * Set once the core has been told the plugin is ready, with its methods and health check: the
+   * core registers them then, so a later ctx.rpc or ctx.health would be silently ignored.
+   */
+  sealed: boolean;
 }
 
 export function createContext(parts: ContextParts): ContextState {
@@ -40,7 +45,8 @@ export function createContext(parts: ContextParts): ContextState {
   const methods = new Map<string, ExposedMethod>();
   let markReady: () => void = () => {};
   const manualReady = new Promise<void>((resolve) => { markReady = resolve; });
-  const state: ContextState = { ctx: undefined as never, abort, methods, health: null, manualReady, servers: [] };
+  const state: ContextState = { ctx: undefined as never, abort, methods, health: null, manualReady, servers: [], sealed: false };
+  const tooLate = (method: string) => errors.pluginMethodInvalid(parts.name, method, 'the plugin is ready already; call it from start() (before ctx.ready(), with manual readiness)');
   let cacheDirMade = false;
 
   state.ctx = {
@@ -55,6 +61,7 @@ export function createContext(parts: ContextParts): ContextState {
       return parts.cacheDir;
     },
     rpc(method, handler, options: MethodOptions = {}) {
+      if (state.sealed) throw tooLate(method);
       if (!METHOD_NAME.test(method)) throw errors.pluginMethodInvalid(parts.name, method, 'use lowercase words joined by dots or dashes');
       if (methods.has(method)) throw errors.pluginMethodInvalid(parts.name, method, 'it is already exposed');
       let check: ParamsCheck | null = null;
@@ -81,6 +88,7 @@ export function createContext(parts: ContextParts): ContextState {
       markReady();
     },
     health(check) {
+      if (state.sealed) throw tooLate('health');
       if (state.health) throw errors.pluginMethodInvalid(parts.name, 'health', 'a health check is already registered');
       state.health = check;
     },

@@ -77,6 +77,7 @@ async function start(): Promise<void> {
     if (plugin.readiness === 'manual') await context.manualReady;
     if (stopping) return;
     phase = 'running';
+    context.sealed = true;
     ipc.send({ t: 'ready', health: context.health !== null });
   } catch (e) {
     fail(e);

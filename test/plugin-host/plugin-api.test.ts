@@ -95,3 +95,15 @@ test('a plugin creates files under its umask: the core\'s 077 by default, or the
   t.is(fs.statSync(path.join(home, 'private.out')).mode & 0o777, 0o600);
   t.is(fs.statSync(path.join(home, 'shared.out')).mode & 0o777, 0o644);
 });
+
+test('ctx.rpc and ctx.health after the plugin is ready throw, instead of exposing nothing silently', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'late-method': { module: fixture('late-method') } } } });
+  const client = await d.client();
+  const tooLate = 'the plugin is ready already; call it from start() (before ctx.ready(), with manual readiness)';
+  t.deepEqual(await client.call('late-method.try-late'), {
+    rpc: `plugin late-method: cannot expose method "late": ${tooLate}`,
+    health: `plugin late-method: cannot expose method "health": ${tooLate}`,
+  });
+  const missing = await t.throwsAsync(client.call('late-method.late'));
+  t.regex(missing!.message, /method not found: late-method\.late/);
+});
