@@ -18,7 +18,9 @@ export interface AgentdErrorOptions {
  * The one error class of agentd. Every instance has a stable `code` (`E_…`), the JSON-RPC code it
  * maps to (-32000..-32099 for application errors, or one of the spec's codes), and the exit code a
  * `ctl` command ends with when this error stops it. Construct through {@link errors} in
- * `catalogue.ts`, never directly, so that the catalogue stays the complete list.
+ * `catalogue.ts`, never directly, so that the catalogue stays the complete list. Plugins are
+ * the exception: a method handler throws one of its own (a code of its own, a JSON-RPC code in
+ * -32099..-32000) to answer its caller with that code, message and data.
  */
 /** Marks AgentdErrors across copies of this code (the bundles, and the `agentd` a plugin imports). */
 const BRAND = Symbol.for('agentd.error');

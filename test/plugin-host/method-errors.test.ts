@@ -15,6 +15,11 @@ test('a failing method handler: the caller gets one JSON-RPC error, the stack la
   t.is(typed.rpcCode, -32040);
   t.regex(typed.message, /^no plugin named "ghost"/);
 
+  const own = await failure('own');
+  t.like(own, { code: 'E_QUOTA', rpcCode: -32010, message: 'quota used up; try tomorrow', data: { left: 0 } });
+  // A reserved code is not passed on; the plugin's own code and message are.
+  t.like(await failure('lying'), { code: 'E_LYING', rpcCode: -32052, message: 'not a parse error' });
+
   // Anything else is a failure of the method, named, with what was thrown in words.
   const expected: Record<string, string> = {
     plain: 'throwing-methods.plain failed: plain failure',
