@@ -5,7 +5,7 @@ import type { Plugin, StopFunction } from '../plugin-api/types.js';
 import { createContext, type ContextState } from './context.js';
 import { IpcChannel } from './ipc.js';
 import { homePaths } from '../home/paths.js';
-import { methodErrorToWire } from './method-error.js';
+import { failureLines, methodErrorToWire } from './method-error.js';
 import { loadPlugin, releaseTypeScriptService, warmUp, type LoadedBy } from './load-plugin.js';
 import { resolvePluginConfig } from './plugin-config.js';
 import { HOST_FDS, type CoreToHost, type FailurePhase } from './protocol.js';
@@ -145,7 +145,7 @@ async function call(id: number, method: string, params: unknown): Promise<void> 
   } catch (e) {
     // A typed error is the plugin's answer; anything else is a bug whose line its author needs,
     // and the caller only gets the message.
-    if (!isAgentdError(e)) context?.ctx.log.error(`${full} failed: ${e instanceof Error && e.stack ? e.stack : describeError(e)}`);
+    if (!isAgentdError(e)) for (const line of failureLines(full, e)) context?.ctx.log.error(line);
     ipc.send({ t: 'error', id, error: methodErrorToWire(full, e) });
   }
 }
