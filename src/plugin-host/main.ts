@@ -5,7 +5,8 @@ import type { Plugin, StopFunction } from '../plugin-api/types.js';
 import { createContext, type ContextState } from './context.js';
 import { IpcChannel } from './ipc.js';
 import { homePaths } from '../home/paths.js';
-import { failureLines, methodErrorToWire } from './method-error.js';
+import { failureLines } from './failure-lines.js';
+import { methodErrorToWire } from './method-error.js';
 import { loadPlugin, releaseTypeScriptService, warmUp, type LoadedBy } from './load-plugin.js';
 import { resolvePluginConfig } from './plugin-config.js';
 import { HOST_FDS, type CoreToHost, type FailurePhase } from './protocol.js';
@@ -164,7 +165,7 @@ function fail(e: unknown): void {
   const failedPhase = phase === 'running' || phase === 'idle' ? 'start' : phase;
   const name = loaded?.name ?? 'plugin';
   // The stack first: once the core hears of the failure it kills this process group.
-  process.stderr.write(`${failedPhase} failed: ${e instanceof Error && e.stack ? e.stack : describeError(e)}\n`);
+  process.stderr.write(`${failureLines(failedPhase, e).join('\n')}\n`);
   ipc.send({ t: 'failed', phase: failedPhase, error: toWire(e, (msg) => errors.pluginStartFailed(name, msg).toWire()) });
   // Let the IPC message and what the plugin printed go out before exiting.
   void flushStdio(2000).then(() => process.exit(1));

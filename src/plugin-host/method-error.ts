@@ -20,17 +20,3 @@ function fitCode(code: number): boolean {
   return code > -32000 || code < -32768 || code >= -32099 || code === -32602;
 }
 
-// This host's own directory (the bundle's, or dist/plugin-host): frames there are agentd's dispatch.
-const HOST_DIR = new URL('.', import.meta.url).href;
-
-/**
- * The lines to log for a handler's failure: what was thrown, then the frames of its stack that
- * are the plugin's (agentd's dispatch and Node's internals are noise to its author). One line
- * per log entry, as `ctl logs` shows each entry on one line.
- */
-export function failureLines(full: string, e: unknown): string[] {
-  if (!(e instanceof Error) || !e.stack) return [`${full} failed: ${describeError(e)}`];
-  const [head = '', ...frames] = e.stack.split('\n');
-  const own = frames.filter((f) => !f.includes(HOST_DIR) && !/\((node:|file:\/\/\/?node:)|at node:/.test(f));
-  return [`${full} failed: ${head}`, ...own];
-}

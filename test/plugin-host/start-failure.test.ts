@@ -17,4 +17,5 @@ test('a start that throws leaves its stack in the plugin log, even when it ends 
     .split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { message: string }).message);
   t.is(messages[0], 'start failed: Error: crash-on-start: deliberate failure');
   t.regex(messages[1] ?? '', /^ {4}at .*crash-on-start\.ts:8:/, 'the line that threw');
+  t.deepEqual(messages.filter((m) => /plugin-host|node:/.test(m)), [], 'no frames of agentd or Node');
 });

@@ -1,0 +1,16 @@
+import { describeError } from '../errors/describe.js';
+
+// This host's own directory (the bundle's, or dist/plugin-host): frames there are agentd's dispatch.
+const HOST_DIR = new URL('.', import.meta.url).href;
+
+/**
+ * The lines to log for a failure of the plugin's code (`what` failed): what was thrown, then the
+ * frames of its stack that are the plugin's (agentd's dispatch and Node's internals are noise to
+ * its author). One line per log entry, as `ctl logs` shows each entry on one line.
+ */
+export function failureLines(what: string, e: unknown): string[] {
+  if (!(e instanceof Error) || !e.stack) return [`${what} failed: ${describeError(e)}`];
+  const [head = '', ...frames] = e.stack.split('\n');
+  const own = frames.filter((f) => !f.includes(HOST_DIR) && !/\((node:|file:\/\/\/?node:)|at node:/.test(f));
+  return [`${what} failed: ${head}`, ...own];
+}
