@@ -58,6 +58,7 @@ export const RpcSchema = v.strictObject({
   maxConnections: v.optional(v.pipe(int(1, 100_000), v.description('Control-socket connections served at once; more are refused.')), 4096),
   idleTimeout: duration('10m', 'Close a control-socket connection with no request and no subscription after this long (at least 1s).', 1000),
   maxBufferedBytes: v.optional(size('Replies and notifications buffered for a client that does not read (at least 64 KiB); past this its stream notifications are dropped (and counted) and requests wait.', 65536), '8MiB'),
+  maxBufferedTotal: v.optional(size('Replies and notifications buffered for all slow clients together (at least 64 KiB); past this, every client that is behind has its stream notifications dropped (and counted) and its requests wait.', 65536), '32MiB'),
 });
 
 export const PluginEntrySchema = v.strictObject({

@@ -84,7 +84,7 @@ export class Daemon {
         socketPath: paths.socket,
         registry,
         log: log.child({ component: 'rpc' }),
-        limits: { maxLineBytes: rpc.maxLineBytes, maxBufferedBytes: rpc.maxBufferedBytes, idleTimeoutMs: rpc.idleTimeout, maxConnections: rpc.maxConnections },
+        limits: { maxLineBytes: rpc.maxLineBytes, maxBufferedBytes: rpc.maxBufferedBytes, maxBufferedTotal: rpc.maxBufferedTotal, idleTimeoutMs: rpc.idleTimeout, maxConnections: rpc.maxConnections },
         authorize: ownUserOnly(log.child({ component: 'rpc' })),
       });
       const events = new EventBus();
@@ -155,7 +155,7 @@ export class Daemon {
       watch: this.options.watch,
       foreground: this.options.foreground,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
-      rpc: { connections: this.server.connectionCount },
+      rpc: { connections: this.server.connectionCount, buffered: this.server.bufferedBytes },
     };
   }
 

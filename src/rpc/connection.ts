@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { encodeLine, LineReader } from './framing.js';
+import type { WriteBudget } from './write-budget.js';
 
 export interface ConnectionLimits {
   maxLineBytes: number;
@@ -23,6 +24,19 @@ export interface ConnectionHandlers {
 export const MAX_IN_FLIGHT = 32;
 
 let nextId = 1;
+
+/**
+ * The last notification encoded: every follower of a log is sent the same params object for a
+ * line, so with many followers the line is serialized once, not once per client.
+ */
+let lastEncoded: { method: string; params: unknown; line: string } | null = null;
+
+function encodeNotification(method: string, params: unknown): string {
+  if (lastEncoded !== null && lastEncoded.params === params && lastEncoded.method === method) return lastEncoded.line;
+  const line = encodeLine({ jsonrpc: '2.0', method, params });
+  lastEncoded = { method, params, line };
+  return line;
+}
 
 /** A batch line starts with `[` (JSON allows whitespace before it). */
 function isBatch(line: string): boolean {
@@ -52,14 +66,19 @@ export class Connection {
   private lastActive = Date.now();
   private closed = false;
   private paused = false;
+  /** This client's share of the shared budget, as last counted. */
+  private counted = 0;
 
-  constructor(readonly socket: Socket, private readonly limits: ConnectionLimits, handlers: ConnectionHandlers) {
+  constructor(readonly socket: Socket, private readonly limits: ConnectionLimits, private readonly budget: WriteBudget, handlers: ConnectionHandlers) {
     this.reader = new LineReader(limits.maxLineBytes, (line) => handlers.onLine(this, line), () => handlers.onOverflow(this), () => this.paused);
     socket.on('data', (chunk: Buffer) => {
       this.lastActive = Date.now();
       this.reader.push(chunk);
     });
-    socket.on('drain', () => this.updateFlow());
+    socket.on('drain', () => {
+      this.count();
+      this.updateFlow();
+    });
     socket.on('end', () => {
       this.reader.end();
       this.finishIfDone();
@@ -67,6 +86,8 @@ export class Connection {
     socket.on('error', () => { /* reset by peer and the like: 'close' follows and cleans up */ });
     socket.on('close', () => {
       this.closed = true;
+      this.budget.move(this.counted, 0);
+      this.counted = 0;
       clearTimeout(this.idleTimer);
       for (const cleanup of this.cleanups) cleanup();
       this.cleanups.clear();
@@ -94,6 +115,7 @@ export class Connection {
       this.socket.cork();
       for (const piece of reply) this.socket.write(piece);
       this.socket.uncork();
+      this.count();
     }
     this.updateFlow();
     this.finishIfDone();
@@ -101,8 +123,9 @@ export class Connection {
 
   /** Send a notification unless the client is too far behind; false when it was dropped. */
   notify(method: string, params: unknown): boolean {
-    if (this.isClosed || !this.socket.writable || this.socket.writableLength > this.limits.maxBufferedBytes) return false;
-    this.socket.write(encodeLine({ jsonrpc: '2.0', method, params }));
+    if (this.isClosed || !this.socket.writable || this.tooFarBehind()) return false;
+    this.socket.write(encodeNotification(method, params));
+    this.count();
     return true;
   }
 
@@ -130,7 +153,7 @@ export class Connection {
 
   private updateFlow(): void {
     if (this.isClosed) return;
-    const hold = this.pending >= MAX_IN_FLIGHT || this.socket.writableLength > this.limits.maxBufferedBytes;
+    const hold = this.pending >= MAX_IN_FLIGHT || this.tooFarBehind();
     if (hold && !this.paused) {
       this.paused = true;
       this.socket.pause();
@@ -140,6 +163,19 @@ export class Connection {
       this.reader.resume();
       if (!this.paused) this.socket.resume();
     }
+  }
+
+  /** Over this client's own limit, or behind while every client together is over the shared one. */
+  private tooFarBehind(): boolean {
+    const queued = this.socket.writableLength;
+    return queued > this.limits.maxBufferedBytes || (this.budget.exhausted && this.socket.writableNeedDrain);
+  }
+
+  /** Bring this client's share of the budget up to date (after a write, and at 'drain'). */
+  private count(): void {
+    const now = this.socket.writableNeedDrain ? this.socket.writableLength : 0;
+    this.budget.move(this.counted, now);
+    this.counted = now;
   }
 
   /**

@@ -7,12 +7,13 @@ import { Connection, type ConnectionLimits } from './connection.js';
 import { Dispatcher, MAX_REPLY_BYTES } from './dispatcher.js';
 import { encodeLine } from './framing.js';
 import type { MethodRegistry } from './registry.js';
+import { WriteBudget } from './write-budget.js';
 
 export interface ControlServerOptions {
   socketPath: string;
   registry: MethodRegistry;
   log: Logger;
-  limits: ConnectionLimits & { maxConnections: number };
+  limits: ConnectionLimits & { maxConnections: number; maxBufferedTotal: number };
   /** Decides whether a new connection may talk to the core (peer credentials); refused ones are closed. */
   authorize?: (socket: net.Socket) => boolean;
 }
@@ -26,6 +27,7 @@ export class ControlServer {
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
   private readonly dispatcher: Dispatcher;
+  private readonly budget: WriteBudget;
 
   constructor(private readonly options: ControlServerOptions) {
     this.dispatcher = new Dispatcher(options.registry, options.log, MAX_REPLY_BYTES, Math.min(MAX_REPLY_BYTES, options.limits.maxBufferedBytes));
@@ -33,6 +35,7 @@ export class ControlServer {
     // (Node would otherwise end our side at once); Connection ends it when they are all sent.
     this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server.maxConnections = options.limits.maxConnections;
+    this.budget = new WriteBudget(options.limits.maxBufferedTotal);
   }
 
   async listen(): Promise<void> {
@@ -53,6 +56,11 @@ export class ControlServer {
     return this.connections.size;
   }
 
+  /** Bytes queued for clients that do not read fast enough, all together (see WriteBudget). */
+  get bufferedBytes(): number {
+    return this.budget.bytes;
+  }
+
   /** Stop accepting, drop every client, remove the socket file. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -66,7 +74,7 @@ export class ControlServer {
       socket.destroy();
       return;
     }
-    const connection = new Connection(socket, this.options.limits, {
+    const connection = new Connection(socket, this.options.limits, this.budget, {
       onLine: (c, line) => this.answer(c, line),
       onOverflow: (c) => {
         this.options.log.warn('rpc line over the size limit; connection closed', { connection: c.id, limit: this.options.limits.maxLineBytes });

@@ -60,7 +60,10 @@ export const DaemonStatusSchema = v.object({
   watch: v.pipe(v.boolean(), v.description('Started with --watch: every plugin restarts when its files change.')),
   foreground: v.pipe(v.boolean(), v.description('Started with --foreground: a service manager (systemd, a container) runs it.')),
   memory: v.object({ rss: v.number(), heapUsed: v.number() }),
-  rpc: v.object({ connections: v.pipe(v.number(), v.description('Control-socket clients connected now.')) }),
+  rpc: v.object({
+    connections: v.pipe(v.number(), v.description('Control-socket clients connected now.')),
+    buffered: v.pipe(v.number(), v.description('Bytes queued for clients that read too slowly, all together (bounded by rpc.maxBufferedTotal).')),
+  }),
   plugins: v.array(PluginRowSchema),
   logs: v.object({ level: v.string(), problems: v.array(LogFileStatusSchema) }),
 });

@@ -155,3 +155,52 @@ test('a subscriber that never reads while a plugin floods its log: notifications
   t.true(dropped > 0);
   t.log(`300,000 lines followed by a client that did not read: ${dropped} dropped for it; core RSS ${mb(rssBefore)} -> ${mb(rssDuring)} MB`);
 });
+
+test('many subscribers that never read while a plugin floods: all of them together stay under rpc.maxBufferedTotal, others are answered, and a slow one is told what it missed', async (t) => {
+  t.timeout(2 * 60_000);
+  const limit = 1024 * 1024;
+  const d = await startTestDaemon(t, { config: { rpc: { maxBufferedTotal: limit }, plugins: { 'log-burst': { module: fixture('log-burst') } } } });
+  const client = await d.client();
+  const rssBefore = rssOf(d.pid)!;
+  const subscribers = 40;
+  const stuck = await openMany(d.paths.socket, subscribers, subscribers);
+  t.teardown(() => { for (const s of stuck) s.destroy(); });
+  for (const [i, s] of stuck.entries()) {
+    s.pause();
+    s.write(i % 2 === 0
+      ? '{"jsonrpc":"2.0","id":1,"method":"logs.follow","params":{"plugin":"log-burst"}}\n'
+      : '{"jsonrpc":"2.0","id":1,"method":"logs.follow"}\n{"jsonrpc":"2.0","id":2,"method":"events.subscribe"}\n');
+  }
+  await waitUntil(async () => (await client.call('daemon.status')).rpc.connections === subscribers + 1, 10_000, 'the subscribers to connect');
+  let most = 0;
+  let slowest = 0;
+  const burst = client.call('log-burst.burst', { count: 100_000, stream: 'stdout', chunk: 5000 });
+  let flooding = true;
+  void burst.finally(() => { flooding = false; });
+  // Another client is answered all along, and the shared buffer never passes its bound (plus at
+  // most one socket's high-water mark and a line per client, which is how far a client that was
+  // keeping up can fall behind in one write).
+  for (let i = 0; i < 500 && (flooding || i < 20); i++) {
+    const began = Date.now();
+    const { rpc } = await client.call('daemon.status');
+    slowest = Math.max(slowest, Date.now() - began);
+    most = Math.max(most, rpc.buffered);
+  }
+  await burst;
+  const rssDuring = rssOf(d.pid)!;
+  t.true(most > 0, 'the slow subscribers were counted');
+  t.true(most <= limit + subscribers * 20 * 1024, `at most ${mb(most)} MB buffered for ${subscribers} clients that do not read (bound ${mb(limit)} MB)`);
+  t.true(slowest < 5000, `daemon.status answered within ${slowest} ms during the flood`);
+  t.true(rssDuring - rssBefore < 200 * 1024 * 1024, `core RSS ${mb(rssBefore)} -> ${mb(rssDuring)} MB`);
+  // One of them reads now: it is told how many lines it missed, then the stream goes on.
+  const reader = stuck[0]!;
+  let text = '';
+  reader.on('data', (c: Buffer) => { text += c.toString(); });
+  reader.resume();
+  await waitUntil(async () => {
+    await client.call('log-burst.burst', { count: 1, stream: 'stdout' });
+    return /"dropped":\d+/.test(text);
+  }, 30_000, 'the dropped notice');
+  t.true(Number(/"dropped":(\d+)/.exec(text)![1]) > 0);
+  t.log(`${subscribers} stuck subscribers, 100,000 lines: at most ${mb(most)} MB buffered for them together, daemon.status at most ${slowest} ms, core RSS ${mb(rssBefore)} -> ${mb(rssDuring)} MB`);
+});

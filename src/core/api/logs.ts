@@ -28,7 +28,7 @@ export function registerLogsMethods(daemon: Daemon): void {
     // Live lines wait until the reply (with the history) is out.
     let pending: LogEntry[] | null = [];
     const stop = logs.follow(source, (from, line) => {
-      const entry = toEntry(from, line);
+      const entry = sharedEntry(from, line);
       if (pending) pending.push(entry);
       else send(entry);
     });
@@ -65,6 +65,20 @@ function checkSource(daemon: Daemon, plugin: string | undefined): string {
     throw error;
   }
   return plugin;
+}
+
+let lastShared: { source: string; line: string; entry: LogEntry } | null = null;
+
+/**
+ * Every follower of a log is handed the same line in a row: parse it once and give them all the
+ * same entry (which the connection then serializes once), so a hundred followers cost little more
+ * than one while a plugin floods.
+ */
+function sharedEntry(source: string, line: string): LogEntry {
+  if (lastShared?.line === line && lastShared.source === source) return lastShared.entry;
+  const entry = toEntry(source, line);
+  lastShared = { source, line, entry };
+  return entry;
 }
 
 /** Lines are JSON objects we wrote ourselves; anything else (a torn line, say) is kept as text. */
