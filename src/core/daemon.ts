@@ -301,13 +301,19 @@ export function removePidfile(paths: Pick<HomePaths, 'pidfile'>): void {
   try { fs.unlinkSync(paths.pidfile); } catch { /* already gone */ }
 }
 
-/** Rotations (by command or by size) and write failures of any log file become events; failures are logged. */
+/** Rotations (by command or by size), write and gzip failures of any log file become events; failures are logged. */
 function forwardLogEvents(logs: LogManager, events: EventBus, log: Logger): void {
   logs.on('rotated', (e: { source: string; path: string; to: string }) => events.emit({ type: 'logs.rotated', source: e.source, path: e.path, to: e.to }));
   logs.on('error-state', (e: { source: string; path: string; error: { code: string; message: string } }) => {
-    events.emit({ type: 'logs.error', source: e.source, path: e.path, code: e.error.code, message: e.error.message });
+    events.emit({ type: 'logs.error', source: e.source, path: e.path, during: 'write', code: e.error.code, message: e.error.message });
     // The failing file may be this very log; winston still tries, and the line is counted as dropped.
     log.error('log file write failed', { path: e.path, code: e.error.code });
+  });
+  // A gzip that fails (disk full, say) leaves that generation plain: nothing is lost, but the
+  // space it was meant to free is not, and whoever watches the disk must hear why.
+  logs.on('compress-error', (e: { source: string; path: string; error: { code: string; message: string } }) => {
+    events.emit({ type: 'logs.error', source: e.source, path: e.path, during: 'compress', code: e.error.code, message: e.error.message });
+    log.warn('rotated log file not compressed; it stays plain', { path: e.path, code: e.error.code, error: e.error.message });
   });
   logs.on('recovered', (e: { source: string; path: string; dropped: number }) => {
     events.emit({ type: 'logs.recovered', source: e.source, path: e.path, dropped: e.dropped });

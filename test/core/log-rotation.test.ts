@@ -82,3 +82,21 @@ test('size-triggered rotation keeps logs.keep files', async (t) => {
   t.deepEqual(files.sort(), ['agentd.log', 'agentd.log.1', 'agentd.log.2']);
   t.true(fs.statSync(`${d.paths.log}.1`).size <= 4096 + 512);
 });
+
+test('a gzip that fails leaves the rotated file plain and says so: a logs.error event and a line in agentd.log', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: {}, logs: { compress: true, maxSize: null } } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client, ['logs.']);
+  // The archive is written to `<log>.gz-<inode>.tmp` first; a directory in the way makes it fail.
+  const blocker = `${d.paths.log}.gz-${fs.statSync(d.paths.log).ino}.tmp`;
+  fs.mkdirSync(blocker);
+  await client.call('logs.rotate');
+  const error = await events.next((e) => e.type === 'logs.error', 10_000);
+  t.like(error, { source: 'agentd', path: d.paths.log, during: 'compress' });
+  t.truthy(error['code']);
+  t.true(fs.existsSync(`${d.paths.log}.1`), 'the generation stays, plain');
+  t.false(fs.existsSync(`${d.paths.log}.1.gz`));
+  await d.stop();
+  const lines = fs.readFileSync(d.paths.log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string; path?: string });
+  t.is(lines.filter((l) => l.message === 'rotated log file not compressed; it stays plain' && l.path === d.paths.log).length, 1);
+});
