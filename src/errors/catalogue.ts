@@ -40,6 +40,8 @@ export const errors = {
     `${method} got no answer within ${ms} ms; check \`ctl status\` and agentd.log`),
   notResponding: entry('E_NOT_RESPONDING', -32005, F, (pid: number | null, socket: string) =>
     `agentd is running (pid ${pid ?? 'unknown'}) but its control socket ${socket} does not answer; wait if it is starting, or stop it with \`ctl stop\``),
+  tooManyConnections: entry('E_TOO_MANY_CONNECTIONS', -32006, F, (limit: number) =>
+    `agentd already serves ${limit} control-socket connections (rpc.maxConnections); close idle clients or raise the limit`),
 
   // Starting and stopping the daemon.
   alreadyRunning: entry('E_ALREADY_RUNNING', -32010, F, (pid: number | null) =>

@@ -28,13 +28,14 @@ export class ControlServer {
   private readonly connections = new Set<Connection>();
   private readonly dispatcher: Dispatcher;
   private readonly budget: WriteBudget;
+  /** Connections were refused since the count was last under the limit (said once per episode). */
+  private refusing = false;
 
   constructor(private readonly options: ControlServerOptions) {
     this.dispatcher = new Dispatcher(options.registry, options.log, MAX_REPLY_BYTES, Math.min(MAX_REPLY_BYTES, options.limits.maxBufferedBytes));
     // Half-open allowed: a client that shuts its write side still gets every answer it is owed
     // (Node would otherwise end our side at once); Connection ends it when they are all sent.
     this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
-    this.server.maxConnections = options.limits.maxConnections;
     this.budget = new WriteBudget(options.limits.maxBufferedTotal);
   }
 
@@ -74,15 +75,38 @@ export class ControlServer {
       socket.destroy();
       return;
     }
+    // Not net.Server.maxConnections, which closes the socket without a word: the client would
+    // report a daemon that does not answer, and ctl would suggest stopping a healthy one.
+    if (this.connections.size >= this.options.limits.maxConnections) {
+      this.refuse(socket);
+      return;
+    }
     const connection = new Connection(socket, this.options.limits, this.budget, {
       onLine: (c, line) => this.answer(c, line),
       onOverflow: (c) => {
         this.options.log.warn('rpc line over the size limit; connection closed', { connection: c.id, limit: this.options.limits.maxLineBytes });
         c.closeWith({ jsonrpc: '2.0', id: null, error: errors.lineTooLong(this.options.limits.maxLineBytes).toWire() });
       },
-      onClose: (c) => this.connections.delete(c),
+      onClose: (c) => {
+        this.connections.delete(c);
+        if (this.refusing && this.connections.size < this.options.limits.maxConnections) {
+          this.refusing = false;
+          this.options.log.info('control socket accepts connections again', { connections: this.connections.size });
+        }
+      },
     });
     this.connections.add(connection);
+  }
+
+  private refuse(socket: net.Socket): void {
+    const { maxConnections } = this.options.limits;
+    if (!this.refusing) {
+      this.refusing = true;
+      this.options.log.warn('control socket connection refused: rpc.maxConnections reached (said once until a connection frees)', { limit: maxConnections });
+    }
+    socket.on('error', () => { /* the client may be gone already */ });
+    socket.end(encodeLine({ jsonrpc: '2.0', id: null, error: errors.tooManyConnections(maxConnections).toWire() }));
+    setTimeout(() => socket.destroy(), 1000).unref();
   }
 
   private answer(connection: Connection, line: string): void {

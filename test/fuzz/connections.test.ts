@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import net from 'node:net';
 import test from 'ava';
+import { ctl } from '../helpers/cli.js';
 import { fixture, startTestDaemon } from '../helpers/daemon.js';
 import { exchange } from '../helpers/fuzz.js';
 import { rssOf, waitUntil } from '../helpers/proc.js';
@@ -53,19 +55,33 @@ test('3,000 idle connections: all held, everyone else served, all released when 
   t.log(`core RSS ${mb(rssBefore)} MB, with 3000 idle connections ${mb(rssDuring)} MB (${((rssDuring - rssBefore) / 3000 / 1024).toFixed(1)} KB each), after ${mb(rssOf(d.pid)!)} MB`);
 });
 
-test('past rpc.maxConnections new connections are refused, and a freed slot serves again', async (t) => {
+test('past rpc.maxConnections new connections are told why and closed, said once in agentd.log, and a freed slot serves again', async (t) => {
   const d = await startTestDaemon(t, { config: { plugins: {}, rpc: { maxConnections: 50 } } });
   const held: net.Socket[] = [];
   t.teardown(() => { for (const s of held) s.destroy(); });
   for (let i = 0; i < 50; i++) held.push(await open(d.paths.socket));
-  // The 51st is accepted by the kernel and closed by the core at once.
+  // The 51st is accepted by the kernel, answered with the reason, and closed by the core.
   const extra = await open(d.paths.socket);
+  let said = '';
+  extra.on('data', (c: Buffer) => { said += c.toString(); });
   await new Promise<void>((resolve) => extra.once('close', () => resolve()));
-  t.pass('the connection over the limit was closed');
+  t.like(JSON.parse(said), { id: null, error: { code: -32006, data: { code: 'E_TOO_MANY_CONNECTIONS' } } });
+  // ctl says what is wrong, not that a healthy daemon does not answer.
+  const out = await ctl(['status', '--home', d.home]);
+  t.is(out.code, 1);
+  t.regex(out.stderr, /serves 50 control-socket connections \(rpc\.maxConnections\)/);
   held.pop()!.destroy();
   await waitUntil(async () => {
     try { return (await status(d.paths.socket, 'again')).result.pid === d.pid; } catch { return false; }
   }, 30_000, 'a freed slot to serve');
+  for (const s of held) s.destroy();
+  await d.stop();
+  // The two refusals (the raw client's and ctl's) are one episode: one warning, then the line
+  // that ends it. (Later episodes, from the racing status calls above, may follow.)
+  const logged = fs.readFileSync(d.paths.log, 'utf8').split('\n').filter(Boolean)
+    .map((l) => (JSON.parse(l) as { message: string }).message)
+    .filter((m) => m.startsWith('control socket connection refused') || m === 'control socket accepts connections again');
+  t.deepEqual(logged.slice(0, 2), ['control socket connection refused: rpc.maxConnections reached (said once until a connection frees)', 'control socket accepts connections again']);
 });
 
 test('half-open connections: everything sent is answered, even by slow methods, then the core closes its side (subscriptions end with it)', async (t) => {
