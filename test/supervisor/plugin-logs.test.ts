@@ -110,3 +110,23 @@ test('a plugin restarted on a spare host has its output read while it runs, on e
     t.deepEqual(got, want, `${stream}: read while the plugin runs`);
   }
 });
+
+test('odd plugin output reaches its log as documented: long lines cut and marked, bad UTF-8 replaced, NUL kept, CRLF ended, a last line without newline kept at exit', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'raw-output': { module: fixture('raw-output'), restart: 'never' } } } });
+  const client = await d.client();
+  const write = (bytes: Buffer, exit?: number) => client.call('raw-output.write', { base64: bytes.toString('base64'), ...(exit === undefined ? {} : { exit }) });
+  const long = 'x'.repeat(150 * 1024);
+  await write(Buffer.from(`${long}\nafter the long line\n`));
+  await write(Buffer.concat([Buffer.from('bad '), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(' utf8\nnul \u0000 inside\none\r\ntwo\r\n')]));
+  await t.throwsAsync(write(Buffer.from('last words, no newline'), 3));
+  const live = `${d.paths.logsDir}/raw-output.log`;
+  await waitUntil(() => fileLines(live).some((l) => l.includes('last words')), 10_000, 'the last line in the log');
+  // Every line of the file is a whole JSON object: nothing bled into the next line.
+  const records = fileLines(live).map((l) => JSON.parse(l) as { message: string; cut?: true; stream: string });
+  const pieces = records.filter((r) => r.cut);
+  t.is(pieces.map((r) => r.message).join(''), long, 'the long line, whole, across its pieces');
+  t.true(pieces.every((r) => Buffer.byteLength(r.message) <= 64 * 1024), 'each piece at most 64 KiB');
+  t.deepEqual(records.filter((r) => !r.cut).map((r) => r.message), [
+    'after the long line', 'bad \uFFFD\uFFFD\uFFFD utf8', 'nul \u0000 inside', 'one', 'two', 'last words, no newline',
+  ]);
+});
