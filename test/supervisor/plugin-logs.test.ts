@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import test from 'ava';
-import { fixture, startTestDaemon } from '../helpers/daemon.js';
+import { fixture, ROOT, startTestDaemon } from '../helpers/daemon.js';
 import { EventRecorder } from '../helpers/events.js';
 import { fileLines, generationFiles, gzippedLogLines } from '../helpers/faults.js';
 import { cmdline, descendants, waitUntil } from '../helpers/proc.js';
@@ -130,3 +132,36 @@ test('odd plugin output reaches its log as documented: long lines cut and marked
     'after the long line', 'bad \uFFFD\uFFFD\uFFFD utf8', 'nul \u0000 inside', 'one', 'two', 'last words, no newline',
   ]);
 });
+
+for (const compress of [false, true]) {
+  test(`ctl logs -f goes on across rotations by size and by command (compress: ${compress}): every line once`, async (t) => {
+    const d = await startTestDaemon(t, { config: { logs: { maxSize: '64KB', keep: 2, compress }, plugins: { 'log-burst': { module: fixture('log-burst') } } } });
+    const client = await d.client();
+    const follower = spawn(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'logs', 'log-burst', '-f', '-n', '0', '--json', '--home', d.home], { stdio: ['ignore', 'pipe', 'pipe'] });
+    t.teardown(() => { if (follower.exitCode === null) process.kill(follower.pid!, 'SIGKILL'); });
+    let out = '';
+    follower.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    // Following once a line written after it started shows up.
+    await waitUntil(async () => { await client.call('log-burst.burst', { count: 1, stream: 'stderr' }); return out.includes('"stream":"stderr"'); }, 20_000, 'ctl logs -f to follow');
+    const events = await EventRecorder.attach(client, ['logs.rotated']);
+    let rotating = true;
+    const rotator = await d.client();
+    const byCommand = (async () => { let n = 0; while (rotating && n < 100) { await rotator.call('logs.rotate'); n++; } })();
+    const counts = { stdout: 10_000, log: 3_000 };
+    const runs = await Promise.all(Object.entries(counts).map(([stream, count]) => client.call<{ run: number }>('log-burst.burst', { count, stream, chunk: 500 })));
+    rotating = false;
+    await byCommand;
+    const last = Object.values(counts).map((count, i) => `burst ${runs[i]!.run} ${count - 1}"`);
+    await waitUntil(() => last.every((l) => out.includes(l)), 20_000, 'the last lines to reach ctl logs -f');
+    const sizeRotations = events.events.filter((e) => e['path'] === `${d.paths.logsDir}/log-burst.log`).length;
+    t.true(sizeRotations > 5, `${sizeRotations} rotations of log-burst.log while it was followed`);
+    const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { stream: string; message: string });
+    for (const [i, [stream, count]] of Object.entries(counts).entries()) {
+      const seen = lines.filter((l) => l.stream === stream && l.message.startsWith(`burst ${runs[i]!.run} `)).map((l) => Number(l.message.split(' ')[2]));
+      t.is(seen.length, count, `${stream}: as many lines as written`);
+      t.deepEqual(seen, [...seen].sort((a, b) => a - b), `${stream}: in order`);
+      t.is(new Set(seen).size, count, `${stream}: each once`);
+    }
+    t.is(follower.exitCode, null, 'still following');
+  });
+}
