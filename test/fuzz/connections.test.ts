@@ -220,3 +220,19 @@ test('many subscribers that never read while a plugin floods: all of them togeth
   t.true(Number(/"dropped":(\d+)/.exec(text)![1]) > 0);
   t.log(`${subscribers} stuck subscribers, 100,000 lines: at most ${mb(most)} MB buffered for them together, daemon.status at most ${slowest} ms, core RSS ${mb(rssBefore)} -> ${mb(rssDuring)} MB`);
 });
+
+test('rpc.idleTimeout closes connections that do nothing, never a subscriber, while others are served', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: {}, rpc: { idleTimeout: '1s' } } });
+  const idle = await openMany(d.paths.socket, 200, 200);
+  const subscriber = await open(d.paths.socket);
+  t.teardown(() => { for (const s of [...idle, subscriber]) s.destroy(); });
+  subscriber.write('{"jsonrpc":"2.0","id":1,"method":"events.subscribe"}\n');
+  const closed = idle.map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
+  const began = Date.now();
+  t.is((await status(d.paths.socket, 'meanwhile')).result.pid, d.pid);
+  await Promise.all(closed);
+  const took = Date.now() - began;
+  t.true(took >= 500 && took < 10_000, `the idle ones closed after ${took} ms`);
+  t.false(subscriber.destroyed, 'the quiet subscriber stays');
+  t.is((await status(d.paths.socket, 'after')).result.rpc.connections, 2);
+});
