@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PLUGIN_NAME, type LogsConfig } from '../config/schema.js';
 import { errors } from '../errors/index.js';
+import { isoTime } from '../iso-time.js';
 import { FileSink, type FileSinkOptions, type RotateResult, type SinkError, type SinkStats } from './file-sink.js';
 import { tailLines } from './tail.js';
 
@@ -169,8 +170,14 @@ export class LogManager extends EventEmitter {
     const sink = new FileSink(file, sinkOptions(this.config));
     const where = { source, path: file };
     sink.on('rotated', (r: RotateResult) => this.emit('rotated', { ...where, to: r.to }));
-    sink.on('error-state', (error: SinkError) => this.emit('error-state', { ...where, error }));
-    sink.on('recovered', (dropped: number) => this.emit('recovered', { ...where, dropped }));
+    sink.on('error-state', (error: SinkError) => {
+      this.emit('error-state', { ...where, error });
+      this.tellFollowers(source, { level: 'error', message: `cannot write ${file} (${error.code}): its lines are dropped, and counted, until it can`, code: error.code });
+    });
+    sink.on('recovered', (dropped: number) => {
+      this.emit('recovered', { ...where, dropped });
+      this.tellFollowers(source, { level: 'warn', message: `${file} is writable again; ${dropped} lines could not be written and are lost`, dropped });
+    });
     sink.on('compress-error', (error: SinkError) => this.emit('compress-error', { ...where, error }));
     this.sinks.set(source, sink);
     this.updateTaps();
@@ -189,6 +196,15 @@ export class LogManager extends EventEmitter {
         if (follow) this.deliver(source, text);
       };
     }
+  }
+
+  /**
+   * A follower sees the lines that reach the file; lines a failing file drops would vanish from
+   * its stream without a word, so it is told when they start and how many there were.
+   */
+  private tellFollowers(source: string, notice: Record<string, unknown>): void {
+    if (!this.followers.has(source) && !this.followers.has(null)) return;
+    this.deliver(source, `${JSON.stringify({ time: isoTime(), ...notice, notice: true })}\n`);
   }
 
   private deliver(source: string, text: string): void {

@@ -180,3 +180,27 @@ test('agentd.log on a full disk (ENOSPC): the core keeps answering, reports it i
   const lines = fileLines(d.paths.log).map((l) => JSON.parse(l) as { message: string; dropped?: number });
   t.truthy(lines.find((l) => l.message === 'log file writable again' && l.dropped === recovered['dropped']), 'the core logs how many lines it dropped');
 });
+
+test('a follower of a log on a full disk is told that lines are being dropped, and how many when it recovers', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: ticker } });
+  const client = await d.client();
+  const follower = await d.client();
+  const notices: Array<Record<string, unknown>> = [];
+  let lines = 0;
+  follower.on('log', (e) => { if (e['notice']) notices.push(e); else lines++; });
+  await follower.call('logs.follow', { plugin: 'log-ticker' });
+  const events = await EventRecorder.attach(client, ['logs.']);
+  const live = `${d.paths.logsDir}/log-ticker.log`;
+  await waitUntil(() => lines > 10, 10_000, 'followed lines');
+  const full = diskFull(live);
+  await client.call('logs.reopen'); // now, rather than at the next path check
+  await waitUntil(() => notices.length > 0, 10_000, 'the notice of the failure');
+  t.like(notices[0], { source: 'log-ticker', level: 'error', code: 'ENOSPC' });
+  full.undo();
+  await client.call('logs.reopen');
+  const recovered = await events.next((e) => e.type === 'logs.recovered' && e['path'] === live, 10_000);
+  await waitUntil(() => notices.length > 1, 10_000, 'the notice of the recovery');
+  t.like(notices[1], { source: 'log-ticker', level: 'warn', dropped: recovered['dropped'] });
+  t.true((notices[1]!['dropped'] as number) > 0);
+  t.is(notices.length, 2, 'said once each way, not per line');
+});
