@@ -236,3 +236,34 @@ test('rpc.idleTimeout closes connections that do nothing, never a subscriber, wh
   t.false(subscriber.destroyed, 'the quiet subscriber stays');
   t.is((await status(d.paths.socket, 'after')).result.rpc.connections, 2);
 });
+
+test('clients that close before their answer: every kind of request, the core stays well and forgets them', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'log-burst': { module: fixture('log-burst') } } } });
+  const requests = [
+    '{"jsonrpc":"2.0","id":1,"method":"logs.follow","params":{"lines":1000}}',
+    '{"jsonrpc":"2.0","id":1,"method":"logs.tail","params":{"plugin":"log-burst","lines":1000}}',
+    '{"jsonrpc":"2.0","id":1,"method":"events.subscribe"}',
+    '{"jsonrpc":"2.0","id":1,"method":"rpc.methods"}',
+    '{"jsonrpc":"2.0","id":1,"method":"log-burst.burst","params":{"count":100}}',
+    '{"jsonrpc":"2.0","id":1,"method":"plugins.restart","params":{"name":"log-burst"}}',
+  ];
+  const client = await d.client();
+  await client.call('log-burst.burst', { count: 2000 });
+  const gone = Array.from({ length: 120 }, (_, i) => new Promise<void>((resolve) => {
+    const s = net.connect(d.paths.socket, () => {
+      s.write(`${requests[i % requests.length]}\n`);
+      // Gone at once, or one turn later (while the core is answering).
+      if (i % 2 === 0) s.destroy(); else setImmediate(() => s.destroy());
+    });
+    s.on('error', () => {});
+    s.on('close', () => resolve());
+  }));
+  await Promise.all(gone);
+  await waitUntil(async () => (await client.call('daemon.status')).rpc.connections === 1, 20_000, 'the closed clients to be forgotten');
+  await waitUntil(async () => (await client.call('plugins.list'))[0]?.state === 'running', 20_000, 'the plugin to run after the restarts');
+  const { run } = await client.call<{ run: number }>('log-burst.burst', { count: 1 });
+  t.true(run > 0, 'the plugin answers');
+  await d.stop();
+  const errors = fs.readFileSync(d.paths.log, 'utf8').split('\n').filter((l) => l.includes('"level":"error"'));
+  t.deepEqual(errors, [], 'nothing logged as an error');
+});
