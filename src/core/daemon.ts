@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import type { Logger } from 'winston';
-import { diffPlugins, findConfigFile, loadConfig, type LoadedConfig } from '../config/index.js';
+import { diffPlugins, findConfigFile, loadConfig, type LoadedConfig, type RpcConfig } from '../config/index.js';
 import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 import { ensureHome, homePaths, type HomePaths } from '../home/index.js';
 import { BoundedStdout, closeLogger, createCoreLogger, LogManager, tagPluginLines } from '../logging/index.js';
 import { packageVersion } from '../package-info.js';
-import { ControlServer, MethodRegistry, type DaemonStatus, type ReloadResult } from '../rpc/index.js';
+import { ControlServer, MethodRegistry, type ControlServerOptions, type DaemonStatus, type ReloadResult } from '../rpc/index.js';
 import { JsonText } from '../rpc/json-text.js';
 import { ownUserOnly } from '../rpc/peer-check.js';
 import { killDescendants, PluginManager } from '../supervisor/index.js';
@@ -79,12 +79,11 @@ export class Daemon {
     const cleanup: Array<() => Promise<void> | void> = [async () => { await closeLogger(log); await logs.close(); await stdout?.flush(STDOUT_FLUSH_MS); }];
     try {
       const registry = new MethodRegistry();
-      const rpc = loaded.config.rpc;
       const server = new ControlServer({
         socketPath: paths.socket,
         registry,
         log: log.child({ component: 'rpc' }),
-        limits: { maxLineBytes: rpc.maxLineBytes, maxBufferedBytes: rpc.maxBufferedBytes, maxBufferedTotal: rpc.maxBufferedTotal, idleTimeoutMs: rpc.idleTimeout, maxConnections: rpc.maxConnections },
+        limits: rpcLimits(loaded.config.rpc),
         authorize: ownUserOnly(log.child({ component: 'rpc' })),
       });
       const events = new EventBus();
@@ -176,6 +175,7 @@ export class Daemon {
       const diff = diffPlugins(this.loaded.plugins, next.plugins);
       await this.plugins.validate([...diff.added, ...diff.changed], next.file);
       this.logs.reconfigure(next.config.logs);
+      this.server.reconfigure(rpcLimits(next.config.rpc));
       this.log.level = next.config.logs.level;
       this.loaded = next;
       await this.plugins.apply(diff);
@@ -319,6 +319,10 @@ function forwardLogEvents(logs: LogManager, events: EventBus, log: Logger): void
     events.emit({ type: 'logs.recovered', source: e.source, path: e.path, dropped: e.dropped });
     log.warn('log file writable again', { path: e.path, dropped: e.dropped });
   });
+}
+
+function rpcLimits(rpc: RpcConfig): ControlServerOptions['limits'] {
+  return { maxLineBytes: rpc.maxLineBytes, maxBufferedBytes: rpc.maxBufferedBytes, maxBufferedTotal: rpc.maxBufferedTotal, idleTimeoutMs: rpc.idleTimeout, maxConnections: rpc.maxConnections };
 }
 
 function round(n: number): number {

@@ -62,6 +62,15 @@ export class ControlServer {
     return this.budget.bytes;
   }
 
+  /**
+   * Apply new limits (config reload). Connection counts, buffer bounds and the idle timeout apply
+   * at once, to every client (they share this limits object); the line limit to new connections.
+   */
+  reconfigure(limits: ControlServerOptions['limits']): void {
+    Object.assign(this.options.limits, limits);
+    this.budget.limit = limits.maxBufferedTotal;
+  }
+
   /** Stop accepting, drop every client, remove the socket file. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -11,7 +11,8 @@
 export class WriteBudget {
   private used = 0;
 
-  constructor(readonly limit: number) {}
+  /** Changed by a reload; takes effect at once. */
+  constructor(public limit: number) {}
 
   /** Bytes queued for clients that are behind. */
   get bytes(): number {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import test from 'ava';
 import { ctl } from '../helpers/cli.js';
-import { fixture, startTestDaemon } from '../helpers/daemon.js';
+import { fixture, startTestDaemon, writeConfig } from '../helpers/daemon.js';
 import { exchange } from '../helpers/fuzz.js';
 import { rssOf, waitUntil } from '../helpers/proc.js';
 import { RawSession } from '../helpers/raw-socket.js';
@@ -266,4 +266,18 @@ test('clients that close before their answer: every kind of request, the core st
   await d.stop();
   const errors = fs.readFileSync(d.paths.log, 'utf8').split('\n').filter((l) => l.includes('"level":"error"'));
   t.deepEqual(errors, [], 'nothing logged as an error');
+});
+
+test('ctl reload applies new rpc limits: a raised rpc.maxConnections serves the next client at once', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: {}, rpc: { maxConnections: 3 } } });
+  const held = await openMany(d.paths.socket, 3, 3);
+  t.teardown(() => { for (const s of held) s.destroy(); });
+  const refused = await exchange(d.paths.socket, '{"jsonrpc":"2.0","id":1,"method":"daemon.status"}\n');
+  t.regex(refused.lines[0] ?? '', /E_TOO_MANY_CONNECTIONS/);
+  writeConfig(d.home, { plugins: {}, rpc: { maxConnections: 10 } });
+  held.pop()!.destroy(); // room for ctl reload's own connection
+  const out = await ctl(['reload', '--home', d.home]);
+  t.is(out.code, 0, out.stderr);
+  held.push(...await openMany(d.paths.socket, 2, 2));
+  t.is((await status(d.paths.socket, 'raised')).result.rpc.connections, 5);
 });
