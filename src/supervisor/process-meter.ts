@@ -8,6 +8,7 @@ import { cpuPercent, sampleTree, type ProcSample } from './proc-stats.js';
 export class ProcessMeter {
   cpu: number | null = null;
   private last: ProcSample | null = null;
+  private lastPid: number | null = null;
   private strikes = 0;
 
   get rss(): number | null {
@@ -17,6 +18,10 @@ export class ProcessMeter {
   /** Take a sample of `pid` (null: nothing to measure); true when it is over `limit` the second time running. */
   sample(pid: number | null, limit: number | null): boolean {
     if (pid === null) { this.reset(); return false; }
+    // A new process (a restart while starting) is not measured against the old one's ticks,
+    // which gave `ctl status` negative CPU.
+    if (pid !== this.lastPid) this.reset();
+    this.lastPid = pid;
     const next = sampleTree(pid);
     if (next && this.last) this.cpu = cpuPercent(this.last, next);
     this.last = next;
@@ -29,6 +34,7 @@ export class ProcessMeter {
 
   reset(): void {
     this.last = null;
+    this.lastPid = null;
     this.cpu = null;
     this.strikes = 0;
   }
