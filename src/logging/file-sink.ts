@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import { dirname } from 'node:path';
 import { errors } from '../errors/index.js';
 import { isoTime } from '../iso-time.js';
 import { compressGeneration, holdForCompression, recoverRotated, releaseHeld, shiftRotated, type PendingCompression } from './rotated-files.js';
@@ -110,7 +111,15 @@ export class FileSink extends EventEmitter {
     try {
       this.openLive();
     } catch (error) {
-      this.record(error);
+      if (old >= 0 && isDeleted(old)) {
+        // Lines written on into a file with no name would vanish without a word: stop, and
+        // count them as dropped (said once) until the path can be opened again.
+        closeQuietly(old);
+        this.fd = -1;
+        this.enterFailing(error);
+      } else {
+        this.record(error);
+      }
       return false;
     }
     if (salvage) this.copyRange(old, salvage.from, salvage.to);
@@ -125,7 +134,9 @@ export class FileSink extends EventEmitter {
     try {
       st = fs.statSync(this.path, { bigint: true });
     } catch (error) {
-      if (errorCode(error) === 'ENOENT') return this.reopen();
+      // A path that cannot even be looked at (its directory replaced by a file) while our file is
+      // deleted: reopen, whose failure then stops writes into the unseen file and counts them.
+      if (errorCode(error) === 'ENOENT' || (this.fd >= 0 && isDeleted(this.fd))) return this.reopen();
       this.record(error);
       return false;
     }
@@ -299,7 +310,16 @@ export class FileSink extends EventEmitter {
   }
 
   private openLive(): void {
-    const fd = fs.openSync(this.path, FLAGS, this.options.mode);
+    let fd: number;
+    try {
+      fd = fs.openSync(this.path, FLAGS, this.options.mode);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+      // The directory itself was removed (a cleanup script, `rm -rf logs`): make it again, as
+      // the core made it at first. Only the last level: a home that is gone is not ours to remake.
+      fs.mkdirSync(dirname(this.path), { mode: 0o700 });
+      fd = fs.openSync(this.path, FLAGS, this.options.mode);
+    }
     const st = fs.fstatSync(fd, { bigint: true });
     this.fd = fd;
     this.dev = st.dev;
@@ -349,4 +369,8 @@ export class FileSink extends EventEmitter {
   private record(error: unknown): void {
     this.lastError = { code: errorCode(error) ?? 'EUNKNOWN', message: describe(error), at: isoTime() };
   }
+}
+
+function isDeleted(fd: number): boolean {
+  try { return fs.fstatSync(fd).nlink === 0; } catch { return false; }
 }

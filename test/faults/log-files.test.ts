@@ -204,3 +204,40 @@ test('a follower of a log on a full disk is told that lines are being dropped, a
   t.true((notices[1]!['dropped'] as number) > 0);
   t.is(notices.length, 2, 'said once each way, not per line');
 });
+
+test('the logs directory removed under the running core: made again, and the lines written meanwhile are in the new file', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: ticker } });
+  const client = await d.client();
+  const live = `${d.paths.logsDir}/log-ticker.log`;
+  await waitUntil(async () => (await written(client)) > 50, 20_000, 'lines');
+  fs.rmSync(d.paths.logsDir, { recursive: true });
+  await client.call('logs.reopen'); // now, rather than at the next path check
+  await reopened(live);
+  t.is(fs.statSync(d.paths.logsDir).mode & 0o777, 0o700);
+  const count = await stopTicker(client, () => fileLines(live));
+  const lines = tickerLines(fileLines(live)).byPid.values().next().value ?? [];
+  t.true(lines.length > 0);
+  t.is(lines.at(-1), count - 1, 'up to the last line written (ticks count from 0)');
+  t.deepEqual(sequenceProblems(lines, lines[0]!), [], 'an unbroken run from the removal on, nothing twice');
+  t.deepEqual((await client.call('daemon.status')).logs.problems, []);
+});
+
+test('a log that cannot be reopened after its file was deleted: dropped lines counted and said once, then written again', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: ticker } });
+  const client = await d.client();
+  const events = await EventRecorder.attach(client, ['logs.']);
+  const live = `${d.paths.logsDir}/log-ticker.log`;
+  await waitUntil(async () => (await written(client)) > 50, 20_000, 'lines');
+  // A file where the directory was: the path cannot be opened (ENOTDIR).
+  fs.rmSync(d.paths.logsDir, { recursive: true });
+  fs.writeFileSync(d.paths.logsDir, '');
+  await client.call('logs.reopen');
+  const error = await events.next((e) => e.type === 'logs.error' && e['path'] === live, 10_000);
+  t.is(error['code'], 'ENOTDIR');
+  await waitUntil(async () => ((await problem(client, live))?.dropped ?? 0) > 50, 20_000, 'dropped lines to be counted');
+  fs.rmSync(d.paths.logsDir);
+  const recovered = await events.next((e) => e.type === 'logs.recovered' && e['path'] === live, 10_000);
+  t.true((recovered['dropped'] as number) > 50);
+  t.is(events.events.filter((e) => e.type === 'logs.error').length, 1, 'said once, not per line');
+  await reopened(live);
+});

@@ -247,11 +247,13 @@ test('an fd closed underneath is reopened; when that fails too, lines are droppe
   t.true(sink.write('b\n'), 'EBADF: reopened and written');
   t.is(fs.readFileSync(file, 'utf8'), 'a\nb\n');
 
+  // A removed directory is made again; a file in its place cannot be got round (ENOTDIR).
   fs.rmSync(dir, { recursive: true });
+  fs.writeFileSync(dir, '');
   fs.closeSync(fdOf(`${file} (deleted)`));
   t.notThrows(() => t.false(sink.write('c\n')));
-  t.like(sink.stats(), { dropped: 1, failing: true, lastError: { code: 'ENOENT' } });
-  fs.mkdirSync(dir);
+  t.like(sink.stats(), { dropped: 1, failing: true, lastError: { code: 'ENOTDIR' } });
+  fs.rmSync(dir);
   t.true(sink.write('d\n'));
   t.is(fs.readFileSync(file, 'utf8'), 'd\n');
   t.like(sink.stats(), { dropped: 1, failing: false });
@@ -267,3 +269,24 @@ function fdOf(target: string): number {
   }
   throw new Error(`no fd open on ${target}`);
 }
+
+test('checkPath() on a deleted file whose directory became a file: lines counted as dropped, not written unseen, until the path is back', async (t) => {
+  const dir = path.join(setup(t), 'sub');
+  fs.mkdirSync(dir);
+  const file = path.join(dir, 'a.log');
+  const sink = new FileSink(file, plain);
+  const said: string[] = [];
+  sink.on('error-state', (e: { code: string }) => said.push(e.code));
+  sink.write('a\n');
+  fs.rmSync(dir, { recursive: true });
+  fs.writeFileSync(dir, '');
+  sink.checkPath();
+  t.false(sink.write('b\n'));
+  t.false(sink.write('c\n'));
+  t.like(sink.stats(), { dropped: 2, failing: true, lastError: { code: 'ENOTDIR' } });
+  t.deepEqual(said, ['ENOTDIR'], 'said once');
+  fs.rmSync(dir);
+  t.true(sink.write('d\n'));
+  t.is(fs.readFileSync(file, 'utf8'), 'd\n');
+  await sink.close();
+});
