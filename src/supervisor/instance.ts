@@ -262,9 +262,11 @@ export class Instance {
     if (this.wantStopped) { this.setState('stopped'); return Promise.reject(reason); }
     this.ctx.log.warn('plugin down', { plugin: this.label, reason: reason.message });
     if (UNFIT_CODE.has(reason.code) && this.ctx.watchesFiles()) {
-      // As nodemon does: the same files would fail the same way, so only an edit (or a restart) tries again.
+      // As nodemon does: the same files would fail the same way, so no timer: it backs off until
+      // an edit (the watcher restarts it) or `ctl plugins restart`.
       this.error = `${reason.message}; waiting for a change to its files, or \`ctl plugins restart ${this.ctx.plugin}\``;
-      this.setState('failed');
+      this.nextStartAt = null;
+      this.setState('backoff');
       return Promise.reject(reason);
     }
     const decision = decideRestart(entry, this.crashes, { exit, ended, runMs, attempt: this.attempt, now: Date.now() });

@@ -6,7 +6,7 @@ import { fixture, startTestDaemon } from '../helpers/daemon.js';
 import { makeTempHome, tempHome } from '../helpers/home.js';
 import { waitUntil } from '../helpers/proc.js';
 
-test('watch: an edit restarts the plugin with a new pid; a syntax error waits, with the error shown, for the edit that fixes it', async (t) => {
+test('watch: an edit restarts the plugin with a new pid; a syntax error backs off, with the error shown, until the edit that fixes it', async (t) => {
   const home = makeTempHome();
   const dir = path.join(home, 'plugin');
   fs.mkdirSync(dir);
@@ -27,9 +27,9 @@ test('watch: an edit restarts the plugin with a new pid; a syntax error waits, w
 
   mark = events.mark;
   fs.writeFileSync(file, `${source}\nexport const broken = ;\n`);
-  await events.state('forever', 'failed', 30_000, mark);
+  await events.state('forever', 'backoff', 30_000, mark);
   const [row] = await client.call('plugins.list');
-  t.is(row!.state, 'failed');
+  t.is(row!.state, 'backoff');
   t.regex(row!.error ?? '', /cannot load module: .*index\.ts:\d+:\d+: .*; waiting for a change to its files, or `ctl plugins restart forever`$/);
   t.is(row!.nextStartAt, null);
   // No retry of the same broken files: one attempt, one stack in the log.
