@@ -19,6 +19,8 @@ export const name = 'instances';
 export const title = 'one vs two instances; rolling reload and SIGKILL under constant load';
 
 const ROUNDS = 3;
+/** Even, so that each start order comes as often. */
+const THROUGHPUT_ROUNDS = 4;
 const THROUGHPUT_S = 5;
 const LOAD_S = 8;
 const ACTION_AT_MS = 2500;
@@ -41,7 +43,8 @@ async function imageServer(ctx, root, instances) {
   const d = await startAgentd(ctx, { plugins: { 'image-server': { module: IMAGE_SERVER, instances, config: { root, port } } } });
   const client = await d.client();
   ctx.defer(() => client.close());
-  return { d, client, url: `http://127.0.0.1:${port}`, pids: async () => (await client.call('plugins.list')).map((r) => r.pid) };
+  const stop = async () => { client.close(); await d.stop(); };
+  return { d, client, stop, url: `http://127.0.0.1:${port}`, pids: async () => (await client.call('plugins.list')).map((r) => r.pid) };
 }
 
 /** wrk for LOAD_S seconds, with `action` run ACTION_AT_MS into it. */
@@ -63,26 +66,35 @@ async function underRetryingClient(url, action) {
 export async function run(ctx) {
   if (!wrkAvailable()) throw new Error('wrk is not installed: run node bench/setup.js');
   const tree = makeTree(ctx.dir('t'));
-  const one = await imageServer(ctx, tree.root, 1);
-  const two = await imageServer(ctx, tree.root, 2);
   // The same question asked of nginx in the same run: what a second worker gains it on this machine.
   const withNginx = nginxAvailable();
-  const nginxOne = withNginx ? await nginx(ctx, tree, { workers: 1 }).start() : null;
-  const nginxTwo = withNginx ? await nginx(ctx, tree, { workers: 2 }).start() : null;
+  const makers = {
+    one: () => imageServer(ctx, tree.root, 1),
+    two: () => imageServer(ctx, tree.root, 2),
+    ...(withNginx ? { nginxOne: () => nginx(ctx, tree, { workers: 1 }).start(), nginxTwo: () => nginx(ctx, tree, { workers: 2 }).start() } : {}),
+  };
 
-  // 1. Throughput, one against two, interleaved rounds on the same servers in a random order.
-  const servers = [['one', one], ['two', two], ...(withNginx ? [['nginxOne', nginxOne], ['nginxTwo', nginxTwo]] : [])];
+  // 1. Throughput, one against two. Every round starts its servers afresh, in an order that
+  //    alternates, then measures them in a random order: on this VM two identical daemons, started
+  //    one after the other, differed by up to 20% for as long as they ran (probes of 2026-11-25,
+  //    whichever was started first), so servers kept for the whole run would carry the luck of
+  //    their one start into every round.
+  const keys = Object.keys(makers);
   const spread = [];
-  const rps = Object.fromEntries(servers.map(([key]) => [key, { small: [], mix: [] }]));
-  for (let i = 0; i < ROUNDS; i++) {
-    ctx.log(`${name}: throughput round ${i + 1}/${ROUNDS}`);
+  const rps = Object.fromEntries(keys.map((key) => [key, { small: [], mix: [] }]));
+  for (let i = 0; i < THROUGHPUT_ROUNDS; i++) {
+    ctx.log(`${name}: throughput round ${i + 1}/${THROUGHPUT_ROUNDS}`);
+    const servers = [];
+    for (const key of i % 2 ? [...keys].reverse() : keys) servers.push([key, await makers[key]()]);
     for (const [key, s] of shuffle(servers)) {
       rps[key].small.push((await wrk({ url: s.url, path: '/4k.jpg', seconds: THROUGHPUT_S })).rps);
       const mix = wrk({ url: s.url, pathsFile: tree.mixFile, seconds: THROUGHPUT_S });
       if (key === 'two') { await sleep(THROUGHPUT_S * 500); spread.push(connectionsPerProcess(s.url)); }
       rps[key].mix.push((await mix).rps);
     }
+    for (const [, s] of servers) await s.stop();
   }
+  const two = await imageServer(ctx, tree.root, 2);
   const gain = (k) => ratio(median(rps.two[k]), median(rps.one[k]));
   const nginxGain = (k) => (withNginx ? ratio(median(rps.nginxTwo[k]), median(rps.nginxOne[k])) : null);
   const nginxRef = (k) => (withNginx ? `nginx 2 workers vs 1, same run: ${ratioText(nginxGain(k))}` : 'nginx second worker: +0–64% (anchor)');
@@ -131,7 +143,8 @@ export async function run(ctx) {
   const killRetried = sum(kills, (k) => k.retrying.failed);
   const md = [
     `The image server (the bundled plugin, compiled) under agentd; \`wrk -t1 -c50\`, keep-alive, a 4 KiB file (and the 100-file mix for throughput). `
-    + `${ROUNDS} rounds of each. Under load, the action comes ${ACTION_AT_MS / 1000} s into a ${LOAD_S} s run; every wrk error (connect, read, write, timeout, non-2xx) counts as a failed request.\n`,
+    + `Throughput: ${THROUGHPUT_ROUNDS} rounds, each on servers started afresh in an order that alternates (two identical daemons started one after the other differed by up to 20% on this VM for as long as they ran), measured in a random order; each figure is the median of the rounds. `
+    + `${ROUNDS} rounds of each action. Under load, the action comes ${ACTION_AT_MS / 1000} s into a ${LOAD_S} s run; every wrk error (connect, read, write, timeout, non-2xx) counts as a failed request.\n`,
     table(['', '1 instance', '2 instances', 'gain', ...(withNginx ? ['nginx, 1 worker', 'nginx, 2 workers', 'nginx gain'] : []), 'target'], [
       row('4 KiB, requests/s (median)', 'small', '≥ 1.00× (never slower)'),
       row('mix, requests/s (median)', 'mix', '≥ 1.00×'),
