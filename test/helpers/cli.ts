@@ -9,14 +9,23 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run `ctl` (bin/run.js) as a user would: a separate process, its exit code and both streams. */
-export function ctl(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; uid?: number } = {}): Promise<CliResult> {
+/** Root without the capabilities that let it past file modes (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH). */
+const WITHOUT_DAC_OVERRIDE = ['--inh-caps=-dac_override,-dac_read_search', '--bounding-set=-dac_override,-dac_read_search', '--'];
+
+/**
+ * Run `ctl` (bin/run.js) as a user would: a separate process, its exit code and both streams.
+ * `obeyModes`: when the tests run as root, run ctl through setpriv without the capabilities that
+ * ignore file modes, so that a mode-000 directory keeps it out as it keeps out any other user
+ * (another uid would do too, but could not read a checkout under a private directory).
+ */
+export function ctl(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; obeyModes?: boolean } = {}): Promise<CliResult> {
+  const argv = [process.execPath, path.join(ROOT, 'bin', 'run.js'), ...args];
+  if (options.obeyModes && process.getuid?.() === 0) argv.unshift('setpriv', ...WITHOUT_DAC_OVERRIDE);
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, 'bin', 'run.js'), ...args], {
+    execFile(argv[0]!, argv.slice(1), {
       env: { ...process.env, DEBUG: '', ...options.env },
       timeout: options.timeoutMs ?? 60_000,
       ...(options.cwd ? { cwd: options.cwd } : {}),
-      ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
     }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
