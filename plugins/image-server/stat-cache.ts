@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import { makeFileInfo, type FileInfo } from './file-info.js';
 import { shareInFlight } from './in-flight.js';
 import { mediaTypeOf } from './mime.js';
@@ -26,6 +28,7 @@ interface Entry {
 }
 
 const NOT_FOUND: Resolution = { kind: 'status', status: 404 };
+const FORBIDDEN: Resolution = { kind: 'status', status: 403 };
 
 /**
  * Raw request path → resolution (realpath, jail check, stat, headers), trusted for `ttl` ms.
@@ -74,7 +77,11 @@ export class StatCache {
     const { realPath, stat } = found;
     if (stat.isFile()) {
       // `/photo.jpg/` names a directory that does not exist.
-      return slash ? NOT_FOUND : { kind: 'file', info: makeFileInfo(realPath, stat, mediaTypeOf(realPath), this.options.cacheControl) };
+      if (slash) return NOT_FOUND;
+      // A file this process may not read is 403 for GET, HEAD and a conditional GET alike, as
+      // nginx answers it (a HEAD or a 304 opens nothing, so the open cannot be what tells).
+      if (!(await readable(realPath))) return FORBIDDEN;
+      return { kind: 'file', info: makeFileInfo(realPath, stat, mediaTypeOf(realPath), this.options.cacheControl) };
     }
     if (!stat.isDirectory() || !this.options.index) return NOT_FOUND; // FIFOs, sockets, devices too
     // Built from the decoded segments, never from the raw path: `//evil.example` must not
@@ -92,4 +99,8 @@ export class StatCache {
     }
     this.entries.set(rawPath, { resolution, expires: Date.now() + this.options.ttl });
   }
+}
+
+function readable(realPath: string): Promise<boolean> {
+  return fsp.access(realPath, fs.constants.R_OK).then(() => true, () => false);
 }
