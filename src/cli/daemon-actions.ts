@@ -1,5 +1,6 @@
-import { describeError, errors, ExitCode } from '../errors/index.js';
+import { describeError, errors, ExitCode, isAgentdError } from '../errors/index.js';
 import { homePaths } from '../home/paths.js';
+import { lockHolder } from '../native/addon.js';
 import { DEFAULT_STOP_MS, runningCore, startDaemon, stopDaemon } from './daemon-control.js';
 import { flagDuration } from './flag-duration.js';
 import { reportFailure } from './output.js';
@@ -61,14 +62,24 @@ export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
       }
     }
     const stopped = await stopDaemon(o.home, timeoutMs, progress);
-    let pid: number;
+    let pid: number | null;
+    let by = '';
     try {
       ({ pid } = await startDaemon({ home: o.home, config, watch }));
     } catch (cause) {
-      if (!stopped.stopped) throw cause;
-      throw errors.restartFailed(describeError(cause), stopped.pid, { cause });
+      // Another `ctl restart` or `start` got in between our stop and our start: a core started
+      // after the old one stopped is running, which is what was asked for (two restarts at once
+      // end as one, as systemd merges them), not "none runs now".
+      const other = isAgentdError(cause) && cause.code === errors.alreadyRunning.code ? lockHolder(homePaths(o.home).pidfile) : 0;
+      if (other !== 0) {
+        pid = other > 0 ? other : null;
+        by = ', started by a concurrent ctl';
+      } else {
+        if (!stopped.stopped) throw cause;
+        throw errors.restartFailed(describeError(cause), stopped.pid, { cause });
+      }
     }
-    return { data: { pid, previous: stopped.stopped ? stopped.pid : null }, line: `agentd restarted (pid ${pid})` };
+    return { data: { pid, previous: stopped.stopped ? stopped.pid : null }, line: `agentd restarted (pid ${pid ?? 'unknown'}${by})` };
   });
 }
 

@@ -95,12 +95,12 @@ export async function stopDaemon(home: string, timeoutMs: number | null, progres
     }
   }
   const slow = () => progress(`waiting for agentd (pid ${pid}) to stop; SIGKILL in ${formatDuration(Math.max(0, deadline - Date.now()))}`);
-  if (await lockFreed(pidfile, deadline, forced === 'no' ? slow : undefined)) return stopped();
+  if (await lockFreed(pidfile, pid, deadline, forced === 'no' ? slow : undefined)) return stopped();
   if (signalIfHolder(pidfile, pid, 'SIGKILL')) {
     forced = 'SIGKILL';
     progress(`agentd (pid ${pid}) did not stop within ${formatDuration(deadline - began)}; sent SIGKILL`);
   }
-  if (await lockFreed(pidfile, Date.now() + 5000)) return stopped();
+  if (await lockFreed(pidfile, pid, Date.now() + 5000)) return stopped();
   throw errors.stopTimeout(pid, deadline - began);
 }
 
@@ -116,11 +116,17 @@ function signalIfHolder(pidfile: string, pid: number, signal: NodeJS.Signals): b
   }
 }
 
-/** Poll the lock until it is free (the kernel drops it when the core's last fd closes) or `deadline`; `slow` once after 1 s. */
-async function lockFreed(pidfile: string, deadline: number, slow?: () => void): Promise<boolean> {
+/**
+ * Poll the lock until `pid` no longer holds it (the kernel drops it when the core's last fd closes)
+ * or `deadline`; `slow` once after 1 s. A lock held by another pid counts as freed: a concurrent
+ * `ctl start` or `restart` may take it the moment our core lets go, and waiting for it to be free
+ * would wait out the whole deadline and then report a core that is long gone as unkillable.
+ */
+async function lockFreed(pidfile: string, pid: number, deadline: number, slow?: () => void): Promise<boolean> {
   const slowAt = Date.now() + 1000;
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-    if (lockHolder(pidfile) === 0) return true;
+    const holder = lockHolder(pidfile);
+    if (holder === 0 || (pid > 0 && holder !== pid)) return true;
     const now = Date.now();
     if (now >= deadline) return false;
     if (slow && now >= slowAt) { slow(); slow = undefined; }

@@ -83,3 +83,19 @@ test('restart with a plugin\'s own config invalid is refused before the running 
   t.is(lockHolder(homePaths(home).pidfile), before.pid, 'the old core still runs');
   t.is((await status(run)).pid, before.pid);
 });
+
+test('two restarts at once both succeed and leave exactly one new core', async (t) => {
+  const { home, run } = setUp(t);
+  t.is((await run('start')).code, 0);
+  const before = await status(run);
+  const [a, b] = await Promise.all([run('restart', '--json'), run('restart', '--json')]);
+  t.is(a.code, 0, a.stderr);
+  t.is(b.code, 0, b.stderr);
+  const after = await status(run);
+  t.not(after.pid, before.pid);
+  t.is(lockHolder(homePaths(home).pidfile), after.pid);
+  const reported = [a, b].map((r) => (JSON.parse(r.stdout) as { pid: number }).pid);
+  // The second may also have restarted the first one's new core: then each names its own.
+  t.true(reported.includes(after.pid), 'the core that runs now is one a restart reported');
+  t.false(reported.includes(before.pid));
+});
