@@ -2,7 +2,7 @@ import path from 'node:path';
 import { connect } from '../client/index.js';
 import { formatDuration } from '../config/units.js';
 import { errors } from '../errors/index.js';
-import { checkHomeReadable, ensureHome, homePaths } from '../home/index.js';
+import { checkHomeReadable, checkPidfile, ensureHome, homePaths } from '../home/index.js';
 import { lockHolder, removeStaleFiles } from '../native/addon.js';
 import { launchDaemon, runForeground } from '../native/launch.js';
 import type { DaemonStatus } from '../rpc/wire-types.js';
@@ -23,11 +23,13 @@ function coreArgs(o: StartOptions): string[] {
 export async function startDaemon(o: StartOptions): Promise<{ pid: number }> {
   ensureHome(o.home);
   const paths = homePaths(o.home);
+  checkPidfile(o.home, paths.pidfile);
   try {
     return await launchDaemon({ home: o.home, pidfile: paths.pidfile, args: coreArgs(o), ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
   } catch (error) {
     // A core that failed cleanly removed its own files; one that crashed or was killed could not.
-    removeStaleFiles(paths.pidfile, paths.socket);
+    // Best effort: what the user needs to read is why the start failed, not why the tidy-up did.
+    try { removeStaleFiles(paths.pidfile, paths.socket); } catch { /* the start's error says more */ }
     throw error;
   }
 }
@@ -35,6 +37,7 @@ export async function startDaemon(o: StartOptions): Promise<{ pid: number }> {
 /** Run the core in this terminal (systemd, containers); resolves with its exit code. */
 export async function runDaemonInForeground(o: StartOptions): Promise<number> {
   ensureHome(o.home);
+  checkPidfile(o.home, homePaths(o.home).pidfile);
   return runForeground({ home: o.home, pidfile: homePaths(o.home).pidfile, args: [...coreArgs(o), '--foreground'] });
 }
 

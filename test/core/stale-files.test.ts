@@ -69,3 +69,24 @@ test('ctl stop that had to SIGKILL the core removes its socket and pidfile', asy
   await waitUntil(() => lockHolder(homePaths(home).pidfile) === 0, 10_000, 'the lock to be free');
   assertNothingLeft(t, home);
 });
+
+const foreignPidfiles: Array<[string, (pidfile: string, elsewhere: string) => void]> = [
+  ['a directory', (pidfile) => fs.mkdirSync(pidfile)],
+  ['a symlink', (pidfile, elsewhere) => fs.symlinkSync(elsewhere, pidfile)],
+];
+
+for (const [what, plant] of foreignPidfiles) {
+  test(`ctl start with ${what} at the pidfile path says which path to move, and touches nothing`, async (t) => {
+    const home = guarded(t, tempHome(t));
+    writeConfig(home, { plugins: {} });
+    const { pidfile } = homePaths(home);
+    const elsewhere = path.join(tempHome(t, 'x'), 'precious');
+    fs.writeFileSync(elsewhere, 'keep me\n');
+    plant(pidfile, elsewhere);
+    const r = await ctl(['start', '--home', home], { env: { [MARK_VAR]: home } });
+    t.is(r.code, 1);
+    t.is(r.stderr, `ctl: home ${home} is unsafe: its pidfile ${pidfile} is ${what}; move ${pidfile} out of the way, then start again\n`);
+    t.is(fs.readFileSync(elsewhere, 'utf8'), 'keep me\n', 'what a symlink points at is not truncated');
+    t.false(fs.existsSync(homePaths(home).socket), 'no core started');
+  });
+}
