@@ -9,12 +9,18 @@ import { peerCredentials } from '../native/addon.js';
  */
 export function ownUserOnly(log: Logger, uid = process.getuid?.() ?? 0): (socket: Socket) => boolean {
   return (socket) => {
-    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-    if (typeof fd !== 'number' || fd < 0) return false;
+    const fd = socketFd(socket);
+    if (fd === null) return false;
     let peer: { pid: number; uid: number };
     try { peer = peerCredentials(fd); } catch { return false; }
     if (peer.uid === uid || peer.uid === 0) return true;
     log.warn('control connection refused: another user', { uid: peer.uid, pid: peer.pid, allowed: uid });
     return false;
   };
+}
+
+/** The fd under a connected net.Socket (libuv's handle), null when it has none. */
+export function socketFd(socket: Socket): number | null {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : null;
 }

@@ -6,6 +6,7 @@ import { SOCKET_PATH_MAX, socketPathFits } from '../home/paths.js';
 import { Connection, type ConnectionLimits } from './connection.js';
 import { Dispatcher, MAX_REPLY_BYTES } from './dispatcher.js';
 import { encodeLine } from './framing.js';
+import { socketListener } from './socket-listener.js';
 import type { MethodRegistry } from './registry.js';
 import { WriteBudget } from './write-budget.js';
 
@@ -42,7 +43,7 @@ export class ControlServer {
   async listen(): Promise<void> {
     const { socketPath } = this.options;
     if (!socketPathFits(socketPath)) throw errors.socketPathTooLong(socketPath, SOCKET_PATH_MAX);
-    removeStaleSocket(socketPath);
+    await removeStaleSocket(socketPath);
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (e: NodeJS.ErrnoException) => reject(errors.socketInUse(socketPath, e.code ?? e.message, { cause: e })));
       // The process umask is 077, so the socket is born private; chmod makes the mode exact.
@@ -131,9 +132,14 @@ export class ControlServer {
   }
 }
 
-function removeStaleSocket(socketPath: string): void {
+async function removeStaleSocket(socketPath: string): Promise<void> {
   let st: fs.Stats;
   try { st = fs.lstatSync(socketPath); } catch { return; }
   if (!st.isSocket()) throw errors.socketInUse(socketPath, 'a file that is not a socket is in the way; move it');
+  const pid = await socketListener(socketPath);
+  if (pid !== null) {
+    const who = pid > 0 ? `pid ${pid}` : 'pid unknown';
+    throw errors.socketInUse(socketPath, `another agentd (${who}) still answers on it although its pidfile is gone; stop it (${pid > 0 ? `\`kill ${pid}\`` : 'find it with `ss -xlp`'}), then start again`);
+  }
   fs.unlinkSync(socketPath);
 }

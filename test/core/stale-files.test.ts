@@ -7,7 +7,7 @@ import { lockHolder } from '../../src/native/addon.js';
 import { ctl } from '../helpers/cli.js';
 import { endDaemon, fixture, killMarked, MARK_VAR, writeConfig } from '../helpers/daemon.js';
 import { tempHome } from '../helpers/home.js';
-import { waitUntil } from '../helpers/proc.js';
+import { isGone, waitUntil } from '../helpers/proc.js';
 
 /** What a failed start or a forced stop must not leave: a held lock, a socket, a pidfile. */
 function assertNothingLeft(t: ExecutionContext, home: string): void {
@@ -90,3 +90,23 @@ for (const [what, plant] of foreignPidfiles) {
     t.false(fs.existsSync(homePaths(home).socket), 'no core started');
   });
 }
+
+test('a start beside a core whose pidfile was deleted is refused, naming that core: never two cores', async (t) => {
+  const home = guarded(t, tempHome(t));
+  writeConfig(home, { plugins: {} });
+  const paths = homePaths(home);
+  const run = (...args: string[]) => ctl([...args, '--home', home], { env: { [MARK_VAR]: home } });
+  t.is((await run('start')).code, 0);
+  const first = lockHolder(paths.pidfile);
+  t.teardown(() => { try { process.kill(first, 'SIGKILL'); } catch { /* gone */ } });
+  fs.unlinkSync(paths.pidfile);
+
+  const r = await run('start');
+  t.is(r.code, 1);
+  t.is(r.stderr, `ctl: cannot listen on ${paths.socket}: another agentd (pid ${first}) still answers on it although its pidfile is gone; stop it (\`kill ${first}\`), then start again\n`);
+  t.is(JSON.parse((await run('status', '--json')).stdout).pid, first, 'the first core still answers on the socket');
+
+  process.kill(first, 'SIGTERM');
+  await waitUntil(() => isGone(first) && !fs.existsSync(paths.socket), 5000, 'the first core to stop');
+  t.is((await run('start')).code, 0, 'then a start works');
+});
