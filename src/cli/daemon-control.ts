@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { connect } from '../client/index.js';
 import { formatDuration } from '../config/units.js';
@@ -5,7 +6,9 @@ import { errors } from '../errors/index.js';
 import { checkHomeReadable, checkPidfile, ensureHome, homePaths } from '../home/index.js';
 import { lockHolder, removeStaleFiles } from '../native/addon.js';
 import { launchDaemon, runForeground } from '../native/launch.js';
+import { socketListener } from '../rpc/socket-listener.js';
 import type { DaemonStatus } from '../rpc/wire-types.js';
+import { statFields } from '../supervisor/proc-tree.js';
 
 export interface StartOptions {
   home: string;
@@ -73,8 +76,13 @@ export const DEFAULT_STOP_MS = 10_000;
 export async function stopDaemon(home: string, timeoutMs: number | null, progress: (line: string) => void = () => {}): Promise<StopResult> {
   checkHomeReadable(home);
   const { pidfile, socket } = homePaths(home);
-  const pid = lockHolder(pidfile);
+  const held = lockHolder(pidfile);
+  // A core whose pidfile was deleted under it holds the lock on the unlinked file: free as far as
+  // the path tells, yet it runs and answers on the socket, and `ctl stop` is how it is stopped.
+  const pid = held !== 0 ? held : fs.existsSync(socket) ? (await socketListener(socket)) ?? 0 : 0;
   if (pid === 0) return { stopped: false };
+  // Whether the core we stop is still there: it holds the lock, or (pidfile gone) it still runs.
+  const alive = held !== 0 ? () => { const h = lockHolder(pidfile); return pid > 0 ? h === pid : h !== 0; } : () => isRunning(pid);
   const began = Date.now();
   let deadline = began + (timeoutMs ?? DEFAULT_STOP_MS);
   let forced: 'no' | 'SIGTERM' | 'SIGKILL' = 'no';
@@ -92,23 +100,23 @@ export async function stopDaemon(home: string, timeoutMs: number | null, progres
       if (timeoutMs === null) deadline = began + Math.max(DEFAULT_STOP_MS, within);
     } finally { client.close(); }
   } catch {
-    if (signalIfHolder(pidfile, pid, 'SIGTERM')) {
+    if (signalIfAlive(alive, pid, 'SIGTERM')) {
       forced = 'SIGTERM';
       progress(`agentd (pid ${pid}) did not answer on its socket; sent SIGTERM, SIGKILL in ${formatDuration(Math.max(0, deadline - Date.now()))}`);
     }
   }
   const slow = () => progress(`waiting for agentd (pid ${pid}) to stop; SIGKILL in ${formatDuration(Math.max(0, deadline - Date.now()))}`);
-  if (await lockFreed(pidfile, pid, deadline, forced === 'no' ? slow : undefined)) return stopped();
-  if (signalIfHolder(pidfile, pid, 'SIGKILL')) {
+  if (await gone(alive, deadline, forced === 'no' ? slow : undefined)) return stopped();
+  if (signalIfAlive(alive, pid, 'SIGKILL')) {
     forced = 'SIGKILL';
     progress(`agentd (pid ${pid}) did not stop within ${formatDuration(deadline - began)}; sent SIGKILL`);
   }
-  if (await lockFreed(pidfile, pid, Date.now() + 5000)) return stopped();
+  if (await gone(alive, Date.now() + 5000)) return stopped();
   throw errors.stopTimeout(pid, deadline - began);
 }
 
-function signalIfHolder(pidfile: string, pid: number, signal: NodeJS.Signals): boolean {
-  if (pid <= 0 || lockHolder(pidfile) !== pid) return false;
+function signalIfAlive(alive: () => boolean, pid: number, signal: NodeJS.Signals): boolean {
+  if (pid <= 0 || !alive()) return false;
   try {
     process.kill(pid, signal);
     // A stopped core (SIGSTOP, ^Z) would never run its SIGTERM handler; systemd sends SIGCONT too.
@@ -119,17 +127,22 @@ function signalIfHolder(pidfile: string, pid: number, signal: NodeJS.Signals): b
   }
 }
 
+/** Running, not a zombie waiting for a parent that does not reap (PID 1 in some containers). */
+function isRunning(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== 'Z' && state !== 'X';
+}
+
 /**
- * Poll the lock until `pid` no longer holds it (the kernel drops it when the core's last fd closes)
- * or `deadline`; `slow` once after 1 s. A lock held by another pid counts as freed: a concurrent
- * `ctl start` or `restart` may take it the moment our core lets go, and waiting for it to be free
- * would wait out the whole deadline and then report a core that is long gone as unkillable.
+ * Poll until the core is gone (for one that holds the lock: the kernel drops it when the core's
+ * last fd closes) or `deadline`; `slow` once after 1 s. A lock held by another pid counts as gone:
+ * a concurrent `ctl start` or `restart` may take it the moment our core lets go, and waiting for
+ * it to be free would wait out the whole deadline and then report a core long gone as unkillable.
  */
-async function lockFreed(pidfile: string, pid: number, deadline: number, slow?: () => void): Promise<boolean> {
+async function gone(alive: () => boolean, deadline: number, slow?: () => void): Promise<boolean> {
   const slowAt = Date.now() + 1000;
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-    const holder = lockHolder(pidfile);
-    if (holder === 0 || (pid > 0 && holder !== pid)) return true;
+    if (!alive()) return true;
     const now = Date.now();
     if (now >= deadline) return false;
     if (slow && now >= slowAt) { slow(); slow = undefined; }

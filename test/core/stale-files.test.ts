@@ -91,7 +91,7 @@ for (const [what, plant] of foreignPidfiles) {
   });
 }
 
-test('a start beside a core whose pidfile was deleted is refused, naming that core: never two cores', async (t) => {
+test('a start beside a core whose pidfile was deleted is refused, naming that core, and ctl stop stops it: never two cores', async (t) => {
   const home = guarded(t, tempHome(t));
   writeConfig(home, { plugins: {} });
   const paths = homePaths(home);
@@ -106,7 +106,8 @@ test('a start beside a core whose pidfile was deleted is refused, naming that co
   t.is(r.stderr, `ctl: cannot listen on ${paths.socket}: another agentd (pid ${first}) still answers on it although its pidfile is gone; stop it (\`kill ${first}\`), then start again\n`);
   t.is(JSON.parse((await run('status', '--json')).stdout).pid, first, 'the first core still answers on the socket');
 
-  process.kill(first, 'SIGTERM');
-  await waitUntil(() => isGone(first) && !fs.existsSync(paths.socket), 5000, 'the first core to stop');
+  const stopped = await run('stop');
+  t.is(stopped.stdout, `agentd stopped (pid ${first})\n`, 'ctl stop finds it by its socket');
+  t.true(isGone(first));
   t.is((await run('start')).code, 0, 'then a start works');
 });
