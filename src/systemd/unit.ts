@@ -46,6 +46,7 @@ export function stopTimeoutSec(pluginStopTimeoutMs: number): number {
 
 export function renderUnit(o: UnitOptions): string {
   const start = [o.node, o.bin, 'start', ...(o.mode === 'notify' ? ['--foreground'] : []), '--home', o.home, ...(o.config ? ['--config', o.config] : [])];
+  const reload = [o.node, o.bin, 'reload', '--home', o.home];
   const notify = o.mode === 'notify';
   const lines = [
     `# Written by \`ctl service install\` (agentd ${o.version}); run it again to update this file.`,
@@ -68,7 +69,9 @@ export function renderUnit(o: UnitOptions): string {
       'NotifyAccess=all',
     ]),
     `ExecStart=${start.map(quoteArg).join(' ')}`,
-    'ExecReload=/bin/kill -HUP $MAINPID',
+    '# `ctl reload` returns once the config is applied and exits 1 when it is refused: `systemctl',
+    '# reload` waits for the reload and reports a bad config, which `kill -HUP` could do neither of.',
+    `ExecReload=${reload.map(quoteArg).join(' ')}`,
     '# SIGTERM to the main process only: the core stops its plugins itself, in order, each within its',
     '# stopTimeout. Plugins run in their own process groups but in this cgroup; control-group would',
     '# signal them all at once, behind the core\'s back. Whatever is left at the end gets SIGKILL.',

@@ -1,12 +1,13 @@
 import test, { type ExecutionContext } from 'ava';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../src/package-info.js';
 import { quoteArg, renderUnit, stopTimeoutSec, unitPath, type UnitOptions } from '../../src/systemd/unit.js';
 import { ctl } from '../helpers/cli.js';
-import { writeConfig } from '../helpers/daemon.js';
+import { endDaemon, fixture, writeConfig } from '../helpers/daemon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
+import { isGone, waitUntil } from '../helpers/proc.js';
 
 const SYSTEMD_ANALYZE = '/usr/bin/systemd-analyze';
 
@@ -51,10 +52,11 @@ function verify(t: ExecutionContext, unit: string, user: boolean): void {
 test('notify unit: Type=notify, ctl start --foreground, NotifyAccess=all, KillMode=mixed; systemd-analyze verify accepts it', (t) => {
   const unit = renderUnit(base({ config: '/etc/agentd/agentd.config.json', watchdogSec: 30 }));
   const lines = unit.split('\n');
-  for (const l of ['Type=notify', 'NotifyAccess=all', 'ExecReload=/bin/kill -HUP $MAINPID', 'KillMode=mixed', 'Restart=on-failure', 'TimeoutStopSec=30', 'WatchdogSec=30', 'WantedBy=multi-user.target']) {
+  for (const l of ['Type=notify', 'NotifyAccess=all', 'KillMode=mixed', 'Restart=on-failure', 'TimeoutStopSec=30', 'WatchdogSec=30', 'WantedBy=multi-user.target']) {
     t.true(lines.includes(l), l);
   }
   t.true(lines.includes(`ExecStart=${process.execPath} ${path.join(PACKAGE_ROOT, 'bin', 'run.js')} start --foreground --home /var/lib/agentd --config /etc/agentd/agentd.config.json`));
+  t.true(lines.includes(`ExecReload=${process.execPath} ${path.join(PACKAGE_ROOT, 'bin', 'run.js')} reload --home /var/lib/agentd`));
   t.false(unit.includes('PIDFile='));
   verify(t, unit, false);
 });
@@ -145,4 +147,48 @@ test('ctl service install: a bad --watchdog is a usage error; a broken config is
   const broken = await ctl(['service', 'install', '--user', '--print', '--home', home], { env: { XDG_CONFIG_HOME: xdg } });
   t.is(broken.code, 1);
   t.regex(broken.stderr, /^ctl: cannot load config .*agentd\.config\.json: not valid JSON/);
+});
+
+/** A unit's command line as systemd splits it: words, "quoted" words with \\ escapes, $$ and %% undone. */
+function commandLine(unit: string, setting: string): string[] {
+  const line = unit.split('\n').find((l) => l.startsWith(`${setting}=`))!.slice(setting.length + 1);
+  const words = [...line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!);
+  return words.map((w) => w.replace(/\$\$/g, '$').replace(/%%/g, '%'));
+}
+
+test('the unit\'s ExecStart and ExecReload run as systemd runs them: a home with a space; a refused config fails the reload', async (t) => {
+  const home = makeTempHome('ad x');
+  writeConfig(home, { plugins: { forever: { module: fixture('forever') } } });
+  const unit = renderUnit(base({ home }));
+  const [exe, ...args] = commandLine(unit, 'ExecStart');
+  const main = spawn(exe!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  main.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+  const exited = new Promise<number | null>((resolve) => main.once('exit', resolve));
+  t.teardown(async () => {
+    await endDaemon(home);
+    if (!isGone(main.pid!)) main.kill('SIGKILL');
+    await exited;
+    removeTempHome(home);
+  });
+  await waitUntil(() => stdout.includes('"message":"agentd ready"'), 30_000, 'agentd ready on stdout');
+
+  const [reloadExe, ...reloadArgs] = commandLine(unit, 'ExecReload');
+  const reload = () => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(reloadExe!, reloadArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+    child.once('close', (code) => resolve({ code, stderr }));
+  });
+  writeConfig(home, { plugins: { forever: { module: fixture('forever'), restart: 'sometimes' } } });
+  const refused = await reload();
+  t.is(refused.code, 1, 'systemctl reload reports the refused config');
+  t.regex(refused.stderr, /plugins\.forever\.restart/);
+  writeConfig(home, { plugins: {} });
+  const applied = await reload();
+  t.is(applied.code, 0, applied.stderr);
+  await waitUntil(() => stdout.includes('"message":"config reloaded"'), 10_000, 'config reloaded on stdout');
+
+  main.kill('SIGTERM');
+  t.is(await exited, 0);
 });
