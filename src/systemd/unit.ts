@@ -18,6 +18,8 @@ export interface UnitOptions {
   bin: string;
   home: string;
   config?: string | undefined;
+  /** User= of a system unit: the account agentd and its plugins run as (root when absent). */
+  runAs?: string | undefined;
   /** The longest `stopTimeout` of the configured plugins, in ms. */
   pluginStopTimeoutMs: number;
   /** WatchdogSec=, in seconds; none when absent. */
@@ -68,6 +70,8 @@ export function renderUnit(o: UnitOptions): string {
       '# For STATUS= (and the watchdog) from the core.',
       'NotifyAccess=all',
     ]),
+    ...(o.runAs ? [`User=${escapeValue(o.runAs)}`] : []),
+    ...stateDirectory(o),
     `ExecStart=${start.map(quoteArg).join(' ')}`,
     '# `ctl reload` returns once the config is applied and exits 1 when it is refused: `systemctl',
     '# reload` waits for the reload and reports a bad config, which `kill -HUP` could do neither of.',
@@ -87,6 +91,24 @@ export function renderUnit(o: UnitOptions): string {
   ];
   return lines.join('\n');
 }
+
+/**
+ * A system unit's home under /var/lib is its StateDirectory=: systemd creates it 0700 and owned by
+ * User= before every start (and chowns it when User= changes), where the core, not being root,
+ * could neither create it nor use one root made. Names with spaces cannot be listed there.
+ */
+function stateDirectory(o: Pick<UnitOptions, 'user' | 'home'>): string[] {
+  const relative = path.relative(STATE_ROOT, o.home);
+  if (o.user || !relative || relative.startsWith('..') || path.isAbsolute(relative) || /[\s"'\\]/.test(relative)) return [];
+  return [`StateDirectory=${escapeValue(relative)}`, 'StateDirectoryMode=0700'];
+}
+
+/** True when the unit's StateDirectory= takes care of the home's existence, owner and mode. */
+export function homeManagedBySystemd(o: Pick<UnitOptions, 'user' | 'home'>): boolean {
+  return stateDirectory(o).length > 0;
+}
+
+const STATE_ROOT = '/var/lib';
 
 /** The commands that make systemd use the unit; `ctl service install` prints them, never runs them. */
 export function enableCommands(user: boolean): string[] {

@@ -192,3 +192,31 @@ test('the unit\'s ExecStart and ExecReload run as systemd runs them: a home with
   main.kill('SIGTERM');
   t.is(await exited, 0);
 });
+
+test('--run-as: User= on a system unit, whose /var/lib home becomes its StateDirectory= (0700, owned by that user); verified', (t) => {
+  const unit = renderUnit(base({ runAs: 'agentd' }));
+  const lines = unit.split('\n');
+  for (const l of ['User=agentd', 'StateDirectory=agentd', 'StateDirectoryMode=0700']) t.true(lines.includes(l), l);
+  verify(t, unit, false);
+  t.true(renderUnit(base({ home: '/var/lib/apps/agentd' })).split('\n').includes('StateDirectory=apps/agentd'), 'root\'s too: systemd makes it 0700');
+  for (const home of ['/srv/agentd', '/var/lib', '/var/lib/a b', '/var/library']) {
+    t.false(renderUnit(base({ home, runAs: 'nobody' })).includes('StateDirectory'), home);
+  }
+  t.false(renderUnit(base({ user: true, home: '/var/lib/agentd' })).includes('StateDirectory'), 'a user manager\'s StateDirectory is elsewhere');
+});
+
+test('ctl service install --run-as: a home outside /var/lib is to be made for that user first; a bad name or --user is a usage error', async (t) => {
+  const outside = await ctl(['service', 'install', '--print', '--json', '--run-as', 'nobody', '--home', "/srv/a b'c"]);
+  t.is(outside.code, 0, outside.stderr);
+  t.deepEqual((JSON.parse(outside.stdout) as { next: string[] }).next, [
+    "install -d -m 0700 -o nobody '/srv/a b'\\''c'   # the home must belong to nobody",
+    'systemctl daemon-reload && systemctl enable --now agentd',
+  ]);
+  const managed = await ctl(['service', 'install', '--print', '--json', '--run-as', 'nobody', '--home', '/var/lib/agentd']);
+  t.deepEqual((JSON.parse(managed.stdout) as { next: string[] }).next, ['systemctl daemon-reload && systemctl enable --now agentd']);
+  const bad = await ctl(['service', 'install', '--print', '--run-as', 'x\nExecStartPre=/bin/sh']);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /^ctl: --run-as "x\\nExecStartPre=\/bin\/sh": give a user name/);
+  const user = await ctl(['service', 'install', '--print', '--user', '--run-as', 'nobody']);
+  t.is(user.code, 2, user.stderr);
+});

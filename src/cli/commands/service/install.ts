@@ -7,7 +7,7 @@ import { errors } from '../../../errors/index.js';
 import { describeError } from '../../../errors/describe.js';
 import { homePaths } from '../../../home/index.js';
 import { PACKAGE_ROOT, packageVersion } from '../../../package-info.js';
-import { enableCommands, renderUnit, unitPath } from '../../../systemd/unit.js';
+import { enableCommands, homeManagedBySystemd, renderUnit, unitPath } from '../../../systemd/unit.js';
 import { BaseCommand } from '../../base-command.js';
 import { writeFileAtomically } from '../../../write-atomically.js';
 
@@ -30,6 +30,7 @@ export default class ServiceInstall extends BaseCommand<typeof ServiceInstall> {
     'sudo <%= config.bin %> service install --config /etc/agentd/agentd.config.json',
     '<%= config.bin %> service install --print --mode forking',
     '<%= config.bin %> service install --user --watchdog 30s',
+    'sudo <%= config.bin %> service install --run-as agentd',
   ];
   static override enableJsonFlag = true;
   static override flags = {
@@ -38,6 +39,7 @@ export default class ServiceInstall extends BaseCommand<typeof ServiceInstall> {
     mode: Flags.option({ options: ['notify', 'forking'] as const, default: 'notify', description: 'notify: `ctl start --foreground` with sd_notify readiness; forking: the daemon mode with its pidfile' })(),
     config: Flags.string({ description: 'config file the service uses (default: agentd.config.{json,js,ts} in the home, else the built-in default)' }),
     watchdog: Flags.string({ description: 'WatchdogSec=: systemd restarts agentd when its event loop stops answering for this long, e.g. 30s' }),
+    'run-as': Flags.string({ description: 'User= of a system unit: the account agentd and its plugins run as instead of root (a home under /var/lib becomes its StateDirectory=, made 0700 and owned by that user)', exclusive: ['user'] }),
     force: Flags.boolean({ description: 'replace an existing, different unit file' }),
   };
 
@@ -46,6 +48,7 @@ export default class ServiceInstall extends BaseCommand<typeof ServiceInstall> {
     const home = this.flags.home === undefined && !this.flags.user ? SYSTEM_HOME : this.home;
     const watchdogSec = this.watchdogSec();
     const config = this.flags.config ? path.resolve(this.flags.config) : undefined;
+    const runAs = this.runAs();
     const unit = renderUnit({
       mode: this.flags.mode,
       user: this.flags.user,
@@ -53,11 +56,14 @@ export default class ServiceInstall extends BaseCommand<typeof ServiceInstall> {
       bin: path.join(PACKAGE_ROOT, 'bin', 'run.js'),
       home,
       config,
+      runAs,
       pluginStopTimeoutMs: await longestStopTimeout(home, config),
       watchdogSec,
       version: packageVersion(),
     });
-    const next = enableCommands(this.flags.user);
+    // Before the start: the core cannot make a home it may not write, nor use one root made.
+    const next = runAs && !homeManagedBySystemd({ user: this.flags.user, home }) ? [`install -d -m 0700 -o ${runAs} ${shellWord(home)}   # the home must belong to ${runAs}`] : [];
+    next.push(...enableCommands(this.flags.user));
     if (this.flags.user) next.push('loginctl enable-linger "$USER"   # to keep it running while you are logged out');
     if (home !== this.home) next.push(`AGENTD_HOME=${home} ctl status   # as root: the service's home`);
     if (this.flags.print) {
@@ -70,6 +76,14 @@ export default class ServiceInstall extends BaseCommand<typeof ServiceInstall> {
     this.log(written ? `wrote ${file}` : `${file} is up to date`);
     this.log(`then run:\n${next.map((c) => `  ${c}`).join('\n')}`);
     return { path: file, written, unit, next };
+  }
+
+  /** A user name or uid as systemd's User= takes it; anything else could break the unit apart. */
+  private runAs(): string | undefined {
+    const name = this.flags['run-as'];
+    if (name === undefined) return undefined;
+    if (!/^(?:[A-Za-z_][A-Za-z0-9_.-]{0,30}\$?|\d+)$/.test(name)) throw errors.usage(`--run-as ${JSON.stringify(name)}: give a user name (such as "agentd") or a numeric uid`);
+    return name;
   }
 
   private watchdogSec(): number | undefined {
@@ -103,4 +117,9 @@ function writeUnit(file: string, unit: string, force: boolean, user: boolean): b
 
 function remedy(user: boolean): string {
   return user ? 'check the directory\'s permissions, or use --print' : 'a system unit needs root (sudo), or use --user or --print';
+}
+
+/** A path as one word for the shell that the printed commands are pasted into. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
