@@ -22,6 +22,8 @@ export interface UnitOptions {
   runAs?: string | undefined;
   /** The longest `stopTimeout` of the configured plugins, in ms. */
   pluginStopTimeoutMs: number;
+  /** The longest `startTimeout` of the configured plugins, in ms. */
+  pluginStartTimeoutMs: number;
   /** WatchdogSec=, in seconds; none when absent. */
   watchdogSec?: number | undefined;
   /** Written into the header comment. */
@@ -46,8 +48,25 @@ export function stopTimeoutSec(pluginStopTimeoutMs: number): number {
   return Math.max(30, Math.ceil(pluginStopTimeoutMs / 1000) + 15);
 }
 
+/**
+ * How long `ctl start` (the daemon mode) waits for readiness: the plugins start in parallel, so the
+ * longest startTimeout plus a margin for Node and the core, never less than ctl's own 30 s.
+ */
+export function readyTimeoutSec(pluginStartTimeoutMs: number): number {
+  return Math.max(30, Math.ceil(pluginStartTimeoutMs / 1000) + 15);
+}
+
+/**
+ * TimeoutStartSec=, which systemd also applies to ExecReload=: a reload restarts a changed plugin,
+ * its stop and then its start. Never less than systemd's own default of 90 s.
+ */
+export function startTimeoutSec(pluginStartTimeoutMs: number, pluginStopTimeoutMs: number): number {
+  return Math.max(90, readyTimeoutSec(pluginStartTimeoutMs) + Math.ceil(pluginStopTimeoutMs / 1000));
+}
+
 export function renderUnit(o: UnitOptions): string {
-  const start = [o.node, o.bin, 'start', ...(o.mode === 'notify' ? ['--foreground'] : []), '--home', o.home, ...(o.config ? ['--config', o.config] : [])];
+  const mode = o.mode === 'notify' ? ['--foreground'] : ['--timeout', `${readyTimeoutSec(o.pluginStartTimeoutMs)}s`];
+  const start = [o.node, o.bin, 'start', ...mode, '--home', o.home, ...(o.config ? ['--config', o.config] : [])];
   const reload = [o.node, o.bin, 'reload', '--home', o.home];
   const notify = o.mode === 'notify';
   const lines = [
@@ -80,6 +99,8 @@ export function renderUnit(o: UnitOptions): string {
     '# stopTimeout. Plugins run in their own process groups but in this cgroup; control-group would',
     '# signal them all at once, behind the core\'s back. Whatever is left at the end gets SIGKILL.',
     'KillMode=mixed',
+    '# Longer than agentd\'s own deadlines, so that a slow plugin fails with agentd\'s error, not systemd\'s.',
+    `TimeoutStartSec=${startTimeoutSec(o.pluginStartTimeoutMs, o.pluginStopTimeoutMs)}`,
     `TimeoutStopSec=${stopTimeoutSec(o.pluginStopTimeoutMs)}`,
     'Restart=on-failure',
     'RestartSec=1',

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../src/package-info.js';
-import { quoteArg, renderUnit, stopTimeoutSec, unitPath, type UnitOptions } from '../../src/systemd/unit.js';
+import { quoteArg, readyTimeoutSec, renderUnit, startTimeoutSec, stopTimeoutSec, unitPath, type UnitOptions } from '../../src/systemd/unit.js';
 import { ctl } from '../helpers/cli.js';
 import { endDaemon, fixture, writeConfig } from '../helpers/daemon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
@@ -24,6 +24,7 @@ const base = (over: Partial<UnitOptions> = {}): UnitOptions => ({
   bin: path.join(PACKAGE_ROOT, 'bin', 'run.js'),
   home: '/var/lib/agentd',
   pluginStopTimeoutMs: 5000,
+  pluginStartTimeoutMs: 10_000,
   version: '0.1.0',
   ...over,
 });
@@ -66,7 +67,7 @@ test('forking unit: Type=forking with the pidfile, ctl start (daemon mode); veri
   const lines = unit.split('\n');
   t.true(lines.includes('Type=forking'));
   t.true(lines.includes('PIDFile=/var/lib/agentd/agentd.pid'));
-  t.true(lines.some((l) => l.startsWith('ExecStart=') && l.endsWith(' start --home /var/lib/agentd')));
+  t.true(lines.some((l) => l.startsWith('ExecStart=') && l.endsWith(' start --timeout 30s --home /var/lib/agentd')));
   t.false(unit.includes('WatchdogSec='));
   verify(t, unit, false);
 });
@@ -96,6 +97,17 @@ test('TimeoutStopSec outlasts the longest plugin stopTimeout', (t) => {
   t.is(stopTimeoutSec(60_001), 76);
 });
 
+test('TimeoutStartSec outlasts the slowest plugin start, and a reload\'s stop and start of it; ctl start --timeout outlasts the start', (t) => {
+  t.is(readyTimeoutSec(10_000), 30);
+  t.is(readyTimeoutSec(120_000), 135);
+  t.is(startTimeoutSec(10_000, 5000), 90);
+  t.is(startTimeoutSec(120_000, 60_000), 195);
+  const forking = renderUnit(base({ mode: 'forking', pluginStartTimeoutMs: 120_000, pluginStopTimeoutMs: 60_000 }));
+  t.true(forking.split('\n').some((l) => l.startsWith('ExecStart=') && l.endsWith(' start --timeout 135s --home /var/lib/agentd')));
+  t.true(forking.includes('\nTimeoutStartSec=195\n'));
+  verify(t, forking, false);
+});
+
 test('unitPath: /etc/systemd/system, or the user\'s config dir', (t) => {
   t.is(unitPath(false), '/etc/systemd/system/agentd.service');
   t.is(unitPath(true, { HOME: '/home/u' }), '/home/u/.config/systemd/user/agentd.service');
@@ -105,7 +117,7 @@ test('unitPath: /etc/systemd/system, or the user\'s config dir', (t) => {
 test('ctl service install --user: writes the unit, says how to enable it, keeps a different one without --force', async (t) => {
   const xdg = tempDir(t);
   const home = tempDir(t);
-  writeConfig(home, { plugins: { slow: { module: 'some-package', stopTimeout: '60s' } } });
+  writeConfig(home, { plugins: { slow: { module: 'some-package', stopTimeout: '60s', startTimeout: '2m' } } });
   const env = { XDG_CONFIG_HOME: xdg };
   const file = path.join(xdg, 'systemd', 'user', 'agentd.service');
 
@@ -115,6 +127,7 @@ test('ctl service install --user: writes the unit, says how to enable it, keeps 
   const unit = fs.readFileSync(file, 'utf8');
   t.true(unit.includes(`--foreground --home ${home}\n`));
   t.true(unit.includes('TimeoutStopSec=75\n'), 'from the config\'s longest stopTimeout');
+  t.true(unit.includes('TimeoutStartSec=195\n'), 'from its longest startTimeout and stopTimeout');
   t.is((fs.statSync(file).mode & 0o777), 0o644);
 
   const printed = await ctl(['service', 'install', '--user', '--home', home, '--print'], { env });

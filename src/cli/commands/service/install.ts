@@ -57,7 +57,7 @@ export default class ServiceInstall extends BaseCommand<typeof ServiceInstall> {
       home,
       config,
       runAs,
-      pluginStopTimeoutMs: await longestStopTimeout(home, config),
+      ...await longestTimeouts(home, config),
       watchdogSec,
       version: packageVersion(),
     });
@@ -92,10 +92,13 @@ export default class ServiceInstall extends BaseCommand<typeof ServiceInstall> {
   }
 }
 
-/** The longest plugin stopTimeout in the config the service will use (5 s, the default, without one). */
-async function longestStopTimeout(home: string, explicit: string | undefined): Promise<number> {
-  const loaded = await loadConfig(findConfigFile(homePaths(home).configCandidates, explicit));
-  return Math.max(5000, ...loaded.plugins.map((p) => p.entry.stopTimeout));
+/** The longest plugin stop and start timeouts in the config the service will use (the defaults without one). */
+async function longestTimeouts(home: string, explicit: string | undefined): Promise<{ pluginStopTimeoutMs: number; pluginStartTimeoutMs: number }> {
+  const { plugins } = await loadConfig(findConfigFile(homePaths(home).configCandidates, explicit));
+  return {
+    pluginStopTimeoutMs: Math.max(5000, ...plugins.map((p) => p.entry.stopTimeout)),
+    pluginStartTimeoutMs: Math.max(10_000, ...plugins.map((p) => p.entry.startTimeout)),
+  };
 }
 
 /** Write atomically (temp file, rename); false when the file already holds exactly this unit. */
