@@ -50,6 +50,7 @@ struct options {
   const char *pidfile;
   long timeout_ms;
   char **argv; /* what to execve; argv[0] absolute */
+  pid_t parent; /* who started us: `ctl`, which waits on us in the foreground */
 };
 
 /* ---- parent-side helpers (never called between fork and exec) ---- */
@@ -393,7 +394,17 @@ static int run_daemon(const struct options *o, int lock_fd) {
   return EXIT_FAILED;
 }
 
+/* In the foreground `ctl` relays our signals and our exit status to its supervisor. If it dies
+ * (SIGKILL from supervisord or the OOM killer), the core is told to stop gracefully rather than
+ * run on unsupervised, holding the lock that the supervisor's next start needs. Survives execve. */
+static void stop_with_parent(const struct options *o) {
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0) die_system("cannot ask for SIGTERM when ctl dies", errno);
+  /* Gone before the prctl: nobody is left to relay anything. */
+  if (getppid() != o->parent) exit(EXIT_FAILED);
+}
+
 static int run_foreground(const struct options *o, int lock_fd) {
+  stop_with_parent(o);
   write_pid(lock_fd, getpid());
   if (lock_fd != LOCK_FD) {
     if (dup2(lock_fd, LOCK_FD) < 0) die_system("cannot move the lock fd", errno);
@@ -416,6 +427,8 @@ static int run_init(const struct options *o, int lock_fd) {
   /* Orphans below the core (a plugin's killed grandchildren, the hosts of a core that died) come
    * to us instead of to PID 1, which in a container is `ctl`, i.e. Node, which never reaps them. */
   if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die_system("cannot become a child subreaper", errno);
+  /* Its SIGTERM is one of the forwarded signals, so it reaches the core like any other. */
+  stop_with_parent(o);
   sigset_t wanted, saved;
   sigemptyset(&wanted);
   sigaddset(&wanted, SIGCHLD);
@@ -482,6 +495,7 @@ static void parse(int argc, char **argv, struct options *o) {
   o->pidfile = NULL;
   o->timeout_ms = 30000;
   o->argv = NULL;
+  o->parent = getppid();
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--") == 0) { o->argv = argv + i + 1; break; }

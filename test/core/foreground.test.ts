@@ -48,6 +48,19 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
+test('ctl killed with SIGKILL (a supervisor giving up, the OOM killer): the core stops gracefully instead of running on unsupervised', async (t) => {
+  const run = runForegroundCtl(t, { plugins: { 'slow-stop': { module: fixture('slow-stop') } } });
+  await run.logged('agentd ready');
+  const { pidfile } = homePaths(run.home);
+  const core = lockHolder(pidfile);
+  run.child.kill('SIGKILL');
+  await waitUntil(() => lockHolder(pidfile) === 0, 15_000, `core ${core} to stop and free the lock`);
+  const log = fs.readFileSync(run.log, 'utf8');
+  t.true(log.includes('"message":"agentd stopping","reason":"SIGTERM"'), log);
+  t.true(log.includes('"message":"agentd stopped"'));
+  t.true(fs.readFileSync(path.join(run.home, 'logs', 'slow-stop.log'), 'utf8').includes('slow-stop finished stopping'), 'its plugin stopped gracefully');
+});
+
 test("plugins' stdout, stderr and ctx.log lines reach stdout as JSON with the plugin's name; the plugin's log file keeps them too", async (t) => {
   const run = runForegroundCtl(t, { plugins: { 'log-on-start': { module: fixture('log-on-start') } } });
   const lines = () => run.out().stdout.split('\n').filter((l) => l.includes('"plugin":"log-on-start"')).map((l) => JSON.parse(l) as Record<string, unknown>);
