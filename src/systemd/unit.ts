@@ -132,8 +132,10 @@ export function homeManagedBySystemd(o: Pick<UnitOptions, 'user' | 'home'>): boo
 const STATE_ROOT = '/var/lib';
 
 /** The commands that make systemd use the unit; `ctl service install` prints them, never runs them. */
-export function enableCommands(user: boolean): string[] {
+export function enableCommands(user: boolean, replaced = false): string[] {
   const sc = user ? 'systemctl --user' : 'systemctl';
+  // `enable --now` leaves a running service on the unit it was started with.
+  if (replaced) return [`${sc} daemon-reload && ${sc} enable agentd && ${sc} restart agentd`];
   return [`${sc} daemon-reload && ${sc} enable --now agentd`];
 }
 

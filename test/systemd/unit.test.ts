@@ -144,8 +144,9 @@ test('ctl service install --user: writes the unit, says how to enable it, keeps 
 
   const forced = await ctl(['service', 'install', '--user', '--home', home, '--watchdog', '20s', '--force', '--json'], { env });
   t.is(forced.code, 0, forced.stderr);
-  const result = JSON.parse(forced.stdout) as { path: string; written: boolean; unit: string };
+  const result = JSON.parse(forced.stdout) as { path: string; written: boolean; unit: string; next: string[] };
   t.like(result, { path: file, written: true });
+  t.is(result.next[0], 'systemctl --user daemon-reload && systemctl --user enable agentd && systemctl --user restart agentd', 'a running service is restarted onto the new unit');
   t.true(fs.readFileSync(file, 'utf8').includes('WatchdogSec=20\n'));
   verify(t, result.unit, true);
 });
@@ -224,9 +225,10 @@ test('ctl service install --run-as: a home outside /var/lib is to be made for th
   t.deepEqual((JSON.parse(outside.stdout) as { next: string[] }).next, [
     "install -d -m 0700 -o nobody '/srv/a b'\\''c'   # the home must belong to nobody",
     'systemctl daemon-reload && systemctl enable --now agentd',
+    "sudo -u nobody AGENTD_HOME='/srv/a b'\\''c' ctl status   # as the user it runs as",
   ]);
   const managed = await ctl(['service', 'install', '--print', '--json', '--run-as', 'nobody', '--home', '/var/lib/agentd']);
-  t.deepEqual((JSON.parse(managed.stdout) as { next: string[] }).next, ['systemctl daemon-reload && systemctl enable --now agentd']);
+  t.is((JSON.parse(managed.stdout) as { next: string[] }).next[0], 'systemctl daemon-reload && systemctl enable --now agentd');
   const bad = await ctl(['service', 'install', '--print', '--run-as', 'x\nExecStartPre=/bin/sh']);
   t.is(bad.code, 2);
   t.regex(bad.stderr, /^ctl: --run-as "x\\nExecStartPre=\/bin\/sh": give a user name/);

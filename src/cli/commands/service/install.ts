@@ -61,21 +61,28 @@ export default class ServiceInstall extends BaseCommand<typeof ServiceInstall> {
       watchdogSec,
       version: packageVersion(),
     });
-    // Before the start: the core cannot make a home it may not write, nor use one root made.
-    const next = runAs && !homeManagedBySystemd({ user: this.flags.user, home }) ? [`install -d -m 0700 -o ${runAs} ${shellWord(home)}   # the home must belong to ${runAs}`] : [];
-    next.push(...enableCommands(this.flags.user));
-    if (this.flags.user) next.push('loginctl enable-linger "$USER"   # to keep it running while you are logged out');
-    if (home !== this.home) next.push(`AGENTD_HOME=${home} ctl status   # as root: the service's home`);
     if (this.flags.print) {
       if (!this.jsonEnabled()) process.stdout.write(unit);
-      return { path: null, written: false, unit, next };
+      return { path: null, written: false, unit, next: this.nextSteps(home, runAs, false) };
     }
 
     const file = unitPath(this.flags.user);
-    const written = writeUnit(file, unit, this.flags.force, this.flags.user);
-    this.log(written ? `wrote ${file}` : `${file} is up to date`);
+    const outcome = writeUnit(file, unit, this.flags.force, this.flags.user);
+    const next = this.nextSteps(home, runAs, outcome === 'replaced');
+    this.log(outcome === 'unchanged' ? `${file} is up to date` : `wrote ${file}`);
     this.log(`then run:\n${next.map((c) => `  ${c}`).join('\n')}`);
-    return { path: file, written, unit, next };
+    return { path: file, written: outcome !== 'unchanged', unit, next };
+  }
+
+  /** The commands to paste, in order; none is run here. */
+  private nextSteps(home: string, runAs: string | undefined, replaced: boolean): string[] {
+    // Before the start: the core cannot make a home it may not write, nor use one root made.
+    const next = runAs && !homeManagedBySystemd({ user: this.flags.user, home }) ? [`install -d -m 0700 -o ${runAs} ${shellWord(home)}   # the home must belong to ${runAs}`] : [];
+    next.push(...enableCommands(this.flags.user, replaced));
+    if (this.flags.user) next.push('loginctl enable-linger "$USER"   # to keep it running while you are logged out');
+    if (runAs) next.push(`sudo -u ${runAs} AGENTD_HOME=${shellWord(home)} ctl status   # as the user it runs as`);
+    else if (home !== this.home) next.push(`AGENTD_HOME=${shellWord(home)} ctl status   # as root: the service's home`);
+    return next;
   }
 
   /** A user name or uid as systemd's User= takes it; anything else could break the unit apart. */
@@ -101,13 +108,13 @@ async function longestTimeouts(home: string, explicit: string | undefined): Prom
   };
 }
 
-/** Write atomically (temp file, rename); false when the file already holds exactly this unit. */
-function writeUnit(file: string, unit: string, force: boolean, user: boolean): boolean {
+/** Write atomically (temp file, rename); 'unchanged' when the file already holds exactly this unit. */
+function writeUnit(file: string, unit: string, force: boolean, user: boolean): 'created' | 'replaced' | 'unchanged' {
   let current: string | null = null;
   try { current = fs.readFileSync(file, 'utf8'); } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw errors.fileWrite(file, describeError(e), remedy(user), { cause: e });
   }
-  if (current === unit) return false;
+  if (current === unit) return 'unchanged';
   if (current !== null && !force) throw errors.fileExists(file, 'it differs from this unit: compare with `ctl service install --print`, then add --force to replace it');
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -115,7 +122,7 @@ function writeUnit(file: string, unit: string, force: boolean, user: boolean): b
   } catch (e) {
     throw errors.fileWrite(file, describeError(e), remedy(user), { cause: e });
   }
-  return true;
+  return current === null ? 'created' : 'replaced';
 }
 
 function remedy(user: boolean): string {
