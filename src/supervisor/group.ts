@@ -50,6 +50,12 @@ export class PluginGroup implements InstanceHost {
   readonly listeners: ListenerPool;
   private readonly exposed = new Map<HostProcess, Exposed[]>();
   private readonly listenKeys = new Map<HostProcess, Set<string>>();
+  /**
+   * Bumped by each restart or reload of every instance (new settings, new code); each host
+   * remembers the one it was started with, and each socket the last one that asked for it.
+   */
+  private generation = 0;
+  private readonly hostGeneration = new Map<HostProcess, number>();
   private readonly pending = new Map<number, PendingCall>();
   private registered: string | null = null;
   private watcher: PluginWatcher | null = null;
@@ -88,9 +94,10 @@ export class PluginGroup implements InstanceHost {
   }
 
   async restart(): Promise<void> {
+    this.generation++;
     await Promise.all(this.instances.map((i) => i.stop()));
-    await this.start();
-    this.pruneListeners();
+    // Failed or not: a port the old settings listened on must not stay open with nobody to accept.
+    try { await this.start(); } finally { this.pruneListeners(); }
   }
 
   /**
@@ -102,8 +109,12 @@ export class PluginGroup implements InstanceHost {
     // As systemctl reload refuses an inactive unit: a reload replaces what runs, it does not start.
     if (this.instances.every((i) => i.state === 'stopped')) throw errors.pluginNotRunning(this.plugin, 'stopped');
     this.syncWatcher();
-    for (const instance of this.instances) await instance.replace();
-    this.pruneListeners();
+    this.generation++;
+    try {
+      for (const instance of this.instances) await instance.replace();
+    } finally {
+      this.pruneListeners();
+    }
   }
 
   /** Run `count` instances: new ones start, surplus ones (highest numbers first) stop. */
@@ -158,10 +169,12 @@ export class PluginGroup implements InstanceHost {
     attachPluginOutput(sink, host.logStream, { ...meta, stream: 'log' });
     this.exposed.set(host, []);
     this.listenKeys.set(host, new Set());
+    this.hostGeneration.set(host, this.generation);
     host.on('message', (m) => this.onMessage(host, m));
     host.once('exit', () => {
       this.exposed.delete(host);
       this.listenKeys.delete(host);
+      this.hostGeneration.delete(host);
     });
     const { spec } = this;
     host.send({
@@ -264,7 +277,7 @@ export class PluginGroup implements InstanceHost {
 
   private onListen(host: HostProcess, m: Extract<HostToCore, { t: 'listen' }>): void {
     try {
-      const fd = this.listeners.acquire(m.host, m.port, m.backlog);
+      const fd = this.listeners.acquire(m.host, m.port, m.backlog, this.hostGeneration.get(host) ?? this.generation);
       loadAddon().sendFd(host.fdPass, fd);
       this.listenKeys.get(host)?.add(keyOf(m.host, m.port));
       host.send({ t: 'listen-ok', id: m.id });
@@ -296,11 +309,11 @@ export class PluginGroup implements InstanceHost {
     this.registered = null;
   }
 
-  /** After a restart with new settings, close the sockets no instance asked for again. */
+  /** After new settings, close the sockets that only the old ones listened on and no live process holds. */
   private pruneListeners(): void {
-    const keep = new Set<string>();
-    for (const keys of this.listenKeys.values()) for (const k of keys) keep.add(k);
-    this.listeners.release(keep);
+    const inUse = new Set<string>();
+    for (const keys of this.listenKeys.values()) for (const k of keys) inUse.add(k);
+    this.listeners.releaseStale(this.generation, inUse);
   }
 
   private resize(): void {

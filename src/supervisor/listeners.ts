@@ -6,6 +6,8 @@ interface Listener {
   fd: number;
   host: string;
   port: number;
+  /** The plugin's settings generation that last asked for it (see {@link ListenerPool.releaseStale}). */
+  generation: number;
 }
 
 /**
@@ -19,11 +21,17 @@ export class ListenerPool {
 
   constructor(private readonly plugin: string) {}
 
-  /** The fd for `host:port`, opened on first request. Port 0 picks a free port once, then keeps it. */
-  acquire(host: string, port: number, backlog: number): number {
-    const key = `${host}|${port}`;
+  /**
+   * The fd for `host:port`, opened on first request. Port 0 picks a free port once, then keeps it.
+   * `generation` is that of the settings the asking process was started with.
+   */
+  acquire(host: string, port: number, backlog: number, generation: number): number {
+    const key = keyOf(host, port);
     const existing = this.listeners.get(key);
-    if (existing) return existing.fd;
+    if (existing) {
+      existing.generation = Math.max(existing.generation, generation);
+      return existing.fd;
+    }
     const addon = loadAddon();
     let fd: number;
     try {
@@ -34,8 +42,20 @@ export class ListenerPool {
         : code === 'EACCES' ? 'permission denied; ports below 1024 need privileges' : describeError(e);
       throw errors.pluginListen(`${host}:${port}`, `${code ?? 'error'}: ${hint}`, { cause: e, data: { plugin: this.plugin } });
     }
-    this.listeners.set(key, { fd, host, port });
+    this.listeners.set(key, { fd, host, port, generation });
     return fd;
+  }
+
+  /**
+   * Close the sockets that only processes of an older generation asked for and that no process
+   * still holds (`inUse`): the port a config change moved away from. A socket the current
+   * generation asked for stays open while its processes restart, so clients wait instead of
+   * being refused.
+   */
+  releaseStale(generation: number, inUse: ReadonlySet<string>): void {
+    const keep = new Set(inUse);
+    for (const [key, l] of this.listeners) if (l.generation >= generation) keep.add(key);
+    this.release(keep);
   }
 
   /** Close every socket not in `keep` (keys as returned by {@link keyOf}); all when `keep` is absent. */
