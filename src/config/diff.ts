@@ -22,3 +22,11 @@ export function diffPlugins(before: readonly ResolvedPlugin[], after: readonly R
   diff.removed = [...old.keys()];
   return diff;
 }
+
+/**
+ * Whether two settings of a plugin are the same but for the number of instances: a reload then
+ * scales it, as `ctl plugins scale` does, and the instances that stay keep their processes.
+ */
+export function sameApartFromInstances(before: ResolvedPlugin, after: ResolvedPlugin): boolean {
+  return before.module === after.module && isDeepStrictEqual({ ...before.entry, instances: 0 }, { ...after.entry, instances: 0 });
+}

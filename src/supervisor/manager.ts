@@ -1,4 +1,4 @@
-import type { PluginDiff, ResolvedPlugin } from '../config/index.js';
+import { sameApartFromInstances, type PluginDiff, type ResolvedPlugin } from '../config/index.js';
 import { AgentdError, errors, isAgentdError } from '../errors/index.js';
 import type { PluginRow } from '../rpc/wire-types.js';
 import { JsonText } from '../rpc/json-text.js';
@@ -101,7 +101,10 @@ export class PluginManager {
     return checkPlugins(plugins, this.deps, file);
   }
 
-  /** Apply a reload: removed plugins stop, changed ones restart with their new settings, added ones start. */
+  /**
+   * Apply a reload: removed plugins stop, changed ones restart with their new settings (or scale,
+   * when only their number of instances changed), added ones start.
+   */
   async apply(diff: PluginDiff): Promise<void> {
     const removals = diff.removed.map(async (name) => {
       const group = this.groups.get(name);
@@ -111,6 +114,11 @@ export class PluginManager {
     });
     const changes = diff.changed.map(async (spec) => {
       const group = this.get(spec.name);
+      // Restarting every instance to add one would drop what the running ones hold, for nothing.
+      if (sameApartFromInstances(group.spec, spec)) {
+        if (group.instanceCount() !== spec.entry.instances) await group.scale(spec.entry.instances);
+        return;
+      }
       group.update(spec);
       if (spec.entry.enabled) await group.restart();
       else await group.stop();
