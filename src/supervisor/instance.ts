@@ -108,7 +108,11 @@ export class Instance {
    * is killed and the old one stays.
    */
   replace(): Promise<void> {
-    if (this.state !== 'running' || !this.host) return this.start();
+    if (this.state !== 'running' || !this.host) {
+      // Stopped while a rolling reload was on its way to it: the reload must not start it again.
+      if (this.wantStopped) return Promise.reject(errors.pluginStopped(this.label));
+      return this.start();
+    }
     if (this.replacing) return this.replacing;
     const old = this.host;
     const run = (async () => {
@@ -116,8 +120,10 @@ export class Instance {
       try {
         booted = await this.boot((h) => { this.booting = h; });
       } catch (e) {
+        // Killed by a stop: saying it exited on SIGKILL would send the user to its logs for nothing.
+        if (this.wantStopped) throw errors.pluginStopped(this.label);
         // The old process died while the new one was booting: the slot is down now.
-        if (this.host === null && !this.wantStopped) return this.down(e as AgentdError, null);
+        if (this.host === null) return this.down(e as AgentdError, null);
         throw e;
       } finally {
         this.booting = null;
