@@ -213,6 +213,15 @@ export class PluginGroup implements InstanceHost {
   onDown(): void { /* methods stay listed while the plugin restarts; calls meanwhile get E_PLUGIN_NOT_RUNNING */ }
 
   /**
+   * Once no instance will run again until someone starts the plugin, nothing would ever accept on
+   * its sockets: close those on a configured port, so that clients are refused (and a balancer
+   * moves on) instead of hanging in the backlog, as they are when a Node cluster's last worker dies.
+   */
+  onGaveUp(): void {
+    if (this.instances.every((i) => i.host === null && (i.state === 'failed' || i.state === 'stopped'))) this.listeners.releaseFixedPorts();
+  }
+
+  /**
    * Call one of the plugin's own methods: on instance `index` when the caller named one
    * (`<plugin>#<n>.<method>`), else on the next running instance, round robin, as PM2's cluster
    * mode spreads requests: each call is served by one instance.

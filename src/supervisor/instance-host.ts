@@ -20,4 +20,6 @@ export interface InstanceHost {
   onLoaded(instance: Instance, files: string[] | null | undefined): Promise<void>;
   onReady(instance: Instance): void;
   onDown(instance: Instance): void;
+  /** The restart policy left `instance` down until someone starts it (failed, or stopped after a clean exit). */
+  onGaveUp(instance: Instance): void;
 }

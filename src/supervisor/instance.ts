@@ -279,6 +279,7 @@ export class Instance {
     if (decision.action === 'stay-down') {
       this.error = decision.state === 'failed' ? reason.message : null;
       this.setState(decision.state);
+      this.ctx.onGaveUp(this);
       return Promise.reject(reason);
     }
     if (decision.action === 'give-up') {
@@ -287,6 +288,7 @@ export class Instance {
       this.ctx.log.error('plugin given up', { plugin: this.label, restarts, window });
       this.ctx.events.emit({ type: 'plugin.failed', plugin: this.ctx.plugin, instance: this.index, reason: reason.message, restarts, window });
       this.setState('failed');
+      this.ctx.onGaveUp(this);
       return Promise.reject(reason);
     }
     const { attempt, delay } = decision;

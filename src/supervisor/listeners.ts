@@ -67,6 +67,14 @@ export class ListenerPool {
     }
   }
 
+  /**
+   * Close the sockets asked for on a given port; a port-0 one stays, so that the plugin keeps the
+   * address it was given (and clients found) when it is started again.
+   */
+  releaseFixedPorts(): void {
+    this.release(new Set([...this.listeners].filter(([, l]) => l.port === 0).map(([key]) => key)));
+  }
+
   get size(): number {
     return this.listeners.size;
   }

@@ -1,6 +1,9 @@
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import test from 'ava';
 import { fixture, startTestDaemon, writeConfig } from '../helpers/daemon.js';
+import { tempHome } from '../helpers/home.js';
 import { httpLoad, untilServed } from '../helpers/http-load.js';
 import { waitUntil } from '../helpers/proc.js';
 
@@ -44,4 +47,32 @@ test('a port the config moved away from is closed even when the new port cannot 
   await untilServed(load, 5);
   await load.stop();
   t.true(await refused(oldPort), 'and it stays closed once the plugin serves on the new port');
+});
+
+test('a plugin whose instances all gave up closes its port: clients are refused, not left hanging', async (t) => {
+  const home = tempHome(t);
+  // Serves, then crashes once ready while the marker exists: with a crash loop of one restart,
+  // every instance ends failed.
+  const marker = path.join(home, 'crash');
+  fs.writeFileSync(marker, '');
+  fs.writeFileSync(path.join(home, 'crasher.ts'), [
+    "import fs from 'node:fs';",
+    "import http from 'node:http';",
+    "import { definePlugin } from 'agentd';",
+    "export default definePlugin({ name: 'crasher', defaults: { port: 0, marker: '' }, async start(ctx) {",
+    "  await ctx.listen(http.createServer((_q, r) => r.end('ok')), { host: '127.0.0.1', port: ctx.config.port });",
+    "  if (fs.existsSync(ctx.config.marker)) setTimeout(() => process.exit(3), 100);",
+    "} });",
+  ].join('\n'));
+  const port = await freePort(t);
+  const entry = { module: './crasher.ts', instances: 2, config: { port, marker }, backoff: { initial: '50ms', max: '50ms' }, crashLoop: { restarts: 1, window: '60s' } };
+  const d = await startTestDaemon(t, { home, config: { plugins: { crasher: entry } } });
+  const client = await d.client();
+  await waitUntil(async () => (await client.call('plugins.list')).every((r) => r.state === 'failed'), 10_000, 'both instances to give up');
+  t.true(await refused(port));
+  // A start binds it again.
+  fs.rmSync(marker);
+  const rows = await client.call('plugins.restart', { name: 'crasher' });
+  t.deepEqual(rows.map((r) => r.state), ['running', 'running']);
+  t.false(await refused(port));
 });
