@@ -111,7 +111,12 @@ export class PluginGroup implements InstanceHost {
     this.syncWatcher();
     this.generation++;
     try {
-      for (const instance of this.instances) await instance.replace();
+      // The instances there were when it began: one a scale adds meanwhile already runs the new
+      // code, and one a scale removes is not the reload's to replace (its stop is not a failure).
+      for (const instance of [...this.instances]) {
+        if (!this.instances.includes(instance)) continue;
+        await instance.replace().catch((e: unknown) => { if (this.instances.includes(instance)) throw e; });
+      }
     } finally {
       this.pruneListeners();
     }
