@@ -118,6 +118,8 @@ export const errors = {
     `plugin ${name} ended by agentd: ${reason}; see \`ctl logs ${name}\``),
   pluginScaleFailed: entry('E_PLUGIN_SCALE_FAILED', -32059, F, (name: string, to: number, from: number, reason: string) =>
     `${name} not scaled to ${to}: ${reason}; it runs ${from} as before (see \`ctl logs ${name}\`)`),
+  pluginReloadFailed: entry('E_PLUGIN_RELOAD_FAILED', -32062, F, (name: string, reason: string, kept: string) =>
+    `${name} not reloaded: ${reason}; still on the old process: ${kept} (see \`ctl logs ${name}\`)`),
 
   // Logs.
   logWrite: entry('E_LOG_WRITE', -32060, F, (path: string, reason: string) =>

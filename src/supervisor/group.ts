@@ -110,12 +110,20 @@ export class PluginGroup implements InstanceHost {
     if (this.instances.every((i) => i.state === 'stopped')) throw errors.pluginNotRunning(this.plugin, 'stopped');
     this.syncWatcher();
     this.generation++;
+    // The instances there were when it began: one a scale adds meanwhile already runs the new
+    // code, and one a scale removes is not the reload's to replace (its stop is not a failure).
+    const todo = [...this.instances];
+    const oldPids = new Map(todo.map((i) => [i, i.host?.pid]));
     try {
-      // The instances there were when it began: one a scale adds meanwhile already runs the new
-      // code, and one a scale removes is not the reload's to replace (its stop is not a failure).
-      for (const instance of [...this.instances]) {
+      for (const [n, instance] of todo.entries()) {
         if (!this.instances.includes(instance)) continue;
-        await instance.replace().catch((e: unknown) => { if (this.instances.includes(instance)) throw e; });
+        await instance.replace().catch((e: unknown) => {
+          if (!this.instances.includes(instance)) return;
+          // Said alone, a start timeout reads as if the plugin were down: say what still serves.
+          const kept = todo.slice(n).filter((k) => this.instances.includes(k) && k.state === 'running' && k.host?.pid === oldPids.get(k));
+          if (kept.length === 0) throw e;
+          throw errors.pluginReloadFailed(this.plugin, describeError(e), kept.map((k) => k.label).join(', '), { cause: e });
+        });
       }
     } finally {
       this.pruneListeners();
