@@ -10,6 +10,9 @@ interface Listener {
   generation: number;
 }
 
+/** The plugin whose socket holds each port, to name it when another plugin is configured on the same one. */
+const portOwners = new Map<number, string>();
+
 /**
  * A plugin's listening sockets, opened and held by the core. The core never polls them, so it
  * never accepts a connection itself; each plugin process gets a duplicate and accepts on it. While
@@ -38,11 +41,14 @@ export class ListenerPool {
       fd = addon.listenTcp(host, port, backlog);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const hint = code === 'EADDRINUSE' ? 'the address is already in use; free the port or change the plugin\'s port'
+      const owner = portOwners.get(port);
+      const hint = code === 'EADDRINUSE' && owner !== undefined && owner !== this.plugin ? `plugin ${owner} already listens on port ${port}; give one of them another port`
+        : code === 'EADDRINUSE' ? 'the address is already in use; free the port or change the plugin\'s port'
         : code === 'EACCES' ? 'permission denied; ports below 1024 need privileges' : describeError(e);
       throw errors.pluginListen(`${host}:${port}`, `${code ?? 'error'}: ${hint}`, { cause: e, data: { plugin: this.plugin } });
     }
     this.listeners.set(key, { fd, host, port, generation });
+    if (port !== 0) portOwners.set(port, this.plugin);
     return fd;
   }
 
@@ -64,6 +70,7 @@ export class ListenerPool {
       if (keep?.has(key)) continue;
       try { loadAddon().closeFd(l.fd); } catch { /* already closed */ }
       this.listeners.delete(key);
+      if (portOwners.get(l.port) === this.plugin) portOwners.delete(l.port);
     }
   }
 

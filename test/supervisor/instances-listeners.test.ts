@@ -76,3 +76,27 @@ test('a plugin whose instances all gave up closes its port: clients are refused,
   t.deepEqual(rows.map((r) => r.state), ['running', 'running']);
   t.false(await refused(port));
 });
+
+test('a plugin configured on a port another plugin listens on is told which one', async (t) => {
+  const home = tempHome(t);
+  fs.writeFileSync(path.join(home, 'other.ts'), [
+    "import http from 'node:http';",
+    "import { definePlugin } from 'agentd';",
+    "export default definePlugin({ name: 'other', defaults: { port: 0 }, async start(ctx) {",
+    "  await ctx.listen(http.createServer((_q, r) => r.end('other')), { host: '127.0.0.1', port: ctx.config.port });",
+    "} });",
+  ].join('\n'));
+  const port = await freePort(t);
+  const echo = { module: fixture('http-echo'), instances: 2, config: { port } };
+  const d = await startTestDaemon(t, { home, config: { plugins: { 'http-echo': echo } } });
+  const client = await d.client();
+  writeConfig(home, { plugins: { 'http-echo': echo, other: { module: './other.ts', config: { port }, crashLoop: { restarts: 1 } } } });
+  await client.call('daemon.reload');
+  await waitUntil(async () => (await client.call('plugins.list')).some((r) => r.name === 'other' && r.state === 'failed'), 10_000, 'other to give up');
+  const other = (await client.call('plugins.list')).find((r) => r.name === 'other')!;
+  t.regex(other.error!, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE: plugin http-echo already listens on port ${port}; give one of them another port`));
+  const load = httpLoad(port, 2, 10_000);
+  await untilServed(load, 5);
+  const result = await load.stop();
+  t.deepEqual([result.failed, [...result.byPid.keys()].includes('other')], [0, false], 'http-echo still serves its port alone');
+});
