@@ -5,6 +5,7 @@ import test from 'ava';
 import { fixture, startTestDaemon, writeConfig } from '../helpers/daemon.js';
 import { tempHome } from '../helpers/home.js';
 import { httpLoad, untilServed } from '../helpers/http-load.js';
+import { freePort } from '../helpers/ports.js';
 import { waitUntil } from '../helpers/proc.js';
 
 /** A loopback TCP server on a free port, closed when the test ends. */
@@ -14,12 +15,6 @@ async function holdPort(t: { teardown(fn: () => void): void }): Promise<{ port: 
   const close = () => new Promise<void>((resolve) => { if (server.listening) server.close(() => resolve()); else resolve(); });
   t.teardown(close);
   return { port: (server.address() as net.AddressInfo).port, close };
-}
-
-async function freePort(t: { teardown(fn: () => void): void }): Promise<number> {
-  const held = await holdPort(t);
-  await held.close();
-  return held.port;
 }
 
 /** Whether a TCP connect to the port is refused (nothing listens) rather than accepted or queued. */
@@ -32,7 +27,7 @@ function refused(port: number): Promise<boolean> {
 }
 
 test('a port the config moved away from is closed even when the new port cannot be bound yet, and the new one serves once free', async (t) => {
-  const oldPort = await freePort(t);
+  const oldPort = await freePort();
   const entry = (port: number) => ({ module: fixture('http-echo'), instances: 2, config: { port }, backoff: { initial: '50ms', max: '200ms' }, crashLoop: { restarts: 1000 } });
   const d = await startTestDaemon(t, { config: { plugins: { 'http-echo': entry(oldPort) } } });
   const client = await d.client();
@@ -64,7 +59,7 @@ test('a plugin whose instances all gave up closes its port: clients are refused,
     "  if (fs.existsSync(ctx.config.marker)) setTimeout(() => process.exit(3), 100);",
     "} });",
   ].join('\n'));
-  const port = await freePort(t);
+  const port = await freePort();
   const entry = { module: './crasher.ts', instances: 2, config: { port, marker }, backoff: { initial: '50ms', max: '50ms' }, crashLoop: { restarts: 1, window: '60s' } };
   const d = await startTestDaemon(t, { home, config: { plugins: { crasher: entry } } });
   const client = await d.client();
@@ -86,7 +81,7 @@ test('a plugin configured on a port another plugin listens on is told which one'
     "  await ctx.listen(http.createServer((_q, r) => r.end('other')), { host: '127.0.0.1', port: ctx.config.port });",
     "} });",
   ].join('\n'));
-  const port = await freePort(t);
+  const port = await freePort();
   const echo = { module: fixture('http-echo'), instances: 2, config: { port } };
   const d = await startTestDaemon(t, { home, config: { plugins: { 'http-echo': echo } } });
   const client = await d.client();

@@ -1,20 +1,11 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import test from 'ava';
 import { BUNDLED_IMAGE_SERVER } from '../../../src/package-info.js';
 import { ctl } from '../../helpers/cli.js';
 import { endDaemon, killMarked, MARK_VAR, writeConfig } from '../../helpers/daemon.js';
 import { tempHome } from '../../helpers/home.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    }).on('error', reject);
-  });
-}
+import { freePort } from '../../helpers/ports.js';
 
 test('a file the server may not read is 403 at once, as nginx answers it, not 503 "being changed" after retries', async (t) => {
   const home = tempHome(t);
