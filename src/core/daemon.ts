@@ -219,11 +219,6 @@ export class Daemon {
   requestStop: (reason: string) => void = () => { process.kill(process.pid, 'SIGTERM'); };
 
   /**
-   * The longest a stop may take: plugins stop in parallel, each within its stopTimeout, then
-   * SIGKILL and its wait; a margin covers that and the core's own cleanup. `ctl stop` waits this
-   * long before it SIGKILLs a core that answered.
-   */
-  /**
    * Reopen every log file (after an external logrotate moved them), however asked: SIGUSR2 and
    * `logs.reopen` both log it and emit `logs.reopened`, so a subscriber sees every reopen.
    */
@@ -235,6 +230,11 @@ export class Daemon {
     return { files };
   }
 
+  /**
+   * The longest a stop may take: plugins stop in parallel, each within its stopTimeout, then
+   * SIGKILL and its wait; a margin covers that and the core's own cleanup. `ctl stop` waits this
+   * long before it SIGKILLs a core that answered.
+   */
   stopWithin(): number {
     return Math.max(0, ...this.loaded.plugins.map((p) => p.entry.stopTimeout)) + STOP_MARGIN_MS;
   }
