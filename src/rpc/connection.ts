@@ -38,6 +38,12 @@ function encodeNotification(method: string, params: unknown): string {
   return line;
 }
 
+/** Send `message` as a socket's last line, then close it; a peer that does not take it is cut after a second. */
+export function endWith(socket: Socket, message: unknown): void {
+  socket.end(encodeLine(message));
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
 /** A batch line starts with `[` (JSON allows whitespace before it). */
 function isBatch(line: string): boolean {
   for (let i = 0; i < line.length; i++) {
@@ -143,8 +149,7 @@ export class Connection {
   /** Send a last message, then close; stragglers are cut after a second. */
   closeWith(message: unknown): void {
     if (this.isClosed) return;
-    this.socket.end(encodeLine(message));
-    setTimeout(() => this.socket.destroy(), 1000).unref();
+    endWith(this.socket, message);
   }
 
   destroy(): void {

@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { Logger } from 'winston';
 import { errors } from '../errors/index.js';
 import { SOCKET_PATH_MAX, socketPathFits } from '../home/paths.js';
-import { Connection, type ConnectionLimits } from './connection.js';
+import { Connection, endWith, type ConnectionLimits } from './connection.js';
 import { Dispatcher, MAX_REPLY_BYTES } from './dispatcher.js';
 import { encodeLine } from './framing.js';
 import { socketListener } from './socket-listener.js';
@@ -115,8 +115,7 @@ export class ControlServer {
       this.options.log.warn('control socket connection refused: rpc.maxConnections reached (said once until a connection frees)', { limit: maxConnections });
     }
     socket.on('error', () => { /* the client may be gone already */ });
-    socket.end(encodeLine({ jsonrpc: '2.0', id: null, error: errors.tooManyConnections(maxConnections).toWire() }));
-    setTimeout(() => socket.destroy(), 1000).unref();
+    endWith(socket, { jsonrpc: '2.0', id: null, error: errors.tooManyConnections(maxConnections).toWire() });
   }
 
   private answer(connection: Connection, line: string): void {
