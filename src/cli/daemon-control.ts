@@ -8,7 +8,7 @@ import { lockHolder, removeStaleFiles } from '../native/addon.js';
 import { launchDaemon, runForeground } from '../native/launch.js';
 import { socketListener } from '../rpc/socket-listener.js';
 import type { DaemonStatus } from '../rpc/wire-types.js';
-import { statFields } from '../supervisor/proc-tree.js';
+import { isLive } from '../supervisor/proc-tree.js';
 
 export interface StartOptions {
   home: string;
@@ -82,7 +82,7 @@ export async function stopDaemon(home: string, timeoutMs: number | null, progres
   const pid = held !== 0 ? held : fs.existsSync(socket) ? (await socketListener(socket)) ?? 0 : 0;
   if (pid === 0) return { stopped: false };
   // Whether the core we stop is still there: it holds the lock, or (pidfile gone) it still runs.
-  const alive = held !== 0 ? () => { const h = lockHolder(pidfile); return pid > 0 ? h === pid : h !== 0; } : () => isRunning(pid);
+  const alive = held !== 0 ? () => { const h = lockHolder(pidfile); return pid > 0 ? h === pid : h !== 0; } : () => isLive(pid);
   const began = Date.now();
   let deadline = began + (timeoutMs ?? DEFAULT_STOP_MS);
   let forced: 'no' | 'SIGTERM' | 'SIGKILL' = 'no';
@@ -125,12 +125,6 @@ function signalIfAlive(alive: () => boolean, pid: number, signal: NodeJS.Signals
   } catch {
     return false;
   }
-}
-
-/** Running, not a zombie waiting for a parent that does not reap (PID 1 in some containers). */
-function isRunning(pid: number): boolean {
-  const state = statFields(pid)?.[0];
-  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 /**

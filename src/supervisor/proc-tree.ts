@@ -43,6 +43,17 @@ export function statFields(pid: number): string[] | null {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
+/** Running: it exists and is not a zombie waiting for a parent that does not reap (PID 1 in some containers). */
+export function isLive(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state !== undefined && !hasExited(state);
+}
+
+/** A zombie (Z) or dead (X) process state: exited, waiting to be reaped. */
+export function hasExited(state: string | undefined): boolean {
+  return state === 'Z' || state === 'X';
+}
+
 let buffer = Buffer.allocUnsafe(4096);
 
 /**

@@ -1,7 +1,7 @@
 import { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { loadAddon } from '../native/addon.js';
-import { descendantsOf, readProcFile, statFields, taskChildren } from './proc-tree.js';
+import { descendantsOf, hasExited, isLive, readProcFile, statFields, taskChildren } from './proc-tree.js';
 
 /**
  * This process as a child subreaper (PR_SET_CHILD_SUBREAPER): a descendant whose parent dies is
@@ -204,15 +204,6 @@ function isZombie(pid: number): boolean {
   return hasExited(statFields(pid)?.[0]);
 }
 
-function isLive(pid: number): boolean {
-  const state = statFields(pid)?.[0];
-  return state !== undefined && !hasExited(state);
-}
-
-/** A zombie (Z) or dead (X) process state: exited, waiting to be reaped. */
-function hasExited(state: string | undefined): boolean {
-  return state === 'Z' || state === 'X';
-}
 
 function nameOf(pid: number): ProcessName {
   return `${pid} (${readProcFile(`/proc/${pid}/comm`)?.trim() ?? '?'})`;
