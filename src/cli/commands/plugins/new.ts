@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { createPlugin, type CreatedPlugin } from '../../../scaffold/create.js';
 import { BaseCommand } from '../../base-command.js';
+import { shellWord } from '../../shell-word.js';
 
 export default class PluginsNew extends BaseCommand<typeof PluginsNew> {
   static override summary = 'Create a new TypeScript plugin: index.ts, a test against a real agentd, package.json, README.';
@@ -29,8 +30,4 @@ next:
   ctl rpc ${name}.greet '{"name":"you"}'`);
     return created;
   }
-}
-
-function shellWord(s: string): string {
-  return /^[\w./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

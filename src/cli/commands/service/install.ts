@@ -10,6 +10,7 @@ import { PACKAGE_ROOT, packageVersion } from '../../../package-info.js';
 import { enableCommands, homeManagedBySystemd, renderUnit, unitPath } from '../../../systemd/unit.js';
 import { BaseCommand } from '../../base-command.js';
 import { writeFileAtomically } from '../../../write-atomically.js';
+import { shellWord } from '../../shell-word.js';
 
 /** The home of a system unit when neither --home nor $AGENTD_HOME says otherwise. */
 const SYSTEM_HOME = '/var/lib/agentd';
@@ -127,9 +128,4 @@ function writeUnit(file: string, unit: string, force: boolean, user: boolean): '
 
 function remedy(user: boolean): string {
   return user ? 'check the directory\'s permissions, or use --print' : 'a system unit needs root (sudo), or use --user or --print';
-}
-
-/** A path as one word for the shell that the printed commands are pasted into. */
-function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
