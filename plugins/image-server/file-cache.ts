@@ -17,6 +17,18 @@ interface Entry {
 export type LoadMiss = 'gone' | 'changed';
 
 /**
+ * An fd on the very version `info` describes (fstat on the fd read from, so that the bytes are
+ * the version whose ETag goes out with them), or why not: 'gone', or 'changed' since the lookup.
+ */
+export async function openVersion(info: FileInfo): Promise<number | LoadMiss> {
+  const opened = await openRegularFile(info.path);
+  if (opened === null) return 'gone';
+  if (sameVersion(info, opened.stat)) return opened.fd;
+  await closeFd(opened.fd);
+  return 'changed';
+}
+
+/**
  * The bytes of small hot files, at most `maxBytes` in all. An entry is keyed by real path and is
  * only returned for the exact version (ETag) the caller resolved, so a changed file is never served
  * from memory once its stat-cache entry has been refreshed. Eviction approximates LRU with CLOCK:
@@ -68,17 +80,15 @@ export class FileCache {
   }
 
   private async read(info: FileInfo): Promise<Buffer | LoadMiss> {
-    const opened = await openRegularFile(info.path);
-    if (opened === null) return 'gone';
+    const fd = await openVersion(info);
+    if (typeof fd === 'string') return fd;
     try {
-      // fstat and read on one handle: the bytes are the version whose ETag goes out with them.
-      if (!sameVersion(info, opened.stat)) return 'changed';
-      const body = await readAll(opened.fd);
+      const body = await readAll(fd);
       if (body.length !== info.size) return 'changed'; // written to while we read
       this.store(info, body);
       return body;
     } finally {
-      await closeFd(opened.fd);
+      await closeFd(fd);
     }
   }
 

@@ -3,10 +3,10 @@ import type { IncomingMessage, OutgoingHttpHeader } from 'node:http';
 import { pipeline } from 'node:stream';
 import type { Logger } from 'winston';
 import { ifRangeAllows, preconditionStatus } from './conditional.js';
-import type { FileCache, LoadMiss } from './file-cache.js';
-import { sameVersion, type FileInfo } from './file-info.js';
+import { openVersion, type FileCache, type LoadMiss } from './file-cache.js';
+import type { FileInfo } from './file-info.js';
 import { parseRange, type ByteRange } from './range.js';
-import { closeFd, openRegularFile } from './resolve-path.js';
+import { closeFd } from './resolve-path.js';
 import { sendStatus, type ImageResponse } from './responses.js';
 
 /** 'sent': answered. 'gone' / 'changed': the file is not the version resolved; resolve again. */
@@ -93,13 +93,12 @@ function sendBuffer(res: ImageResponse, info: FileInfo, range: ByteRange | null,
 }
 
 async function stream(res: ImageResponse, info: FileInfo, range: ByteRange | null, log: Logger): Promise<SendOutcome> {
-  const opened = await openRegularFile(info.path);
-  if (opened === null) return 'gone';
-  const { fd } = opened;
-  // Headers come from `info`, so the bytes must be that version: fstat on the fd we read.
-  if (!sameVersion(info, opened.stat) || res.destroyed) {
+  // Headers come from `info`, so the bytes must be that version.
+  const fd = await openVersion(info);
+  if (typeof fd === 'string') return fd === 'changed' && res.destroyed ? 'sent' : fd;
+  if (res.destroyed) {
     await closeFd(fd);
-    return res.destroyed ? 'sent' : 'changed';
+    return 'sent';
   }
   writeFileHead(res, info, range);
   if (info.size === 0) {

@@ -8,12 +8,12 @@ import type { Sharp } from 'sharp';
 import type { Logger } from 'winston';
 import type { Config, ThumbnailFormat } from './config.js';
 import { DiskCache } from './disk-cache.js';
-import type { FileCache, LoadMiss } from './file-cache.js';
-import { makeFileInfo, sameVersion, type FileInfo } from './file-info.js';
+import { openVersion, type FileCache, type LoadMiss } from './file-cache.js';
+import { makeFileInfo, type FileInfo } from './file-info.js';
 import { shareInFlight } from './in-flight.js';
 import { Limiter } from './limiter.js';
 import { mediaTypeOfFormat } from './mime.js';
-import { closeFd, openRegularFile } from './resolve-path.js';
+import { closeFd } from './resolve-path.js';
 import type { ThumbParams } from './thumb-params.js';
 
 export type ThumbResult =
@@ -109,15 +109,11 @@ export class Thumbnails {
     // sharp opens by name and follows symlinks: give it the fd the jail's safe open checked
     // (O_NOFOLLOW, regular file, the resolved version), so a symlink or FIFO swapped in since
     // the lookup is never read, and the thumbnail is of the version its name says.
-    const opened = await openRegularFile(source.path);
-    if (opened === null) return { ok: false, miss: 'gone' };
-    if (!sameVersion(source, opened.stat)) {
-      await closeFd(opened.fd);
-      return { ok: false, miss: 'changed' };
-    }
+    const fd = await openVersion(source);
+    if (typeof fd === 'string') return { ok: false, miss: fd };
     try {
       const sharp = await loadSharp();
-      let image: Sharp = sharp(await inputOf(opened.fd), { limitInputPixels: config.maxInputPixels, sequentialRead: true }).autoOrient();
+      let image: Sharp = sharp(await inputOf(fd), { limitInputPixels: config.maxInputPixels, sequentialRead: true }).autoOrient();
       if (params.width !== undefined || params.height !== undefined) {
         // Never enlarge: a thumbnail is at most the source's size, however big `w` and `h` are.
         image = image.resize({ width: params.width, height: params.height, fit: params.fit, withoutEnlargement: true });
@@ -133,7 +129,7 @@ export class Thumbnails {
       log.warn(`thumbnail of ${source.path} failed: ${detail}`);
       return { ok: false, status: 422, detail: 'the image could not be converted' };
     } finally {
-      await closeFd(opened.fd);
+      await closeFd(fd);
     }
     this.options.counters.thumbnails++;
     const info = await this.describe(name, format);
