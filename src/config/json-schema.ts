@@ -12,8 +12,8 @@ import { ConfigSchema, PLUGIN_NAME, RESERVED_PLUGIN_NAMES } from './schema.js';
  * `root` must be an existing directory).
  */
 
-/** A duration string, as parseDuration reads it: "250ms", "1.5s", "10m", "2h", "1d" (any case). */
-export const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*([mM][sS]|[sSmMhHdD])\\s*$';
+/** A duration string, as parseDuration reads it: "50us", "250ms", "1.5s", "10m", "2h", "1d" (any case). */
+export const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*([uUmM][sS]|[sSmMhHdD])\\s*$';
 /** A size string, as parseSize reads it: "512", "10MB", "1.5 GiB", "64k" (any case). */
 export const SIZE_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgG]([bB]|[iI][bB])?)?\\s*$';
 
@@ -106,16 +106,24 @@ function pipeNotes(root: AnySchema): Map<unknown, PipeNote> {
 }
 
 function unitOf(schema: Piped): 'duration' | 'size' {
-  const accepts = (value: unknown) => v.safeParse(schema as AnySchema, value).success;
-  if (accepts('2h') && !accepts('1GiB')) return 'duration';
-  if (accepts('1GiB') && !accepts('2h')) return 'size';
+  // The union's own message names the kind (see unitValue in schema.ts); asking the field to parse
+  // samples would depend on its limits.
+  const message = (schema.pipe?.[0] as { message?: unknown } | undefined)?.message;
+  if (typeof message === 'string' && message.startsWith('must be a duration')) return 'duration';
+  if (typeof message === 'string' && message.startsWith('must be a size')) return 'size';
   throw new Error('a transformed union in the config schema is neither a duration nor a size: teach src/config/json-schema.ts its JSON Schema');
+}
+
+function metadataOf(schema: Piped): { minimum?: number; maximum?: number } {
+  return (schema.pipe?.find((a) => a.type === 'metadata') as { metadata?: { minimum?: number; maximum?: number } } | undefined)?.metadata ?? {};
 }
 
 /** The string's grammar spelled out as a pattern (the transform has no JSON Schema form). */
 function unitSchema(unit: 'duration' | 'size', pipe: Piped): JsonSchema {
-  const minimum = (pipe.pipe?.find((a) => a.type === 'metadata') as { metadata?: { minimum?: number } } | undefined)?.metadata?.minimum ?? 0;
-  const number: JsonSchema = unit === 'duration' ? { type: 'number', minimum } : { type: 'integer', minimum, maximum: Number.MAX_SAFE_INTEGER };
+  const { minimum = 0, maximum } = metadataOf(pipe);
+  const number: JsonSchema = unit === 'duration'
+    ? { type: 'number', minimum, ...(maximum === undefined ? {} : { maximum }) }
+    : { type: 'integer', minimum, maximum: maximum ?? Number.MAX_SAFE_INTEGER };
   const string: JsonSchema = { type: 'string', pattern: unit === 'duration' ? DURATION_PATTERN : SIZE_PATTERN };
   const description = pipe.pipe?.find((a) => a.type === 'description')?.description;
   return { oneOf: [number, string], ...(description ? { description } : {}) };

@@ -1,16 +1,21 @@
 /** Parsers for the human units the config accepts: durations ("250ms", "10s", "5m") and sizes ("10MB"). */
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION_UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const SIZE_UNITS: Record<string, number> = {
   b: 1, kb: 1e3, mb: 1e6, gb: 1e9, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3,
 };
 
-/** Milliseconds from a number (already ms) or a string such as "1.5s"; null when malformed. */
+/**
+ * Milliseconds from a number (already ms) or a string such as "1.5s"; null when malformed. Whole
+ * milliseconds, except for microseconds ("50us"), which only a setting below a millisecond uses.
+ */
 export function parseDuration(value: number | string): number | null {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/i.exec(value);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|m|h|d)\s*$/i.exec(value);
   if (!m) return null;
-  return Math.round(Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!);
+  const unit = m[2]!.toLowerCase();
+  const ms = Number(m[1]) * DURATION_UNITS[unit]!;
+  return unit === 'us' ? ms : Math.round(ms);
 }
 
 /** Bytes from a number (already bytes) or a string such as "10MB" or "1 MiB"; null when malformed. */
@@ -23,6 +28,7 @@ export function parseSize(value: number | string): number | null {
 }
 
 export function formatDuration(ms: number): string {
+  if (ms > 0 && ms < 1) return `${Math.round(ms * 1000)}us`;
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms % 1000 ? 1 : 0)}s`;
   if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.floor((ms % 60_000) / 1000)}s`;

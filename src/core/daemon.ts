@@ -322,7 +322,7 @@ function forwardLogEvents(logs: LogManager, events: EventBus, log: Logger): void
 }
 
 function rpcLimits(rpc: RpcConfig): ControlServerOptions['limits'] {
-  return { maxLineBytes: rpc.maxLineBytes, maxBufferedBytes: rpc.maxBufferedBytes, maxBufferedTotal: rpc.maxBufferedTotal, idleTimeoutMs: rpc.idleTimeout, maxConnections: rpc.maxConnections };
+  return { maxLineBytes: rpc.maxLineBytes, maxBufferedBytes: rpc.maxBufferedBytes, maxBufferedTotal: rpc.maxBufferedTotal, idleTimeoutMs: rpc.idleTimeout, maxConnections: rpc.maxConnections, busyPollMs: rpc.busyPoll };
 }
 
 function round(n: number): number {

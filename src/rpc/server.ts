@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { Logger } from 'winston';
 import { errors } from '../errors/index.js';
 import { SOCKET_PATH_MAX, socketPathFits } from '../home/paths.js';
+import { BusyPoll } from './busy-poll.js';
 import { Connection, endWith, type ConnectionLimits } from './connection.js';
 import { Dispatcher, MAX_REPLY_BYTES } from './dispatcher.js';
 import { encodeLine } from './framing.js';
@@ -14,7 +15,7 @@ export interface ControlServerOptions {
   socketPath: string;
   registry: MethodRegistry;
   log: Logger;
-  limits: ConnectionLimits & { maxConnections: number; maxBufferedTotal: number };
+  limits: ConnectionLimits & { maxConnections: number; maxBufferedTotal: number; busyPollMs: number };
   /** Decides whether a new connection may talk to the core (peer credentials); refused ones are closed. */
   authorize?: (socket: net.Socket) => boolean;
 }
@@ -29,6 +30,7 @@ export class ControlServer {
   private readonly connections = new Set<Connection>();
   private readonly dispatcher: Dispatcher;
   private readonly budget: WriteBudget;
+  private readonly busyPoll: BusyPoll;
   /** Connections were refused since the count was last under the limit (said once per episode). */
   private refusing = false;
 
@@ -38,6 +40,7 @@ export class ControlServer {
     // (Node would otherwise end our side at once); Connection ends it when they are all sent.
     this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.budget = new WriteBudget(options.limits.maxBufferedTotal);
+    this.busyPoll = new BusyPoll(options.limits.busyPollMs);
   }
 
   async listen(): Promise<void> {
@@ -70,6 +73,7 @@ export class ControlServer {
   reconfigure(limits: ControlServerOptions['limits']): void {
     Object.assign(this.options.limits, limits);
     this.budget.limit = limits.maxBufferedTotal;
+    this.busyPoll.window = limits.busyPollMs;
   }
 
   /** Stop accepting, drop every client, remove the socket file. */
@@ -120,8 +124,12 @@ export class ControlServer {
 
   private answer(connection: Connection, line: string): void {
     const weight = connection.began(line);
+    const conversational = this.busyPoll.arrived(connection);
     this.dispatcher.handle(line, { connection }).then(
-      (reply) => connection.finished(weight, reply),
+      (reply) => {
+        connection.finished(weight, reply);
+        this.busyPoll.replied(connection, conversational);
+      },
       (error: unknown) => {
         // The dispatcher answers every failure itself; this is a bug, and the client still gets a reply.
         this.options.log.error('rpc dispatch failed', { error: String(error), stack: (error as Error)?.stack });

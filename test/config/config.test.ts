@@ -5,6 +5,9 @@ test('durations and sizes parse as users write them', (t) => {
   t.deepEqual(['250ms', '10s', '1.5s', '5m', '2h', 1200, 'soon', '-1s'].map((d) => parseDuration(d as string)), [250, 10_000, 1500, 300_000, 7_200_000, 1200, null, null]);
   t.deepEqual(['10MB', '1MiB', '512KiB', '1 kb', 4096, '10 parsecs'].map((s) => parseSize(s as string)), [10_000_000, 1_048_576, 524_288, 1000, 4096, null]);
   t.is(formatDuration(61_000), '1m1s');
+  // Only rpc.busyPoll is below a millisecond; every other unit gives whole milliseconds.
+  t.deepEqual(['50us', '0.5us', '1500US'].map((d) => parseDuration(d)), [0.05, 0.0005, 1.5]);
+  t.is(formatDuration(0.05), '50us');
   t.is(formatBytes(1536), '1.5 KiB');
 });
 
@@ -12,6 +15,7 @@ test('defaults fill every setting', (t) => {
   const { config, plugins } = validateConfig({ plugins: { a: { module: '/x/a.ts' } } }, '/c.json', '/c');
   t.deepEqual(config.logs, { maxSize: 10_000_000, keep: 5, compress: false, level: 'info' });
   t.is(config.rpc.maxLineBytes, 1_048_576);
+  t.is(config.rpc.busyPoll, 0.05);
   const entry = plugins[0]!.entry;
   t.is(entry.restart, 'on-failure');
   t.deepEqual(entry.backoff, { initial: 250, factor: 2, max: 30_000, jitter: 0.2, resetAfter: 10_000 });
@@ -33,6 +37,7 @@ test('errors name the field path', (t) => {
   t.regex(bad({ rpc: { maxLineBytes: 0 } }), /rpc\.maxLineBytes: must be at least 4\.0 KiB \(got 0\)/);
   t.regex(bad({ rpc: { idleTimeout: '0s' } }), /rpc\.idleTimeout: must be at least 1s \(got "0s"\)/);
   t.regex(bad({ logs: { maxSize: '1KB' } }), /logs\.maxSize: must be at least 4\.0 KiB \(got "1KB"\)/);
+  t.regex(bad({ rpc: { busyPoll: '2ms' } }), /rpc\.busyPoll: must be at most 1ms \(got "2ms"\)/);
   t.is(bad({ plugins: { x: {} } }), 'invalid config /c.json: plugins.x.module: is required');
   // Node's spawn would refuse these only when the plugin starts.
   t.is(bad({ plugins: { hello: { module: '/x', env: { A: 'a\0b' } } } }), 'invalid config /c.json: plugins.hello.env.A: must not contain a NUL character');

@@ -29,7 +29,7 @@ test('a connection from another user is refused and logged; the own user is serv
   registry.register(daemonStatus, () => ({ pid: process.pid }) as never);
   const server = new ControlServer({
     socketPath, registry, log,
-    limits: { maxLineBytes: 1 << 20, maxBufferedBytes: 1 << 20, maxBufferedTotal: 1 << 24, idleTimeoutMs: 60_000, maxConnections: 100 },
+    limits: { maxLineBytes: 1 << 20, maxBufferedBytes: 1 << 20, maxBufferedTotal: 1 << 24, idleTimeoutMs: 60_000, maxConnections: 100, busyPollMs: 0 },
     authorize: ownUserOnly(log, 0),
   });
   await server.listen();

@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import test from 'ava';
+import { BusyPoll } from '../../src/rpc/busy-poll.js';
+import { EventRecorder } from '../helpers/events.js';
+import { startTestDaemon } from '../helpers/daemon.js';
+
+const polling = () => process.getActiveResourcesInfo().includes('Immediate');
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+test.serial('a client is in a conversation when it asks again within twice the window of its last reply', async (t) => {
+  const poll = new BusyPoll(500);
+  const a = {};
+  const b = {};
+  t.false(poll.arrived(a), 'a first request is not part of a conversation');
+  poll.replied(a, false);
+  t.true(poll.arrived(a), 'asked again at once');
+  t.false(poll.arrived(b), 'each client is judged by its own replies');
+  await until(() => !polling());
+
+  const short = new BusyPoll(5);
+  short.replied(a, false);
+  const repliedAt = performance.now();
+  await until(() => performance.now() - repliedAt > 10);
+  t.false(short.arrived(a), 'a client that thinks between calls does not make the core poll');
+
+  const off = new BusyPoll(0);
+  off.replied(a, true);
+  t.false(off.arrived(a), 'a window of 0 turns it off');
+  t.false(polling());
+});
+
+test.serial('after a reply in a conversation the event loop keeps turning for the window, then sleeps again', async (t) => {
+  const poll = new BusyPoll(30);
+  const client = {};
+  poll.replied(client, false);
+  t.false(polling(), 'a reply outside a conversation does not poll');
+  const start = performance.now();
+  poll.replied(client, true);
+  t.true(polling());
+  // Timers run while it polls: the loop is turning, not stuck in a busy loop of its own.
+  let ticks = 0;
+  await until(() => { ticks++; return !polling(); });
+  t.true(performance.now() - start >= 30, 'polled for the whole window');
+  t.true(ticks > 1);
+});
+
+test('a client calling in a loop is answered throughout, others are served meanwhile, and the core goes back to sleep', async (t) => {
+  // The longest window there is, so that the core polls nearly all the time the loop runs.
+  const d = await startTestDaemon(t, { config: { plugins: {}, rpc: { busyPoll: '1ms' } } });
+  const looping = await d.client();
+  const watcher = await d.client();
+  const other = await d.client();
+  const recorder = await EventRecorder.attach(watcher, ['logs.rotated']);
+  let calls = 0;
+  const loop = (async () => {
+    for (let i = 0; i < 3000; i++) {
+      const status = await looping.call('daemon.status');
+      if (status.pid === d.pid) calls++;
+    }
+  })();
+  await other.call('logs.rotate');
+  await recorder.next((e) => e.type === 'logs.rotated');
+  await loop;
+  t.is(calls, 3000);
+  // Idle again, the core sleeps in epoll ('S'): the polling ended with the conversation.
+  await until(() => fs.readFileSync(`/proc/${d.pid}/stat`, 'utf8').split(') ')[1]!.startsWith('S'));
+  t.pass();
+});
