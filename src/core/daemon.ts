@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Logger } from 'winston';
 import { diffPlugins, findConfigFile, loadConfig, type LoadedConfig, type RpcConfig } from '../config/index.js';
-import { errors } from '../errors/index.js';
+import { AgentdError, errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 import { ensureHome, homePaths, type HomePaths } from '../home/index.js';
 import { BoundedStdout, closeLogger, createCoreLogger, LogManager, tagPluginLines } from '../logging/index.js';
@@ -178,16 +178,21 @@ export class Daemon {
       this.server.reconfigure(rpcLimits(next.config.rpc));
       this.log.level = next.config.logs.level;
       this.loaded = next;
-      await this.plugins.apply(diff);
+      const notApplied = await this.plugins.apply(diff);
+      const kept = new Map(notApplied.map((n) => [n.running.name, n.running]));
+      // What runs, so that the next reload tries again the changes that did not apply.
+      if (kept.size > 0) this.loaded = { ...next, plugins: next.plugins.map((p) => kept.get(p.name) ?? p) };
       const result: ReloadResult = {
         config: next.file,
         added: diff.added.map((p) => p.name),
         removed: diff.removed,
-        changed: diff.changed.map((p) => p.name),
+        changed: diff.changed.map((p) => p.name).filter((name) => !kept.has(name)),
         unchanged: diff.unchanged,
       };
-      this.log.info('config reloaded', { ...result });
-      this.events.emit({ type: 'daemon.reload', ...result });
+      this.log.info('config reloaded', { ...result, kept: [...kept.keys()] });
+      this.events.emit({ type: 'daemon.reload', ...result, kept: [...kept.keys()] });
+      const [first, ...more] = notApplied.map((n) => n.error);
+      if (first) throw notAppliedError(first, more, result);
       return result;
     };
     const previous = this.reloading ?? Promise.resolve();
@@ -291,6 +296,15 @@ const STDOUT_FLUSH_MS = 2000;
  * `docker logs` and journald see the plugins and not only the core. Lines stdout could not take
  * are counted and said in the core's log; the files have them all.
  */
+/**
+ * A reload whose other changes stand but some plugin's did not apply: its caller (`ctl reload`,
+ * systemd's ExecReload) fails, with each such plugin's error and the reload's result in `data`.
+ */
+function notAppliedError(first: AgentdError, more: AgentdError[], result: ReloadResult): AgentdError {
+  const message = [first, ...more].map((e) => e.message).join('; also ');
+  return new AgentdError(first.code, first.rpcCode, first.exitCode, message, { data: { ...first.data, reload: result }, cause: first });
+}
+
 function mirrorToStdout(logs: LogManager, stdout: BoundedStdout, log: Logger): void {
   logs.mirror((plugin, text) => stdout.write(tagPluginLines(text, plugin)));
   stdout.on('dropped', (lines: number) => log.warn('stdout could not keep up: lines dropped from stdout (the log files have every one)', { dropped: lines }));

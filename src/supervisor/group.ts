@@ -109,22 +109,65 @@ export class PluginGroup implements InstanceHost {
     // As systemctl reload refuses an inactive unit: a reload replaces what runs, it does not start.
     if (this.instances.every((i) => i.state === 'stopped')) throw errors.pluginNotRunning(this.plugin, 'stopped');
     this.syncWatcher();
+    const failure = await this.roll([...this.instances]);
+    if (!failure) return;
+    // Said alone, a start timeout reads as if the plugin were down: say what still serves.
+    if (failure.kept.length === 0) throw failure.error;
+    throw errors.pluginReloadFailed(this.plugin, describeError(failure.error), failure.kept.map((k) => k.label).join(', '), { cause: failure.error });
+  }
+
+  /**
+   * New settings for a running plugin (a `ctl reload` changed them), rolled through its instances
+   * as `reload` rolls new code, so that it keeps serving. All or nothing: when a replacement fails,
+   * the instances already replaced go back to the previous settings, and the error says that the
+   * plugin keeps them. A new number of instances is applied once the new settings run.
+   */
+  async reconfigure(spec: ResolvedPlugin): Promise<void> {
+    const previous = this.spec;
+    const want = spec.entry.instances;
+    const withCount = (s: ResolvedPlugin) => ({ ...s, entry: { ...s.entry, instances: this.instances.length } });
+    this.spec = withCount(spec);
+    this.syncWatcher();
+    // Surplus instances are not replaced, only stopped afterwards: until then they serve the old way.
+    const todo = this.instances.slice(0, want);
+    const oldHosts = new Map(todo.map((i) => [i, i.host]));
+    const failure = await this.roll(todo);
+    if (failure) {
+      this.spec = withCount(previous);
+      this.syncWatcher();
+      const replaced = todo.filter((i) => this.instances.includes(i) && i.host !== null && i.host !== oldHosts.get(i));
+      const undo = replaced.length > 0 ? await this.roll(replaced) : null;
+      if (undo) this.log.error('plugin not returned to its previous settings', { plugin: this.plugin, error: describeError(undo.error), onNewSettings: undo.kept.map((i) => i.label) });
+      throw errors.pluginSettingsKept(this.plugin, describeError(failure.error), { cause: failure.error, data: { plugin: this.plugin } });
+    }
+    try {
+      if (want !== this.instances.length) await this.scale(want);
+    } finally {
+      // The surplus may have held the only sockets on a port the new settings no longer use.
+      this.pruneListeners();
+    }
+  }
+
+  /**
+   * Replace `todo` one at a time (see Instance.replace); returns the first failure, with the
+   * instances still on their old process, or null. One that a scale adds meanwhile already runs
+   * the new code, and one a scale removes is not the roll's to replace (its stop is not a failure).
+   */
+  private async roll(todo: Instance[]): Promise<{ error: unknown; kept: Instance[] } | null> {
     this.generation++;
-    // The instances there were when it began: one a scale adds meanwhile already runs the new
-    // code, and one a scale removes is not the reload's to replace (its stop is not a failure).
-    const todo = [...this.instances];
     const oldPids = new Map(todo.map((i) => [i, i.host?.pid]));
     try {
       for (const [n, instance] of todo.entries()) {
         if (!this.instances.includes(instance)) continue;
-        await instance.replace().catch((e: unknown) => {
-          if (!this.instances.includes(instance)) return;
-          // Said alone, a start timeout reads as if the plugin were down: say what still serves.
+        try {
+          await instance.replace();
+        } catch (error) {
+          if (!this.instances.includes(instance)) continue;
           const kept = todo.slice(n).filter((k) => this.instances.includes(k) && k.state === 'running' && k.host?.pid === oldPids.get(k));
-          if (kept.length === 0) throw e;
-          throw errors.pluginReloadFailed(this.plugin, describeError(e), kept.map((k) => k.label).join(', '), { cause: e });
-        });
+          return { error, kept };
+        }
       }
+      return null;
     } finally {
       this.pruneListeners();
     }

@@ -1,4 +1,4 @@
-export { PluginManager, type ManagerDeps } from './manager.js';
+export { PluginManager, type ManagerDeps, type NotApplied } from './manager.js';
 export { PluginGroup } from './group.js';
 export { Instance } from './instance.js';
 export { backoffDelay, nextAttempt } from './backoff.js';

@@ -135,6 +135,8 @@ export class Instance {
       this.health?.stop();
       this.ctx.events.emit({ type: 'plugin.replaced', plugin: this.ctx.plugin, instance: this.index, from: this.state, to: 'running', pid: booted.host.pid, oldPid: old.pid });
       this.becomeRunning(booted);
+      // New settings may bring a new crash-loop limit, as a start takes it.
+      this.crashes.configure(this.ctx.entry().crashLoop.restarts, this.ctx.entry().crashLoop.window);
       if (old.alive) await this.stopHost(old);
     })();
     const tracked = run.finally(() => { if (this.replacing === tracked) this.replacing = null; });

@@ -10,12 +10,20 @@ import { readRecord } from '../plugin-host/compile-cache.js';
 import { isTypeScript, resolveEntry } from '../plugin-host/resolve-entry.js';
 import { SparePool } from './spare-pool.js';
 
+/** A changed plugin whose new settings a reload could not apply: what it runs instead, and why. */
+export interface NotApplied {
+  running: ResolvedPlugin;
+  error: AgentdError;
+}
+
 export interface ManagerDeps extends SupervisorDeps {
   /** Host processes kept ready for restarts (default 1). */
   spares?: number;
 }
 
 const SAMPLE_INTERVAL_MS = 1000;
+/** The errors of a change that was undone, so that the plugin runs as before it. */
+const KEPT_CODES = new Set([errors.pluginSettingsKept.code, errors.pluginScaleFailed.code]);
 
 /** Every configured plugin, by name, and the operations the RPC methods expose. */
 export class PluginManager {
@@ -102,10 +110,13 @@ export class PluginManager {
   }
 
   /**
-   * Apply a reload: removed plugins stop, changed ones restart with their new settings (or scale,
-   * when only their number of instances changed), added ones start.
+   * Apply a reload: removed plugins stop, added ones start, and changed ones take their new
+   * settings: rolled through their instances while they run (scaled, when only their number of
+   * instances changed), restarted when none runs, stopped when disabled. Resolves with the changed
+   * plugins whose new settings did not start, each with the settings it still runs.
    */
-  async apply(diff: PluginDiff): Promise<void> {
+  async apply(diff: PluginDiff): Promise<NotApplied[]> {
+    const notApplied: NotApplied[] = [];
     const removals = diff.removed.map(async (name) => {
       const group = this.groups.get(name);
       this.groups.delete(name);
@@ -114,14 +125,13 @@ export class PluginManager {
     });
     const changes = diff.changed.map(async (spec) => {
       const group = this.get(spec.name);
-      // Restarting every instance to add one would drop what the running ones hold, for nothing.
-      if (sameApartFromInstances(group.spec, spec)) {
-        if (group.instanceCount() !== spec.entry.instances) await group.scale(spec.entry.instances);
-        return;
+      try {
+        await this.change(group, spec);
+      } catch (error) {
+        // Only a rolled change keeps what ran; a restarted plugin is left to its restart policy.
+        if (!isAgentdError(error) || !KEPT_CODES.has(error.code)) throw error;
+        notApplied.push({ running: group.spec, error });
       }
-      group.update(spec);
-      if (spec.entry.enabled) await group.restart();
-      else await group.stop();
     });
     const additions = diff.added.map(async (spec) => {
       const group = this.newGroup(spec);
@@ -132,6 +142,21 @@ export class PluginManager {
     const results = await Promise.allSettled([...removals, ...changes, ...additions]);
     this.fillSpares();
     for (const r of results) if (r.status === 'rejected') this.deps.log.warn('plugin did not start after reload', { error: String((r.reason as Error)?.message ?? r.reason) });
+    for (const { running, error } of notApplied) this.deps.log.error('plugin keeps its previous settings', { plugin: running.name, error: error.message });
+    return notApplied;
+  }
+
+  private async change(group: PluginGroup, spec: ResolvedPlugin): Promise<void> {
+    // Restarting every instance to add one would drop what the running ones hold, for nothing.
+    if (sameApartFromInstances(group.spec, spec)) {
+      if (group.instanceCount() !== spec.entry.instances) await group.scale(spec.entry.instances);
+      return;
+    }
+    if (spec.entry.enabled && group.instances.some((i) => i.state === 'running')) return group.reconfigure(spec);
+    // Nothing runs to keep serving (stopped, backoff, failed): restart or stop, with the new settings.
+    group.update(spec);
+    if (spec.entry.enabled) await group.restart();
+    else await group.stop();
   }
 
   async stopAll(): Promise<void> {

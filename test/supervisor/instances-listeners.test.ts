@@ -4,6 +4,7 @@ import path from 'node:path';
 import test from 'ava';
 import { fixture, startTestDaemon, writeConfig } from '../helpers/daemon.js';
 import { tempHome } from '../helpers/home.js';
+import { EventRecorder } from '../helpers/events.js';
 import { httpLoad, untilServed } from '../helpers/http-load.js';
 import { freePort } from '../helpers/ports.js';
 import { waitUntil } from '../helpers/proc.js';
@@ -26,22 +27,34 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-test('a port the config moved away from is closed even when the new port cannot be bound yet, and the new one serves once free', async (t) => {
+test('a reload to a port that cannot be bound keeps the old settings serving and says so; once free, the next reload moves the plugin and closes the old port', async (t) => {
   const oldPort = await freePort();
-  const entry = (port: number) => ({ module: fixture('http-echo'), instances: 2, config: { port }, backoff: { initial: '50ms', max: '200ms' }, crashLoop: { restarts: 1000 } });
+  const entry = (port: number) => ({ module: fixture('http-echo'), instances: 2, config: { port } });
   const d = await startTestDaemon(t, { config: { plugins: { 'http-echo': entry(oldPort) } } });
   const client = await d.client();
-  t.false(await refused(oldPort));
+  const before = (await client.call('plugins.list')).map((r) => r.pid);
+  const load = httpLoad(oldPort, 4, 20_000);
+  await untilServed(load, 20);
+  const events = await EventRecorder.attach(client, ['daemon.reload']);
   const blocker = await holdPort(t);
   writeConfig(d.home, { plugins: { 'http-echo': entry(blocker.port) } });
-  await client.call('daemon.reload');
-  // Held by the core with nobody to accept, a client would hang in the backlog instead of being refused.
-  await waitUntil(() => refused(oldPort), 5000, 'the old port to be closed');
+  const error = await t.throwsAsync(client.call('daemon.reload'));
+  t.is((error as { code?: string }).code, 'E_PLUGIN_SETTINGS_KEPT');
+  t.regex(error!.message, new RegExp(`^http-echo keeps its previous settings, which still serve: the new ones did not start \\(.*cannot listen on 127\\.0\\.0\\.1:${blocker.port}: .*EADDRINUSE.*\\); fix plugins\\.http-echo in the config and run \`ctl reload\` again`));
+  t.like(events.events[0], { type: 'daemon.reload', changed: [], kept: ['http-echo'] });
+  t.deepEqual((await client.call('plugins.list')).map((r) => [r.state, r.pid]), before.map((pid) => ['running', pid]), 'the old processes still run');
+  const served = load.peek().ok;
+  await untilServed(load, served + 20);
+  const result = await load.stop();
+  t.is(result.failed, 0, result.errors.slice(0, 5).join(', '));
+
   await blocker.close();
-  const load = httpLoad(blocker.port, 2, 10_000);
-  await untilServed(load, 5);
-  await load.stop();
-  t.true(await refused(oldPort), 'and it stays closed once the plugin serves on the new port');
+  t.deepEqual((await client.call('daemon.reload')).changed, ['http-echo'], 'the same file is tried again: the kept settings are what runs');
+  const moved = httpLoad(blocker.port, 2, 10_000);
+  await untilServed(moved, 5);
+  await moved.stop();
+  // Held by the core with nobody to accept, a client would hang in the backlog instead of being refused.
+  t.true(await refused(oldPort), 'the port the config moved away from is closed');
 });
 
 test('a plugin whose instances all gave up closes its port: clients are refused, not left hanging', async (t) => {

@@ -3,7 +3,7 @@ import { BaseCommand } from '../base-command.js';
 
 export default class Reload extends BaseCommand<typeof Reload> {
   static override summary = 'Re-read the config and apply only the difference.';
-  static override description = 'New plugins start, removed ones stop, changed ones restart, unchanged ones keep their pid. A config that does not validate is refused and the running one stays.';
+  static override description = 'New plugins start, removed ones stop, unchanged ones keep their pid; a running plugin whose settings changed is replaced one instance at a time, each new process ready before its old one stops, and keeps its previous settings (exit 1) if the new ones do not start. A config that does not validate is refused and the running one stays.';
   static override examples = ['<%= config.bin %> reload'];
   static override enableJsonFlag = true;
 
