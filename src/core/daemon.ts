@@ -292,11 +292,6 @@ const STOP_MARGIN_MS = 5000;
 const STDOUT_FLUSH_MS = 2000;
 
 /**
- * Foreground: each plugin's log lines go to stdout too, tagged with the plugin's name, so that
- * `docker logs` and journald see the plugins and not only the core. Lines stdout could not take
- * are counted and said in the core's log; the files have them all.
- */
-/**
  * A reload whose other changes stand but some plugin's did not apply: its caller (`ctl reload`,
  * systemd's ExecReload) fails, with each such plugin's error and the reload's result in `data`.
  */
@@ -305,6 +300,11 @@ function notAppliedError(first: AgentdError, more: AgentdError[], result: Reload
   return new AgentdError(first.code, first.rpcCode, first.exitCode, message, { data: { ...first.data, reload: result }, cause: first });
 }
 
+/**
+ * Foreground: each plugin's log lines go to stdout too, tagged with the plugin's name, so that
+ * `docker logs` and journald see the plugins and not only the core. Lines stdout could not take
+ * are counted and said in the core's log; the files have them all.
+ */
 function mirrorToStdout(logs: LogManager, stdout: BoundedStdout, log: Logger): void {
   logs.mirror((plugin, text) => stdout.write(tagPluginLines(text, plugin)));
   stdout.on('dropped', (lines: number) => log.warn('stdout could not keep up: lines dropped from stdout (the log files have every one)', { dropped: lines }));
