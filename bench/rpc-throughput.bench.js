@@ -60,8 +60,8 @@ function buildPingpong(ctx) {
   };
 }
 
-const PEER_NAMES = { pm2: 'PM2', sv: 'supervisord', echo: 'raw Node echo', c: 'C ping-pong' };
-const PEER_SHORT = { pm2: 'PM2', sv: 'sv', echo: 'echo', c: 'C' };
+const PEER_NAMES = { pm2: 'PM2', sv: 'supervisord', echo: 'raw Node echo', c: 'C ping-pong', sleeping: 'agentd without busy polling' };
+const PEER_SHORT = { pm2: 'PM2', sv: 'sv', echo: 'echo', c: 'C', sleeping: 'no polling' };
 const peerOf = (key) => key.split('-')[0].split('/')[0];
 
 export async function run(ctx) {
@@ -74,6 +74,9 @@ export async function run(ctx) {
   for (const n of [0, 10]) {
     const a = await startAgentd(ctx, { plugins: idlePlugins(ctx.dir('x'), n) });
     systems.push({ key: `agentd-${n}`, n, label: `agentd, \`daemon.status\`, ${n} plugins`, measure: (c) => rate('agentd', a.home, c, process.env, a.pid), clients: n === 0 ? [1, 50] : [1, 50], stop: a.stop });
+    // The same daemon sleeping between requests: what busy polling (rpc.busyPoll) gives, and costs.
+    const q = await startAgentd(ctx, { plugins: idlePlugins(ctx.dir('x'), n), rpc: { busyPoll: 0 } });
+    systems.push({ key: `sleeping-${n}`, n, label: `agentd with \`rpc.busyPoll: 0\` (sleeps between requests), \`daemon.status\`, ${n} plugins`, measure: (c) => rate('agentd', q.home, c, process.env, q.pid), clients: [1], stop: q.stop });
     if (pm2Available()) {
       const p = await startPm2(ctx, Array.from({ length: n }, (_, i) => pm2App(`idle-${i}`, idle)));
       systems.push({ key: `pm2-${n}`, n, label: `PM2, API \`list\` (getMonitorData), ${n} apps`, measure: (c) => rate('pm2', p.home, c, pm2Env(p.home), p.pid), clients: [1], stop: p.stop });
@@ -123,17 +126,19 @@ export async function run(ctx) {
     + 'with N idle plugins/apps/programs. "Daemon CPU per call": user + system time of the daemon process (/proc/PID/stat) over the client\'s whole run, '
     + 'divided by every call it made, warm-up included — the server\'s cost of one query, whichever side of the socket limits the rate; '
     + '"client CPU per call": the client process\'s own CPU time over the counted window, per counted call. On 2 cores the client and the daemon share the CPU: '
-    + 'their sum per call bounds the rate. The first two rows are floors on this machine at the time of the run. First, two C processes bouncing 5 bytes '
-    + 'over a socketpair with plain read and write: nearly all of it is one process waking the other on the other core, twice per round trip, which is '
-    + 'what this virtual machine charges most for and what varies from day to day. Second, a Node server that sends every line back as it came '
-    + '(no parsing, no work), driven by the same client process as agentd; a round trip between two Node processes cannot be faster, so the '
-    + 'single-client rows are best read against it (the absolute targets were set on a day this machine gave 31,000/s for agentd).\n\n'
+    + 'their sum per call bounds the rate. The first two rows are floors on this machine at the time of the run for processes that sleep between messages. '
+    + 'First, two C processes bouncing 5 bytes over a socketpair with plain blocking read and write: nearly all of it is one process waking the other '
+    + 'on the other core, twice per round trip, which is what this virtual machine charges most for and what varies from day to day. Second, a Node '
+    + 'server that sends every line back as it came (no parsing, no work), driven by the same client process as agentd. agentd itself does not sleep '
+    + 'between the requests of a client that calls in a loop: it polls for `rpc.busyPoll` (50 µs) after each reply (src/rpc/busy-poll.ts), so it '
+    + 'saves one of the two wake-ups and can beat both floors; the "agentd with `rpc.busyPoll: 0`" rows are the same daemon sleeping, for comparison, '
+    + 'and its daemon CPU per call shows what polling costs.\n\n'
     + table(['client', 'connections', 'calls/s', 'rounds', 'daemon CPU per call', 'client CPU per call', 'vs agentd (1 client, same N)', 'target', 'verdict', 'errors'], rows);
 
   const summary = [
-    { measure: 'daemon.status, 1 client, 0 plugins', key: 'agentd-0/1', peers: ['c/1', 'echo/1', 'pm2-0/1', 'sv-0/1'], t: TARGETS.single0 },
+    { measure: 'daemon.status, 1 client, 0 plugins', key: 'agentd-0/1', peers: ['sleeping-0/1', 'c/1', 'echo/1', 'pm2-0/1', 'sv-0/1'], t: TARGETS.single0 },
     { measure: 'daemon.status, 50 clients, 0 plugins', key: 'agentd-0/50', peers: [], t: TARGETS.multi0 },
-    { measure: 'daemon.status, 1 client, 10 plugins', key: 'agentd-10/1', peers: ['c/1', 'echo/1', 'pm2-10/1', 'sv-10/1'], t: TARGETS.single10 },
+    { measure: 'daemon.status, 1 client, 10 plugins', key: 'agentd-10/1', peers: ['sleeping-10/1', 'c/1', 'echo/1', 'pm2-10/1', 'sv-10/1'], t: TARGETS.single10 },
   ].map((s) => ({
     measure: s.measure,
     ours: `${count(avg(s.key))}/s`,
