@@ -58,7 +58,7 @@ export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
         const { checkPlugins } = await import('../supervisor/plugin-check.js');
         await checkPlugins(loaded.plugins.filter((p) => p.entry.enabled), { home: paths.home, cacheDir: paths.cacheDir }, loaded.file);
       } catch (cause) {
-        throw errors.restartRefused(describeError(cause), running.pid, { cause });
+        throw errors.restartRefused(describeError(cause), running.pid, { cause, ...configExit(cause) });
       }
     }
     const stopped = await stopDaemon(o.home, timeoutMs, progress);
@@ -76,11 +76,16 @@ export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
         by = ', started by a concurrent ctl';
       } else {
         if (!stopped.stopped) throw cause;
-        throw errors.restartFailed(describeError(cause), stopped.pid, { cause });
+        throw errors.restartFailed(describeError(cause), stopped.pid, { cause, ...configExit(cause) });
       }
     }
     return { data: { pid, previous: stopped.stopped ? stopped.pid : null }, line: `agentd restarted (pid ${pid ?? 'unknown'}${by})` };
   });
+}
+
+/** A wrapped config error keeps its exit code 78: it is still the config that needs fixing. */
+function configExit(cause: unknown): { exitCode?: ExitCode } {
+  return isAgentdError(cause) && cause.exitCode === ExitCode.Config ? { exitCode: ExitCode.Config } : {};
 }
 
 /** A stop's escalations and long waits, on stderr so that stdout stays the result (or JSON). */

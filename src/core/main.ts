@@ -1,5 +1,5 @@
 import { describeError } from '../errors/describe.js';
-import { errors, isAgentdError } from '../errors/index.js';
+import { errors, ExitCode, isAgentdError } from '../errors/index.js';
 import { parseCoreArgs } from './core-args.js';
 import { becomeSubreaper, onAdoptedKilled } from '../supervisor/index.js';
 import { homePaths } from '../home/paths.js';
@@ -44,13 +44,23 @@ async function main(): Promise<void> {
     readiness.error(describeError(error), isAgentdError(error) ? error.code : undefined);
     // Daemon.start has closed the socket; the lock is still ours, so the pidfile is ours to remove.
     removePidfile(homePaths(values.home));
-    // Stopped by a signal while starting: what was asked for, done cleanly.
-    process.exit(isAgentdError(error) && error.code === errors.stoppedWhileStarting.code ? 0 : 1);
+    process.exit(startFailureExit(error));
   }
   if (!subreaper) daemon.log.warn('cannot become a child subreaper: what a killed plugin host orphans may outlive it');
   const log = daemon.log;
   onAdoptedKilled((processes, plugin) => log.warn('killed what a killed plugin host left running', { ...(plugin ? { plugin } : {}), processes }));
   return run(daemon, readiness, notify, status, signals);
+}
+
+/**
+ * The core's exit status when its start fails, which a service manager acts on: 78 (EX_CONFIG) for
+ * a config that cannot load, so that systemd's RestartPreventExitStatus=78 does not retry it
+ * every second; 0 when a signal stopped it while starting, as was asked; else 1.
+ */
+function startFailureExit(error: unknown): number {
+  if (!isAgentdError(error)) return ExitCode.Failure;
+  if (error.code === errors.stoppedWhileStarting.code) return ExitCode.Ok;
+  return error.exitCode === ExitCode.Config ? ExitCode.Config : ExitCode.Failure;
 }
 
 function run(daemon: Daemon, readiness: Readiness, notify: SystemdNotifier, status: () => string, signals: StartupSignals): void {

@@ -12,6 +12,11 @@ export interface AgentdErrorOptions {
   data?: Record<string, unknown>;
   /** The underlying error, kept for logs and DEBUG output. */
   cause?: unknown;
+  /**
+   * Instead of the catalogue's exit code, when the cause decides it: a restart refused because
+   * its config is wrong exits 78 (EX_CONFIG), as the config error itself would.
+   */
+  exitCode?: ExitCode | undefined;
 }
 
 /**
@@ -37,7 +42,7 @@ export class AgentdError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.rpcCode = rpcCode;
-    this.exitCode = exitCode;
+    this.exitCode = options.exitCode ?? exitCode;
     this.data = options.data ?? {};
   }
 

@@ -15,6 +15,7 @@ function entry<A extends unknown[]>(code: string, rpcCode: number, exitCode: Exi
 }
 
 const F = ExitCode.Failure;
+const C = ExitCode.Config;
 
 export const errors = {
   // JSON-RPC protocol (spec codes).
@@ -71,11 +72,11 @@ export const errors = {
     `cannot listen on ${path}: ${reason}`),
 
   // Configuration.
-  configNotFound: entry('E_CONFIG_NOT_FOUND', -32030, F, (path: string) =>
+  configNotFound: entry('E_CONFIG_NOT_FOUND', -32030, C, (path: string) =>
     `config file ${path} does not exist; check --config`),
-  configUnreadable: entry('E_CONFIG_UNREADABLE', -32031, F, (path: string, reason: string) =>
+  configUnreadable: entry('E_CONFIG_UNREADABLE', -32031, C, (path: string, reason: string) =>
     `cannot load config ${path}: ${reason}`),
-  configInvalid: entry('E_CONFIG_INVALID', -32032, F, (source: string, issues: string) =>
+  configInvalid: entry('E_CONFIG_INVALID', -32032, C, (source: string, issues: string) =>
     `invalid config${source ? ` ${source}` : ''}: ${issues}`),
 
   // Plugins.
@@ -91,7 +92,7 @@ export const errors = {
     `plugin name ${JSON.stringify(name)} is invalid: use lowercase letters, digits and dashes, starting with a letter`),
   pluginNameMismatch: entry('E_PLUGIN_NAME_MISMATCH', -32045, F, (key: string, declared: string) =>
     `plugin ${key}: its module declares the name ${JSON.stringify(declared)}; make the config key and the name match`),
-  pluginConfigInvalid: entry('E_PLUGIN_CONFIG_INVALID', -32046, F, (issues: string) => `invalid config: ${issues}`),
+  pluginConfigInvalid: entry('E_PLUGIN_CONFIG_INVALID', -32046, C, (issues: string) => `invalid config: ${issues}`),
   pluginStartFailed: entry('E_PLUGIN_START_FAILED', -32047, F, (name: string, reason: string) =>
     `plugin ${name}: start failed: ${reason}`),
   pluginStartTimeout: entry('E_PLUGIN_START_TIMEOUT', -32048, F, (name: string, ms: number) =>

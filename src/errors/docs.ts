@@ -1,6 +1,6 @@
 import { errors } from './catalogue.js';
 
-const EXIT_NAMES: Record<number, string> = { 0: 'ok', 1: 'failure', 2: 'usage', 3: 'not running' };
+const EXIT_NAMES: Record<number, string> = { 0: 'ok', 1: 'failure', 2: 'usage', 3: 'not running', 78: 'config' };
 
 /** The README's error table, generated from the catalogue. */
 export function errorTable(): string {

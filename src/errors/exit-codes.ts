@@ -11,6 +11,12 @@ export const ExitCode = {
   Usage: 2,
   /** The daemon is not running (`ctl status`, and commands that need a running daemon). */
   NotRunning: 3,
+  /**
+   * The configuration is what is wrong (a bad field, an unreadable or missing file, a key given
+   * twice): EX_CONFIG of sysexits.h, which systemd names CONFIG. Trying again cannot help until
+   * someone edits the file, so the generated unit lists it in RestartPreventExitStatus=.
+   */
+  Config: 78,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -64,7 +64,7 @@ test('restart with a broken config is refused before the running core is stopped
   const before = await status(run);
   fs.writeFileSync(config, JSON.stringify({ plugins: { forever: { module: fixture('forever'), restart: 'sometimes' } } }));
   const r = await run('restart');
-  t.is(r.code, 1);
+  t.is(r.code, 78, 'EX_CONFIG: the config is what is wrong');
   t.regex(r.stderr, /^ctl: not restarted: invalid config .*my\.json: plugins\.forever\.restart: .*; agentd \(pid \d+\) is still running its current config\n$/);
   t.is(lockHolder(homePaths(home).pidfile), before.pid, 'the old core still runs');
   t.is((await status(run)).pid, before.pid);
@@ -78,7 +78,7 @@ test('restart with a plugin\'s own config invalid is refused before the running 
   const before = await status(run);
   write(70000);
   const r = await run('restart');
-  t.is(r.code, 1);
+  t.is(r.code, 78, 'EX_CONFIG: the config is what is wrong');
   t.regex(r.stderr, /^ctl: not restarted: invalid config .*my\.json: plugins\.config-check\.config\.port: .*65535.*; agentd \(pid \d+\) is still running its current config\n$/);
   t.is(lockHolder(homePaths(home).pidfile), before.pid, 'the old core still runs');
   t.is((await status(run)).pid, before.pid);

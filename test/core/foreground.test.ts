@@ -100,9 +100,9 @@ test('a stdout nobody reads does not stall the core: lines past the bound are dr
   t.is(await run.exited, 0);
 });
 
-test('a core that cannot start: ctl --foreground exits 1 with its one-line error on stderr', async (t) => {
+test('a core whose config cannot load: ctl --foreground exits 78 (EX_CONFIG) with its one-line error on stderr', async (t) => {
   const run = runForegroundCtl(t, { plugins: { x: { module: fixture('forever'), restart: 'sometimes' } } });
-  t.is(await run.exited, 1);
+  t.is(await run.exited, 78);
   t.regex(run.out().stderr, /^agentd: invalid config .*plugins\.x\.restart/m);
 });
 

@@ -63,10 +63,10 @@ test('a config file replaced by garbage: every reload is refused, the running co
     return JSON.stringify(after) === JSON.stringify(before);
   }), { numRuns: 60, endOnFailure: true });
   if (run.failure) return;
-  // The same through the CLI: exit 1, one line that names the file.
+  // The same through the CLI: exit 78 (EX_CONFIG), one line that names the file.
   fs.writeFileSync(path.join(d.home, 'agentd.config.json'), crypto.randomBytes(64 * 1024));
   const cli = await ctl(['reload', '--home', d.home]);
-  t.is(cli.code, 1);
+  t.is(cli.code, 78);
   t.regex(cli.stderr, /^ctl: cannot load config .*agentd\.config\.json: not valid JSON/);
   t.is(cli.stderr.trim().split('\n').length, 1, 'one line');
   t.falsy(events.events.find((e) => e.type === 'daemon.reload'), 'no reload was applied');

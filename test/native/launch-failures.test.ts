@@ -70,7 +70,7 @@ test('interpretLauncher maps every report to a pid or a catalogue error', (t) =>
   t.like(interpretLauncher('ERROR port 9000 in use\n', 1, null), { code: 'E_START_FAILED', message: 'port 9000 in use' });
   // The core's catalogue code leads its line: the error is the one it was in the core.
   t.like(interpretLauncher('ERROR E_CONFIG_INVALID invalid config /c.json: logs.keep: must be >= 0\n', 1, null),
-    { code: 'E_CONFIG_INVALID', exitCode: 1, message: 'invalid config /c.json: logs.keep: must be >= 0' });
+    { code: 'E_CONFIG_INVALID', exitCode: 78, message: 'invalid config /c.json: logs.keep: must be >= 0' });
   t.like(interpretLauncher('ERROR E_NOT_A_CODE something\n', 1, null), { code: 'E_START_FAILED', message: 'E_NOT_A_CODE something' });
   t.like(interpretLauncher('', null, 'SIGKILL'), { code: 'E_START_FAILED', message: 'the native launcher was killed by SIGKILL without a report' });
   t.like(interpretLauncher('READY 42\n', 1, null), { code: 'E_START_FAILED' }, 'READY only counts with exit 0');

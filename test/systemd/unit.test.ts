@@ -53,7 +53,7 @@ function verify(t: ExecutionContext, unit: string, user: boolean): void {
 test('notify unit: Type=notify, ctl start --foreground, NotifyAccess=all, KillMode=mixed; systemd-analyze verify accepts it', (t) => {
   const unit = renderUnit(base({ config: '/etc/agentd/agentd.config.json', watchdogSec: 30 }));
   const lines = unit.split('\n');
-  for (const l of ['Type=notify', 'NotifyAccess=all', 'KillMode=mixed', 'Restart=on-failure', 'TimeoutStopSec=30', 'WatchdogSec=30', 'WantedBy=multi-user.target']) {
+  for (const l of ['Type=notify', 'NotifyAccess=all', 'KillMode=mixed', 'Restart=on-failure', 'RestartPreventExitStatus=78', 'TimeoutStopSec=30', 'WatchdogSec=30', 'WantedBy=multi-user.target']) {
     t.true(lines.includes(l), l);
   }
   t.true(lines.includes(`ExecStart=${process.execPath} ${path.join(PACKAGE_ROOT, 'bin', 'run.js')} start --foreground --home /var/lib/agentd --config /etc/agentd/agentd.config.json`));
@@ -67,6 +67,7 @@ test('forking unit: Type=forking with the pidfile, ctl start (daemon mode); veri
   const lines = unit.split('\n');
   t.true(lines.includes('Type=forking'));
   t.true(lines.includes('PIDFile=/var/lib/agentd/agentd.pid'));
+  t.true(lines.includes('RestartPreventExitStatus=78'), 'a config that cannot load is not restarted every second');
   t.true(lines.some((l) => l.startsWith('ExecStart=') && l.endsWith(' start --timeout 30s --home /var/lib/agentd')));
   t.false(unit.includes('WatchdogSec='));
   verify(t, unit, false);
@@ -159,7 +160,7 @@ test('ctl service install: a bad --watchdog is a usage error; a broken config is
   t.regex(bad.stderr, /--watchdog soon: give a duration/);
   writeConfig(home, '{ not json');
   const broken = await ctl(['service', 'install', '--user', '--print', '--home', home], { env: { XDG_CONFIG_HOME: xdg } });
-  t.is(broken.code, 1);
+  t.is(broken.code, 78);
   t.regex(broken.stderr, /^ctl: cannot load config .*agentd\.config\.json: not valid JSON/);
 });
 
@@ -196,7 +197,7 @@ test('the unit\'s ExecStart and ExecReload run as systemd runs them: a home with
   });
   writeConfig(home, { plugins: { forever: { module: fixture('forever'), restart: 'sometimes' } } });
   const refused = await reload();
-  t.is(refused.code, 1, 'systemctl reload reports the refused config');
+  t.is(refused.code, 78, 'systemctl reload reports the refused config (EX_CONFIG)');
   t.regex(refused.stderr, /plugins\.forever\.restart/);
   writeConfig(home, { plugins: {} });
   const applied = await reload();
