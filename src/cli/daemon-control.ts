@@ -38,7 +38,7 @@ export async function startDaemon(o: StartOptions): Promise<{ pid: number }> {
 }
 
 /** Run the core in this terminal (systemd, containers); resolves with its exit code. */
-export async function runDaemonInForeground(o: StartOptions): Promise<number> {
+export async function runDaemonInForeground(o: Omit<StartOptions, 'timeoutMs'>): Promise<number> {
   ensureHome(o.home);
   checkPidfile(o.home, homePaths(o.home).pidfile);
   return runForeground({ home: o.home, pidfile: homePaths(o.home).pidfile, args: [...coreArgs(o), '--foreground'] });

@@ -1,5 +1,8 @@
 import test from 'ava';
+import { homePaths } from '../../src/home/index.js';
+import { lockHolder } from '../../src/native/addon.js';
 import { ctl } from '../helpers/cli.js';
+import { writeConfig } from '../helpers/daemon.js';
 import { tempHome } from '../helpers/home.js';
 
 // Each is refused while its arguments are parsed, before any connection: no daemon is needed.
@@ -42,6 +45,21 @@ for (const [args, stderr] of CASES) {
     t.is(r.stdout, '');
   });
 }
+
+test('ctl start --foreground --timeout is refused (it was once silently ignored): exit 2, nothing started', async (t) => {
+  const home = tempHome(t);
+  // Registered after tempHome's, so it runs first: a core this started is gone before its home.
+  t.teardown(() => {
+    const pid = lockHolder(homePaths(home).pidfile);
+    if (pid > 0) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  });
+  // No plugins: should --timeout be ignored again, the core it starts binds no port.
+  writeConfig(home, { plugins: {} });
+  const r = await ctl(['start', '--foreground', '--timeout', '5s', '--home', home], { timeoutMs: 15_000 });
+  t.is(r.code, 2, r.stderr);
+  t.is(r.stderr, 'ctl: --timeout applies to the daemon mode only: with --foreground the service manager bounds the start (systemd: TimeoutStartSec=), and each plugin its startTimeout; drop --timeout\n');
+  t.is(lockHolder(homePaths(home).pidfile), 0);
+});
 
 test('under --json a parse error is an E_USAGE object on stdout, exit 2', async (t) => {
   const home = tempHome(t);

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { flagDuration } from '../flag-duration.js';
+import { errors } from '../../errors/index.js';
 import { BaseCommand } from '../base-command.js';
 import { startAction } from '../daemon-actions.js';
 import { runDaemonInForeground } from '../daemon-control.js';
@@ -17,14 +17,20 @@ export default class Start extends BaseCommand<typeof Start> {
     foreground: Flags.boolean({ description: 'run in this terminal without forking (systemd, containers); logs go to stdout too' }),
     watch: Flags.boolean({ description: 'restart plugins when their files change (development)' }),
     config: Flags.string({ description: 'config file (default: agentd.config.{json,js,ts} in the home, else the built-in default)' }),
-    timeout: Flags.string({ description: 'how long to wait for readiness', default: '30s' }),
+    // No oclif default: a --timeout given with --foreground must be seen, to be refused.
+    timeout: Flags.string({ description: 'how long to wait for readiness; the daemon mode only [default: 30s]' }),
   };
 
   async run(): Promise<void> {
     const options = { home: this.home, json: this.jsonEnabled(), config: this.flags.config, watch: this.flags.watch, timeout: this.flags.timeout };
     if (this.flags.foreground) {
-      const timeoutMs = flagDuration('timeout', this.flags.timeout, '10s');
-      this.exit(await runDaemonInForeground({ ...options, timeoutMs }));
+      // A second start deadline would race the service manager's own (systemd's TimeoutStartSec=,
+      // which stops the service and counts the failure itself); each plugin's startTimeout
+      // already bounds the core's start. Refused rather than silently ignored, as it once was.
+      if (this.flags.timeout !== undefined) {
+        throw errors.usage('--timeout applies to the daemon mode only: with --foreground the service manager bounds the start (systemd: TimeoutStartSec=), and each plugin its startTimeout; drop --timeout');
+      }
+      this.exit(await runDaemonInForeground(options));
     }
     // Prints for itself, so that the fast path in bin/run.js behaves the same.
     this.exit(await startAction(options));
