@@ -1,3 +1,4 @@
+import { readCoreArgs } from '../core/core-args.js';
 import { describeError, errors, ExitCode, isAgentdError } from '../errors/index.js';
 import { homePaths } from '../home/paths.js';
 import { lockHolder } from '../native/addon.js';
@@ -43,10 +44,13 @@ export async function stopAction(o: DaemonActionOptions): Promise<ExitCode> {
 export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
   return act(o, async (timeoutMs) => {
     const running = await runningCore(o.home, timeoutMs ?? DEFAULT_STOP_MS);
+    // A core that does not answer yet (still loading its config) is restarted as it was started,
+    // not with the home's default config.
+    const started = running && !running.status ? readCoreArgs(running.pid) : null;
     // A new core would be a daemon parented to PID 1, and the service manager would see its own exit.
-    if (running?.status?.foreground) throw errors.restartForeground(running.pid);
-    const config = o.config ?? running?.status?.config ?? undefined;
-    const watch = o.watch ?? running?.status?.watch ?? false;
+    if (running?.status?.foreground || started?.foreground) throw errors.restartForeground(running!.pid);
+    const config = o.config ?? running?.status?.config ?? started?.config ?? undefined;
+    const watch = o.watch ?? running?.status?.watch ?? started?.watch ?? false;
     if (running) {
       try {
         // Loaded here only: the config schema would otherwise be built by every `ctl status`.

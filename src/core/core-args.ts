@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 /** What `ctl start` passes the core (src/cli/daemon-control.ts, through the native launcher). */
 export interface CoreArgs {
   home?: string;
@@ -28,4 +30,23 @@ export function parseCoreArgs(argv: readonly string[]): CoreArgs {
     }
   }
   return out;
+}
+
+/**
+ * The core's arguments also travel in its environment, for `ctl restart` of a core whose socket
+ * does not answer yet (still loading its config): /proc/PID/cmdline is gone once the core sets
+ * process.title, while /proc/PID/environ keeps the block the core was exec'd with.
+ */
+export const CORE_ARGS_VAR = 'AGENTD_CORE_ARGS';
+
+/** What the core `pid` was started with, from its environment; null when that cannot be read. */
+export function readCoreArgs(pid: number): CoreArgs | null {
+  try {
+    const prefix = `${CORE_ARGS_VAR}=`;
+    const entry = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith(prefix));
+    const argv: unknown = entry === undefined ? null : JSON.parse(entry.slice(prefix.length));
+    return Array.isArray(argv) && argv.every((a) => typeof a === 'string') ? parseCoreArgs(argv) : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,6 +1,6 @@
 import { describeError } from '../errors/describe.js';
 import { errors, ExitCode, isAgentdError } from '../errors/index.js';
-import { parseCoreArgs } from './core-args.js';
+import { CORE_ARGS_VAR, parseCoreArgs } from './core-args.js';
 import { becomeSubreaper, onAdoptedKilled } from '../supervisor/index.js';
 import { homePaths } from '../home/paths.js';
 import { Daemon, removePidfile, type DaemonHooks } from './daemon.js';
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   // Node marks the inherited fds close-on-exec itself; the variables must not reach plugins either.
   delete process.env['AGENTD_READY_FD'];
   delete process.env['AGENTD_LOCK_FD'];
+  delete process.env[CORE_ARGS_VAR];
   process.umask(0o077);
   process.title = 'agentd';
   if (!values.home) {

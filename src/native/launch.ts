@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CORE_ARGS_VAR } from '../core/core-args.js';
 import { AgentdError, errors, type ExitCode } from '../errors/index.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { lockHolder } from './addon.js';
@@ -63,7 +64,7 @@ function launcherArgs(opts: LaunchOptions & { init?: boolean }, foreground: bool
 }
 
 function coreEnv(opts: ForegroundOptions): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), AGENTD_HOME: opts.home };
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), AGENTD_HOME: opts.home, [CORE_ARGS_VAR]: JSON.stringify(opts.args ?? []) };
   // systemd addresses its watchdog to the process it started, `ctl`, which only waits: the core
   // is the one whose event loop the keep-alives must prove alive, so the duty passes on to it.
   if (env['WATCHDOG_PID'] === String(process.pid)) delete env['WATCHDOG_PID'];

@@ -7,6 +7,7 @@ import type { DaemonStatus } from '../../src/rpc/wire-types.js';
 import { ctl } from '../helpers/cli.js';
 import { endDaemon, fixture, killMarked, MARK_VAR, writeConfig } from '../helpers/daemon.js';
 import { tempHome } from '../helpers/home.js';
+import { waitUntil } from '../helpers/proc.js';
 
 /**
  * A home whose own config runs no plugin (so that a restart that forgot --config shows as a core
@@ -56,6 +57,39 @@ test('restart\'s own --config and --no-watch override the running core\'s', asyn
   t.false(after.watch);
   t.deepEqual(after.plugins, []);
   t.is(lockHolder(homePaths(home).pidfile), after.pid);
+});
+
+/**
+ * A config that holds the first core (the process titled agentd; ctl reading it is not) in its
+ * load, before it listens, until SIGTERM; a core started after that loads it at once.
+ */
+const heldConfig = (plugin: string) => `import fs from 'node:fs';
+const hold = new URL('hold', import.meta.url);
+if (process.title === 'agentd' && fs.existsSync(hold)) {
+  await new Promise((resolve) => {
+    const alive = setInterval(() => {}, 1000); // a signal listener alone does not keep Node running
+    process.once('SIGTERM', () => { clearInterval(alive); fs.rmSync(hold); resolve(undefined); });
+    fs.writeFileSync(new URL('held', import.meta.url), '');
+  });
+}
+export default { plugins: { forever: { module: ${JSON.stringify(plugin)} } } };
+`;
+
+test('restart of a core still loading its config (socket not answering yet) keeps its --config and --watch', async (t) => {
+  const { run } = setUp(t);
+  const dir = tempHome(t, 'cf');
+  const config = path.join(dir, 'held.mjs');
+  fs.writeFileSync(config, heldConfig(fixture('forever')));
+  fs.writeFileSync(path.join(dir, 'hold'), '');
+  const first = run('start', '--config', config, '--watch');
+  await waitUntil(() => fs.existsSync(path.join(dir, 'held')), 10_000, 'the first core to be held in its config load');
+  const restarted = await run('restart', '--timeout', '5s');
+  t.is(restarted.code, 0, restarted.stderr);
+  t.regex((await first).stderr, /stopped by SIGTERM while starting/);
+  const after = await status(run);
+  t.is(after.config, config, 'the config it was started with, not the home\'s');
+  t.true(after.watch);
+  t.deepEqual(after.plugins.map((p) => p.name), ['forever']);
 });
 
 test('restart with a broken config is refused before the running core is stopped', async (t) => {
