@@ -74,7 +74,7 @@ export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
       // Another `ctl restart` or `start` got in between our stop and our start: a core started
       // after the old one stopped is running, which is what was asked for (two restarts at once
       // end as one, as systemd merges them), not "none runs now".
-      const other = isAgentdError(cause) && cause.code === errors.alreadyRunning.code ? lockHolder(homePaths(o.home).pidfile) : 0;
+      const other = await concurrentCore(cause, homePaths(o.home).pidfile);
       if (other !== 0) {
         pid = other > 0 ? other : null;
         by = ', started by a concurrent ctl';
@@ -85,6 +85,27 @@ export async function restartAction(o: DaemonActionOptions): Promise<ExitCode> {
     }
     return { data: { pid, previous: stopped.stopped ? stopped.pid : null }, line: `agentd restarted (pid ${pid ?? 'unknown'}${by})` };
   });
+}
+
+/** How long a restart whose new core was stopped while starting waits for the core of whoever stopped it. */
+const CONCURRENT_START_MS = 2000;
+
+/**
+ * The core of a concurrent `ctl start` or `restart` that made ours fail to start (0 if none): it
+ * took the lock first (E_ALREADY_RUNNING), or it found ours starting, not answering yet, stopped
+ * it (E_STOPPED_WHILE_STARTING, or E_START_FAILED when the SIGTERM came before the core's
+ * handlers) and starts its own the moment ours is gone, which our launcher waited for.
+ */
+async function concurrentCore(cause: unknown, pidfile: string): Promise<number> {
+  if (!isAgentdError(cause)) return 0;
+  if (cause.code === errors.alreadyRunning.code) return lockHolder(pidfile);
+  if (cause.code !== errors.stoppedWhileStarting.code && cause.code !== errors.startFailed.code) return 0;
+  const deadline = Date.now() + CONCURRENT_START_MS;
+  for (;;) {
+    const pid = lockHolder(pidfile);
+    if (pid !== 0 || Date.now() >= deadline) return pid;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** A wrapped config error keeps its exit code 78: it is still the config that needs fixing. */
