@@ -35,6 +35,8 @@ export interface DaemonHooks {
   reloadFinished?(error: unknown): void;
   /** A stop begins. */
   stopping?(): void;
+  /** The start is being aborted (SIGTERM while starting); stopping the plugins may take `withinMs`. */
+  abortingStart?(withinMs: number): void;
 }
 
 /**
@@ -110,6 +112,7 @@ export class Daemon {
         // Which plugins held the start up: what an operator needs after a start timeout.
         const waitingFor = plugins.list().filter((r) => r.state !== 'running').map((r) => `${r.name} (${r.state})`);
         log.info('agentd stopping while starting', { reason: String(stop?.reason), waitingFor });
+        options.hooks?.abortingStart?.(daemon.stopWithin());
         void plugins.stopAll();
       };
       stop?.addEventListener('abort', abortPlugins, { once: true });

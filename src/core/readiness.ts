@@ -30,13 +30,23 @@ export class Readiness {
     this.send(`ERROR ${code && ERROR_CODE.test(code) ? `${code} ` : ''}${line}`);
   }
 
-  private send(line: string): void {
+  /**
+   * The start is being aborted (the launcher's deadline passed and it sent SIGTERM): how long
+   * stopping the plugins may take, so that the launcher waits that long before its SIGKILL. Not
+   * the last line: ERROR follows once the plugins are stopped.
+   */
+  stopping(withinMs: number): void {
+    this.send(`STOPPING ${Math.ceil(withinMs)}`, false);
+  }
+
+  private send(line: string, last = true): void {
     if (this.fd === null) return;
     try {
       fs.writeSync(this.fd, `${line}\n`);
     } catch {
       // The launcher is gone (killed, or timed out and left): nobody waits for this line.
     }
+    if (!last) return;
     try { fs.closeSync(this.fd); } catch { /* already closed */ }
     this.fd = null;
   }

@@ -18,6 +18,8 @@
  *   RUNNING <pid>  3  the lock is held by a running core (pid 0 if its pidfile is unreadable)
  *   ERROR <text>   4  a system call of the launcher itself failed
  * On ERROR exit 1 the lock is free again when the launcher exits, so an immediate retry works.
+ * Past --timeout the core gets SIGTERM, and may answer `STOPPING <ms>` on the pipe: the time its
+ * plugins' graceful stop may take, which it is given before SIGKILL.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -131,13 +133,33 @@ static int wait_lock_free(const char *path, long timeout_ms) {
   }
 }
 
+static int read_line(int fd, char *buf, size_t cap, long deadline);
+
+/* The ms of a `STOPPING <ms>` line, else 0. */
+static long stopping_ms(const char *line) {
+  if (strncmp(line, "STOPPING ", 9) != 0) return 0;
+  char *end;
+  errno = 0;
+  long ms = strtol(line + 9, &end, 10);
+  return !errno && *end == '\0' && end != line + 9 && ms > 0 && ms <= INT_MAX ? ms : 0;
+}
+
 /* SIGTERM, then SIGKILL, but only while the lock is still held by that pid: a core that already
- * exited must never cost an unrelated process that reused its pid a signal. Returns 1 once free. */
-static int stop_daemon(const char *pidfile, pid_t pid) {
+ * exited must never cost an unrelated process that reused its pid a signal. Returns 1 once free.
+ * A core that heard a SIGTERM answers `STOPPING <ms>` on the readiness pipe (ready_fd, or -1):
+ * how long stopping its plugins may take (their stopTimeout). It gets that long before SIGKILL,
+ * so that no plugin is killed halfway through a graceful stop; `said_ms` is such an answer to an
+ * earlier SIGTERM. A core that does not answer (frozen, or not that far) gets TERM_WAIT_MS. */
+static int stop_daemon(const char *pidfile, pid_t pid, int ready_fd, long said_ms) {
   if (!lock_held(pidfile)) return 1;
   if (pid <= 0 || read_pid(pidfile) != pid) return 0;
   kill(pid, SIGTERM);
-  if (wait_lock_free(pidfile, TERM_WAIT_MS)) return 1;
+  long until = now_ms() + said_ms + TERM_WAIT_MS;
+  char line[64];
+  long ms = said_ms == 0 && ready_fd >= 0 && read_line(ready_fd, line, sizeof line, until) > 0 ? stopping_ms(line) : 0;
+  if (ms > 0) until = now_ms() + ms + TERM_WAIT_MS;
+  long left = until - now_ms();
+  if (wait_lock_free(pidfile, left > 0 ? left : 1)) return 1;
   if (read_pid(pidfile) == pid) kill(pid, SIGKILL);
   return wait_lock_free(pidfile, TERM_WAIT_MS);
 }
@@ -316,9 +338,24 @@ static void __attribute__((noreturn)) daemon_child(const struct child_plan *p) {
 /* ---- the launching parent ---- */
 
 /* 1: a line in buf; 0: EOF without one; -1: deadline passed. */
+/* One line from the readiness pipe by `deadline`: 1, 0 at EOF with nothing, -1 at the deadline.
+ * Bytes past the line's end are kept for the next call: the core's STOPPING and ERROR lines may
+ * arrive in one read. The launcher reads one pipe only, so one buffer will do. */
 static int read_line(int fd, char *buf, size_t cap, long deadline) {
+  static char pending[512];
+  static size_t have = 0;
   size_t n = 0;
   for (;;) {
+    for (size_t i = 0; i < have; i++) {
+      if (pending[i] == '\n') {
+        buf[n] = '\0';
+        memmove(pending, pending + i + 1, have - i - 1);
+        have -= i + 1;
+        return 1;
+      }
+      if (pending[i] != '\r' && n < cap - 1) buf[n++] = pending[i];
+    }
+    have = 0;
     long left = deadline - now_ms();
     if (left <= 0) return -1;
     struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -326,18 +363,14 @@ static int read_line(int fd, char *buf, size_t cap, long deadline) {
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) die_system("cannot poll the readiness pipe", errno);
     if (r == 0) continue; /* re-checks the deadline */
-    char chunk[512];
-    ssize_t got = read(fd, chunk, sizeof chunk);
+    ssize_t got = read(fd, pending, sizeof pending);
     if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (got < 0) die_system("cannot read the readiness pipe", errno);
     if (got == 0) {
       buf[n] = '\0';
       return n > 0; /* a last line without its newline still counts */
     }
-    for (ssize_t i = 0; i < got; i++) {
-      if (chunk[i] == '\n') { buf[n] = '\0'; return 1; }
-      if (chunk[i] != '\r' && n < cap - 1) buf[n++] = chunk[i];
-    }
+    have = (size_t)got;
   }
 }
 
@@ -373,24 +406,31 @@ static int run_daemon(const struct options *o, int lock_fd) {
   pid_t daemon = read_pid(o->pidfile);
 
   char line[4096];
-  int got = read_line(pipefd[0], line, sizeof line, now_ms() + o->timeout_ms);
-  close(pipefd[0]);
+  long deadline = now_ms() + o->timeout_ms;
+  long said_ms = 0;
+  int got;
+  /* STOPPING: a SIGTERM from someone else (`ctl stop`) aborts the start; ERROR follows. */
+  while ((got = read_line(pipefd[0], line, sizeof line, deadline)) > 0 && stopping_ms(line) > 0) said_ms = stopping_ms(line);
   if (got > 0 && strncmp(line, "READY ", 6) == 0) {
+    close(pipefd[0]);
     say("%s", line);
     return EXIT_READY;
   }
   if (got < 0) {
-    if (stop_daemon(o->pidfile, daemon)) say("ERROR agentd did not report ready within %ld ms and was stopped", o->timeout_ms);
+    int stopped = stop_daemon(o->pidfile, daemon, pipefd[0], said_ms);
+    close(pipefd[0]);
+    if (stopped) say("ERROR agentd did not report ready within %ld ms and was stopped", o->timeout_ms);
     else say("ERROR agentd did not report ready within %ld ms and could not be stopped (pid %d)", o->timeout_ms, (int)daemon);
     return EXIT_FAILED;
   }
+  close(pipefd[0]);
   char dir[PATH_MAX];
   if (got == 0) say("ERROR agentd exited during start-up before reporting ready; see %s/agentd.log", log_dir(o->pidfile, dir, sizeof dir));
   else if (strncmp(line, "ERROR ", 6) == 0) say("%s", line);
   else say("ERROR agentd sent an invalid readiness line: %.200s", line);
   /* The core exits after writing ERROR, but the pipe may close before its lock is dropped: wait,
    * so that an immediate retry never sees "already running". A core that lingers is stopped. */
-  if (!wait_lock_free(o->pidfile, LOCK_WAIT_MS)) stop_daemon(o->pidfile, daemon);
+  if (!wait_lock_free(o->pidfile, LOCK_WAIT_MS)) stop_daemon(o->pidfile, daemon, -1, 0);
   return EXIT_FAILED;
 }
 

@@ -55,6 +55,21 @@ test('a start past the launcher\'s timeout leaves no pidfile or socket', async (
   assertNothingLeft(t, home);
 });
 
+test('a start past its --timeout lets the plugins stop gracefully, each within its stopTimeout, before any SIGKILL', async (t) => {
+  const home = guarded(t, tempHome(t));
+  // slow-stop needs 2.5 s to stop: more than the 2 s the launcher used to give a core after SIGTERM.
+  writeConfig(home, { plugins: {
+    'slow-stop': { module: fixture('slow-stop'), stopTimeout: '10s', config: { stopMs: 2500 } },
+    'hang-in-start': { module: fixture('hang-in-start'), startTimeout: '30s', stopTimeout: '500ms' },
+  } });
+  const r = await ctl(['start', '--home', home, '--timeout', '4s'], { env: { [MARK_VAR]: home } });
+  t.is(r.code, 1);
+  t.regex(r.stderr, /did not report ready within 4000 ms and was stopped/);
+  t.regex(fs.readFileSync(path.join(home, 'logs', 'slow-stop.log'), 'utf8'), /slow-stop finished stopping/, 'its graceful stop ran to the end');
+  t.regex(fs.readFileSync(homePaths(home).log, 'utf8'), /start aborted/, 'the core finished its own abort');
+  assertNothingLeft(t, home);
+});
+
 test('ctl stop that had to SIGKILL the core removes its socket and pidfile', async (t) => {
   const home = guarded(t, tempHome(t));
   // Its plugin ignores SIGTERM for 30 s, so the core cannot stop within --timeout: only SIGKILL ends it.
