@@ -337,7 +337,6 @@ static void __attribute__((noreturn)) daemon_child(const struct child_plan *p) {
 
 /* ---- the launching parent ---- */
 
-/* 1: a line in buf; 0: EOF without one; -1: deadline passed. */
 /* One line from the readiness pipe by `deadline`: 1, 0 at EOF with nothing, -1 at the deadline.
  * Bytes past the line's end are kept for the next call: the core's STOPPING and ERROR lines may
  * arrive in one read. The launcher reads one pipe only, so one buffer will do. */
