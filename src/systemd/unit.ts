@@ -24,6 +24,8 @@ export interface UnitOptions {
   pluginStopTimeoutMs: number;
   /** The longest `startTimeout` of the configured plugins, in ms. */
   pluginStartTimeoutMs: number;
+  /** The longest a reload may take to roll new settings through one plugin's instances, in ms (see rollTimeoutMs). */
+  pluginRollTimeoutMs?: number | undefined;
   /** WatchdogSec=, in seconds; none when absent. */
   watchdogSec?: number | undefined;
   /** Written into the header comment. */
@@ -57,11 +59,21 @@ export function readyTimeoutSec(pluginStartTimeoutMs: number): number {
 }
 
 /**
- * TimeoutStartSec=, which systemd also applies to ExecReload=: a reload restarts a changed plugin,
- * its stop and then its start. Never less than systemd's own default of 90 s.
+ * How long a reload may take to roll new settings through a plugin's `instances`: each one's new
+ * process started, then its old one stopped, one at a time; and if the last fails, the others
+ * rolled back to their previous settings the same way. Plugins roll in parallel.
  */
-export function startTimeoutSec(pluginStartTimeoutMs: number, pluginStopTimeoutMs: number): number {
-  return Math.max(90, readyTimeoutSec(pluginStartTimeoutMs) + Math.ceil(pluginStopTimeoutMs / 1000));
+export function rollTimeoutMs(instances: number, startTimeoutMs: number, stopTimeoutMs: number): number {
+  return (2 * instances - 1) * (startTimeoutMs + stopTimeoutMs);
+}
+
+/**
+ * TimeoutStartSec=, which systemd also applies to ExecReload=: a reload restarts a stopped plugin
+ * whose settings changed (its stop, then its start) and rolls a running one through its
+ * instances. Never less than systemd's own default of 90 s.
+ */
+export function startTimeoutSec(pluginStartTimeoutMs: number, pluginStopTimeoutMs: number, pluginRollTimeoutMs = 0): number {
+  return Math.max(90, readyTimeoutSec(pluginStartTimeoutMs) + Math.ceil(pluginStopTimeoutMs / 1000), Math.ceil(pluginRollTimeoutMs / 1000) + 15);
 }
 
 export function renderUnit(o: UnitOptions): string {
@@ -100,7 +112,7 @@ export function renderUnit(o: UnitOptions): string {
     '# signal them all at once, behind the core\'s back. Whatever is left at the end gets SIGKILL.',
     'KillMode=mixed',
     '# Longer than agentd\'s own deadlines, so that a slow plugin fails with agentd\'s error, not systemd\'s.',
-    `TimeoutStartSec=${startTimeoutSec(o.pluginStartTimeoutMs, o.pluginStopTimeoutMs)}`,
+    `TimeoutStartSec=${startTimeoutSec(o.pluginStartTimeoutMs, o.pluginStopTimeoutMs, o.pluginRollTimeoutMs)}`,
     `TimeoutStopSec=${stopTimeoutSec(o.pluginStopTimeoutMs)}`,
     'Restart=on-failure',
     '# 78 (EX_CONFIG) is a config that cannot load: restarting cannot fix it, editing the file can.',

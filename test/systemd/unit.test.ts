@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../src/package-info.js';
-import { quoteArg, readyTimeoutSec, renderUnit, startTimeoutSec, stopTimeoutSec, unitPath, type UnitOptions } from '../../src/systemd/unit.js';
+import { quoteArg, readyTimeoutSec, renderUnit, rollTimeoutMs, startTimeoutSec, stopTimeoutSec, unitPath, type UnitOptions } from '../../src/systemd/unit.js';
 import { ctl } from '../helpers/cli.js';
 import { endDaemon, fixture, writeConfig } from '../helpers/daemon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
@@ -109,6 +109,14 @@ test('TimeoutStartSec outlasts the slowest plugin start, and a reload\'s stop an
   verify(t, forking, false);
 });
 
+test('TimeoutStartSec outlasts a reload rolling new settings through every instance of a plugin, and undoing it', (t) => {
+  // 4 instances of 10 s start and 5 s stop: 4 × 15 s to roll, 3 × 15 s to put back the first three.
+  t.is(rollTimeoutMs(4, 10_000, 5000), 105_000);
+  t.is(startTimeoutSec(10_000, 5000, rollTimeoutMs(4, 10_000, 5000)), 120);
+  t.is(startTimeoutSec(10_000, 5000, rollTimeoutMs(1, 10_000, 5000)), 90, 'one instance fits in the default');
+  t.true(renderUnit(base({ pluginRollTimeoutMs: 105_000 })).includes('\nTimeoutStartSec=120\n'));
+});
+
 test('unitPath: /etc/systemd/system, or the user\'s config dir', (t) => {
   t.is(unitPath(false), '/etc/systemd/system/agentd.service');
   t.is(unitPath(true, { HOME: '/home/u' }), '/home/u/.config/systemd/user/agentd.service');
@@ -118,7 +126,7 @@ test('unitPath: /etc/systemd/system, or the user\'s config dir', (t) => {
 test('ctl service install --user: writes the unit, says how to enable it, keeps a different one without --force', async (t) => {
   const xdg = tempDir(t);
   const home = tempDir(t);
-  writeConfig(home, { plugins: { slow: { module: 'some-package', stopTimeout: '60s', startTimeout: '2m' } } });
+  writeConfig(home, { plugins: { slow: { module: 'some-package', stopTimeout: '60s', startTimeout: '2m' }, wide: { module: 'other-package', instances: 3 } } });
   const env = { XDG_CONFIG_HOME: xdg };
   const file = path.join(xdg, 'systemd', 'user', 'agentd.service');
 
@@ -128,7 +136,7 @@ test('ctl service install --user: writes the unit, says how to enable it, keeps 
   const unit = fs.readFileSync(file, 'utf8');
   t.true(unit.includes(`--foreground --home ${home}\n`));
   t.true(unit.includes('TimeoutStopSec=75\n'), 'from the config\'s longest stopTimeout');
-  t.true(unit.includes('TimeoutStartSec=195\n'), 'from its longest startTimeout and stopTimeout');
+  t.true(unit.includes('TimeoutStartSec=195\n'), 'from its longest startTimeout and stopTimeout (wide rolls within 5 × 15 s)');
   t.is((fs.statSync(file).mode & 0o777), 0o644);
 
   const printed = await ctl(['service', 'install', '--user', '--home', home, '--print'], { env });

@@ -7,7 +7,7 @@ import { errors } from '../../../errors/index.js';
 import { describeError } from '../../../errors/describe.js';
 import { homePaths } from '../../../home/index.js';
 import { PACKAGE_ROOT, packageVersion } from '../../../package-info.js';
-import { enableCommands, homeManagedBySystemd, renderUnit, unitPath } from '../../../systemd/unit.js';
+import { enableCommands, homeManagedBySystemd, renderUnit, rollTimeoutMs, unitPath } from '../../../systemd/unit.js';
 import { BaseCommand } from '../../base-command.js';
 import { writeFileAtomically } from '../../../write-atomically.js';
 import { shellWord } from '../../shell-word.js';
@@ -100,12 +100,13 @@ export default class ServiceInstall extends BaseCommand<typeof ServiceInstall> {
   }
 }
 
-/** The longest plugin stop and start timeouts in the config the service will use (the defaults without one). */
-async function longestTimeouts(home: string, explicit: string | undefined): Promise<{ pluginStopTimeoutMs: number; pluginStartTimeoutMs: number }> {
+/** The longest plugin stop, start and rolling-reload times in the config the service will use (the defaults without one). */
+async function longestTimeouts(home: string, explicit: string | undefined): Promise<{ pluginStopTimeoutMs: number; pluginStartTimeoutMs: number; pluginRollTimeoutMs: number }> {
   const { plugins } = await loadConfig(findConfigFile(homePaths(home).configCandidates, explicit));
   return {
     pluginStopTimeoutMs: Math.max(5000, ...plugins.map((p) => p.entry.stopTimeout)),
     pluginStartTimeoutMs: Math.max(10_000, ...plugins.map((p) => p.entry.startTimeout)),
+    pluginRollTimeoutMs: Math.max(0, ...plugins.map((p) => rollTimeoutMs(p.entry.instances, p.entry.startTimeout, p.entry.stopTimeout))),
   };
 }
 
