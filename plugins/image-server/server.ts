@@ -8,6 +8,7 @@ import { Drainer } from './drain.js';
 import type { FileCache } from './file-cache.js';
 import type { FileInfo } from './file-info.js';
 import { SANDBOX_CSP } from './mime.js';
+import { redirectLocation } from './location.js';
 import type { Jail } from './resolve-path.js';
 import { ImageResponse, sendBody, sendDetail, sendStatus } from './responses.js';
 import { sendFile, type SendOutcome } from './send-file.js';
@@ -147,7 +148,7 @@ export function createImageServer(parts: ServerParts): { server: http.Server<typ
     };
     switch (r.kind) {
       case 'status': return sendStatus(req, res, r.status);
-      case 'redirect': return sendStatus(req, res, 301, ['Location', r.location]);
+      case 'redirect': return sendStatus(req, res, 301, ['Location', redirectLocation(r.location, queryOf(req.url ?? ''))]);
       case 'dir':
         return listDirectory(parts.jail, r.realPath, r.urlPath)
           .then((index) => (index === null ? again('gone') : sendBody(req, res, 200, INDEX_HEADERS, Buffer.from(JSON.stringify(index)))));
@@ -175,6 +176,12 @@ export function createImageServer(parts: ServerParts): { server: http.Server<typ
   server.on('error', (error) => log.error(`http server error: ${error.message}`));
 
   return { server, drainer };
+}
+
+/** `?…` of a request target, or '' (the redirect is rare: not worth threading through route). */
+function queryOf(target: string): string {
+  const q = target.indexOf('?');
+  return q === -1 ? '' : target.slice(q);
 }
 
 /** Whether a request declares a body (GET and HEAD may have one; it has no meaning to us). */
