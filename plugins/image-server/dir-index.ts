@@ -1,6 +1,6 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { isNotThere, type Jail } from './resolve-path.js';
+import { closeFd, isNotThere, openDirectory, pathOfFd, type Jail } from './resolve-path.js';
 
 /** One line of a directory listing. Names are as on disk; join them to `path` to make a URL. */
 export interface IndexEntry {
@@ -23,12 +23,26 @@ export const MAX_ENTRIES = 10_000;
  * The JSON listing of a directory inside the root (config `index`). It shows exactly what the
  * server would serve: no dotfiles, and no symlink whose target is outside the root (not even its
  * name). Entries are stat'ed one after another, so a big directory does not flood the thread
- * pool that file serving needs. null when the directory is gone (removed since it was looked up).
+ * pool that file serving needs. null when the directory is gone, or is no longer a directory inside
+ * the root (removed, or swapped for a symlink, since it was looked up).
+ *
+ * The directory is opened through the jail and everything is read through that fd, never by its
+ * path again: a symlink swapped in after the open cannot redirect the listing or its stats.
  */
 export async function listDirectory(jail: Jail, realDir: string, urlPath: string): Promise<DirectoryIndex | null> {
+  const fd = await openDirectory(jail, realDir);
+  if (fd === null) return null;
+  try {
+    return await listOpen(jail, pathOfFd(fd), urlPath);
+  } finally {
+    await closeFd(fd);
+  }
+}
+
+async function listOpen(jail: Jail, dir: string, urlPath: string): Promise<DirectoryIndex | null> {
   let dirents;
   try {
-    dirents = await fsp.readdir(realDir, { withFileTypes: true });
+    dirents = await fsp.readdir(dir, { withFileTypes: true });
   } catch (error) {
     if (isNotThere(error)) return null;
     throw error;
@@ -42,13 +56,14 @@ export async function listDirectory(jail: Jail, realDir: string, urlPath: string
       truncated = true;
       break;
     }
-    let full = path.join(realDir, dirent.name);
+    let full = path.join(dir, dirent.name);
     try {
       if (dirent.isSymbolicLink()) {
         full = await fsp.realpath(full);
         if (!jail.contains(full)) continue;
       }
-      const st = await fsp.stat(full);
+      // lstat: an entry swapped for a symlink since readdir (or since realpath) is left out, not followed.
+      const st = await fsp.lstat(full);
       if (st.isFile()) entries.push({ name: dirent.name, type: 'file', size: st.size, modified: st.mtime.toISOString() });
       else if (st.isDirectory()) entries.push({ name: dirent.name, type: 'directory' });
     } catch (error) {

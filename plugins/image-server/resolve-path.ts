@@ -92,29 +92,55 @@ export class Jail {
   }
 }
 
-const { O_RDONLY, O_NOFOLLOW = 0, O_NONBLOCK = 0 } = fs.constants;
+const { O_RDONLY, O_NOFOLLOW = 0, O_NONBLOCK = 0, O_DIRECTORY = 0 } = fs.constants;
 const READ_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
+const DIR_FLAGS = O_RDONLY | O_NOFOLLOW | O_DIRECTORY;
 // The callback fs API on plain fds: cheaper per call than FileHandle, and these run per request.
 const open = promisify(fs.open);
 const fstat = promisify(fs.fstat);
 export const closeFd = promisify(fs.close);
+const readlink = promisify(fs.readlink);
+
+/** A path that names what `fd` has open, whatever has since been renamed or swapped in at its old path. */
+export function pathOfFd(fd: number): string {
+  return process.platform === 'linux' ? `/proc/self/fd/${fd}` : `/dev/fd/${fd}`;
+}
+
+/**
+ * Open a checked real path as a directory, for listing through {@link pathOfFd}; null when it is
+ * gone or escapes. O_NOFOLLOW refuses a symlink swapped in for the directory itself after the
+ * lookup; on Linux the fd's own path (its /proc link) must also be inside the jail, which catches
+ * a parent directory swapped for a symlink as well.
+ */
+export function openDirectory(jail: Jail, realPath: string): Promise<number | null> {
+  return openChecked(realPath, DIR_FLAGS, async (fd) =>
+    (process.platform !== 'linux' || jail.contains(await readlink(pathOfFd(fd))) ? fd : null));
+}
 
 /** Open a checked real path for reading; null when it is gone or is no longer a regular file. */
-export async function openRegularFile(realPath: string): Promise<{ fd: number; stat: fs.Stats } | null> {
+export function openRegularFile(realPath: string): Promise<{ fd: number; stat: fs.Stats } | null> {
+  return openChecked(realPath, READ_FLAGS, async (fd) => {
+    const stat = await fstat(fd);
+    return stat.isFile() ? { fd, stat } : null;
+  });
+}
+
+/** Open `realPath`, then keep the fd only if `accept` says what it is; null when gone or refused. */
+async function openChecked<T>(realPath: string, flags: number, accept: (fd: number) => Promise<T | null>): Promise<T | null> {
   let fd: number;
   try {
-    fd = await open(realPath, READ_FLAGS);
+    fd = await open(realPath, flags);
   } catch (error) {
     if (isNotThere(error)) return null;
     throw error;
   }
+  let accepted: T | null;
   try {
-    const stat = await fstat(fd);
-    if (stat.isFile()) return { fd, stat };
+    accepted = await accept(fd);
   } catch (error) {
     await closeFd(fd);
     throw error;
   }
-  await closeFd(fd);
-  return null;
+  if (accepted === null) await closeFd(fd);
+  return accepted;
 }

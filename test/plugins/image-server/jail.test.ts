@@ -95,6 +95,20 @@ test('a symlink out of the root swapped in after the lookup is not followed, for
   t.is(thumb.status, 404, 'a thumbnail of the file outside the root was made');
 });
 
+test('a listed directory swapped for a symlink out of the root after the lookup is not listed', async (t) => {
+  const tree = await makeTree(t);
+  // A long statTtl keeps the lookup of the real directory in use after the swap: the listing must catch it.
+  const s = await serve(t, { root: tree.root, index: true, cache: { statTtl: 60_000 } });
+  fs.mkdirSync(tree.file('album'));
+  fs.writeFileSync(tree.file('album/a.png'), tree.bytes('small.png'));
+  t.deepEqual(JSON.parse((await request(s.url, '/album/')).body.toString()).entries.map((e: { name: string }) => e.name), ['a.png']);
+  fs.renameSync(tree.file('album'), path.join(tree.dir, 'album-moved'));
+  fs.symlinkSync(tree.outside, tree.file('album'));
+  const r = await request(s.url, '/album/');
+  t.is(r.status, 404);
+  t.false(r.body.includes('secret.txt'), 'the directory outside the root was listed');
+});
+
 test('dotfiles and dot-directories are not served', async (t) => {
   const tree = await makeTree(t);
   const s = await serve(t, { root: tree.root });
