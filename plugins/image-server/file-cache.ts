@@ -1,10 +1,17 @@
 import fs from 'node:fs';
 import { promisify } from 'node:util';
-import { sameVersion, type FileInfo } from './file-info.js';
+import { sameVersion, unchangedBetween, type FileInfo } from './file-info.js';
 import { shareInFlight } from './in-flight.js';
 import { closeFd, openRegularFile } from './resolve-path.js';
 
 const readAll = promisify(fs.readFile);
+const fstat = promisify(fs.fstat);
+
+/** An fd open on one checked version of a file, with the fstat that checked it. */
+export interface OpenVersion {
+  readonly fd: number;
+  readonly stat: fs.Stats;
+}
 
 interface Entry {
   readonly info: FileInfo;
@@ -20,10 +27,10 @@ export type LoadMiss = 'gone' | 'changed';
  * An fd on the very version `info` describes (fstat on the fd read from, so that the bytes are
  * the version whose ETag goes out with them), or why not: 'gone', or 'changed' since the lookup.
  */
-export async function openVersion(info: FileInfo): Promise<number | LoadMiss> {
+export async function openVersion(info: FileInfo): Promise<OpenVersion | LoadMiss> {
   const opened = await openRegularFile(info.path);
   if (opened === null) return 'gone';
-  if (sameVersion(info, opened.stat)) return opened.fd;
+  if (sameVersion(info, opened.stat)) return opened;
   await closeFd(opened.fd);
   return 'changed';
 }
@@ -80,15 +87,16 @@ export class FileCache {
   }
 
   private async read(info: FileInfo): Promise<Buffer | LoadMiss> {
-    const fd = await openVersion(info);
-    if (typeof fd === 'string') return fd;
+    const opened = await openVersion(info);
+    if (typeof opened === 'string') return opened;
     try {
-      const body = await readAll(fd);
-      if (body.length !== info.size) return 'changed'; // written to while we read
+      const body = await readAll(opened.fd);
+      // Written to while we read, even in place at the same size: the bytes may mix two versions.
+      if (body.length !== info.size || !unchangedBetween(opened.stat, await fstat(opened.fd))) return 'changed';
       this.store(info, body);
       return body;
     } finally {
-      await closeFd(fd);
+      await closeFd(opened.fd);
     }
   }
 

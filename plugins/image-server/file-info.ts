@@ -47,6 +47,17 @@ export function makeFileInfo(realPath: string, st: StatLike, media: MediaType, c
   };
 }
 
+/**
+ * True when two fstats of one fd, taken before and after reading it, show no change in between:
+ * ctime catches a rewrite in place at the same size whose mtime was then put back (rsync -t,
+ * touch -r). Times are compared as Node's float milliseconds, to within a quarter of a
+ * microsecond, finer than the kernel's timestamp tick; a rewrite within one tick of the version
+ * read cannot be seen by any stat, here as in nginx.
+ */
+export function unchangedBetween(before: StatLike & { readonly ctimeMs: number }, after: StatLike & { readonly ctimeMs: number }): boolean {
+  return sameVersion(before, after) && before.ctimeMs === after.ctimeMs;
+}
+
 /** True when `st` (a fresh fstat) describes the same version as `info`. */
 export function sameVersion(info: StatLike, st: StatLike): boolean {
   return info.ino === st.ino && info.size === st.size && info.mtimeMs === st.mtimeMs;

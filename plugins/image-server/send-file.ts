@@ -3,8 +3,8 @@ import type { IncomingMessage, OutgoingHttpHeader } from 'node:http';
 import { pipeline } from 'node:stream';
 import type { Logger } from 'winston';
 import { ifRangeAllows, preconditionStatus } from './conditional.js';
-import { openVersion, type FileCache, type LoadMiss } from './file-cache.js';
-import type { FileInfo } from './file-info.js';
+import { openVersion, type FileCache, type LoadMiss, type OpenVersion } from './file-cache.js';
+import { unchangedBetween, type FileInfo } from './file-info.js';
 import { parseRange, type ByteRange } from './range.js';
 import { closeFd } from './resolve-path.js';
 import { sendStatus, type ImageResponse } from './responses.js';
@@ -94,8 +94,9 @@ function sendBuffer(res: ImageResponse, info: FileInfo, range: ByteRange | null,
 
 async function stream(res: ImageResponse, info: FileInfo, range: ByteRange | null, log: Logger): Promise<SendOutcome> {
   // Headers come from `info`, so the bytes must be that version.
-  const fd = await openVersion(info);
-  if (typeof fd === 'string') return fd === 'changed' && res.destroyed ? 'sent' : fd;
+  const opened = await openVersion(info);
+  if (typeof opened === 'string') return opened === 'changed' && res.destroyed ? 'sent' : opened;
+  const { fd } = opened;
   if (res.destroyed) {
     await closeFd(fd);
     return 'sent';
@@ -106,9 +107,11 @@ async function stream(res: ImageResponse, info: FileInfo, range: ByteRange | nul
     res.end();
     return 'sent';
   }
+  const reads = checkedReads(opened, info.path);
   // With `fd`, the path is only used in error messages; the stream closes the fd when done.
   const source = fs.createReadStream(info.path, {
     fd,
+    fs: reads,
     start: range?.start ?? 0,
     end: range?.end ?? info.size - 1,
     highWaterMark: STREAM_CHUNK,
@@ -128,10 +131,38 @@ async function stream(res: ImageResponse, info: FileInfo, range: ByteRange | nul
     res.destroy();
   });
   // pipeline pauses `source` while the socket is full, and on error or a vanished client
-  // destroys both sides, which closes the fd (autoClose).
+  // destroys both sides, which closes the fd (autoClose) and cuts the connection short of its
+  // Content-Length, so a changed file is never sent as a silent mix of two versions.
   pipeline(source, res, (error) => {
+    if (reads.changed) log.warn(`${info.path} changed while it was sent (${streamed} of ${expected} bytes): connection closed`);
     // A premature close is a client that left; anything else (EIO, say) is worth a line.
-    if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') log.warn(`streaming ${info.path} failed: ${error.message}`);
+    else if (error && error.code !== 'ERR_STREAM_PREMATURE_CLOSE') log.warn(`streaming ${info.path} failed: ${error.message}`);
   });
   return 'sent';
+}
+
+type ReadCallback = (error: NodeJS.ErrnoException | null, bytesRead: number, buffer: Buffer) => void;
+
+/**
+ * The reads a streamed send makes (createReadStream's `fs` option): each is followed by an fstat
+ * of the same fd, and a read after which the file is not the version opened fails instead of
+ * passing its bytes on. The fstat runs inside the read, so the fd cannot be closed under it.
+ */
+function checkedReads(opened: OpenVersion, path: string): { read: typeof fs.read; close: typeof fs.close; changed: boolean } {
+  const reads = {
+    changed: false,
+    close: fs.close,
+    read: ((fd: number, buffer: Buffer, offset: number, length: number, position: number, callback: ReadCallback) => {
+      fs.read(fd, buffer, offset, length, position, (readError, bytesRead) => {
+        if (readError) return callback(readError, bytesRead, buffer);
+        fs.fstat(fd, (statError, after) => {
+          if (statError) return callback(statError, 0, buffer);
+          if (unchangedBetween(opened.stat, after)) return callback(null, bytesRead, buffer);
+          reads.changed = true;
+          callback(new Error(`${path} changed while it was read`), 0, buffer);
+        });
+      });
+    }) as typeof fs.read,
+  };
+  return reads;
 }

@@ -109,8 +109,9 @@ export class Thumbnails {
     // sharp opens by name and follows symlinks: give it the fd the jail's safe open checked
     // (O_NOFOLLOW, regular file, the resolved version), so a symlink or FIFO swapped in since
     // the lookup is never read, and the thumbnail is of the version its name says.
-    const fd = await openVersion(source);
-    if (typeof fd === 'string') return { ok: false, miss: fd };
+    const opened = await openVersion(source);
+    if (typeof opened === 'string') return { ok: false, miss: opened };
+    const { fd } = opened;
     try {
       const sharp = await loadSharp();
       let image: Sharp = sharp(await inputOf(fd), { limitInputPixels: config.maxInputPixels, sequentialRead: true }).autoOrient();

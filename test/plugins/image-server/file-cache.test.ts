@@ -42,3 +42,45 @@ test('a file changed behind the lookup is reported, not cached', async (t) => {
   fs.rmSync(a!.path);
   t.is(await cache.load(a!), 'gone');
 });
+
+test('a file rewritten in place at the same size while it is read into memory is reported, not cached', async (t) => {
+  const size = 32 * 1024 * 1024;
+  const [made] = files(t, [size]);
+  // Its times put in the past: the rewrite below then changes them whatever the kernel's clock tick.
+  fs.utimesSync(made!.path, 1_000_000, 1_000_000);
+  const a = makeFileInfo(made!.path, fs.statSync(made!.path), made!.media, '');
+  const cache = new FileCache(size, size);
+  const loading = cache.load(a);
+  // Wait until the read has begun (the fd's offset moved past the version check), then rewrite
+  // the rest of the file under it: the bytes read so far are the old version, the rest the new.
+  const fd = await waitForFdOf(a.path);
+  while (readOffset(fd) === 0) await new Promise(setImmediate);
+  fs.writeFileSync(a.path, Buffer.alloc(size, 'b'), { flag: 'r+' });
+  const loaded = await loading;
+  // (A 32 MiB Buffer is not handed to t.is: its diff would be too big to print.)
+  t.is(typeof loaded === 'string' ? loaded : `bytes, new ones from offset ${loaded.indexOf('b')}`, 'changed');
+  t.is(cache.get(a), undefined, 'the mixed bytes were cached');
+});
+
+/** The fd this process has open on `file` (Linux /proc), polled on each turn of the event loop. */
+async function waitForFdOf(file: string): Promise<string> {
+  for (;;) {
+    for (const fd of fs.readdirSync('/proc/self/fd')) {
+      try {
+        if (fs.readlinkSync(`/proc/self/fd/${fd}`) === file) return fd;
+      } catch {
+        // closed meanwhile (readdirSync's own fd, for one)
+      }
+    }
+    await new Promise(setImmediate);
+  }
+}
+
+/** The file offset of one of this process's fds; 0 once it is closed, too. */
+function readOffset(fd: string): number {
+  try {
+    return Number(/^pos:\s+(\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}

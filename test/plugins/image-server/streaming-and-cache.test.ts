@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { makeTree, MiB, sparseFile } from './fixtures.js';
 import { connect, request, serve, statsOf, waitFor } from './http.js';
 
@@ -128,30 +128,52 @@ test('stats grow: requests, bytes, status counts, cache hits and misses, in flig
   t.is(after.cache.hits, 2);
 });
 
+/**
+ * Send `requests` on one raw connection, run `change` once the first response bytes arrive (the
+ * server is then streaming, and soon blocked on the paused client), and collect everything until
+ * the server closes the connection.
+ */
+async function whileStreaming(t: ExecutionContext, url: string, requests: string, change: () => void): Promise<{ head: string; body: Buffer }> {
+  const socket = await connect(url);
+  t.teardown(() => socket.destroy());
+  const chunks: Buffer[] = [];
+  let closed = false;
+  socket.once('data', () => {
+    socket.pause();
+    change();
+    socket.resume();
+  });
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  socket.on('close', () => (closed = true));
+  socket.write(requests);
+  await waitFor(() => closed, 'the server to close the connection');
+  const all = Buffer.concat(chunks);
+  const headEnd = all.indexOf('\r\n\r\n');
+  return { head: all.subarray(0, headEnd).toString('latin1'), body: all.subarray(headEnd + 4) };
+}
+
 test('a file truncated while it streams closes the connection: no short body, no next response spliced into it', async (t) => {
   const tree = await makeTree(t);
   const file = tree.file('shrinks.bin');
   sparseFile(file, 16 * MiB); // zeros: a response head inside the body cannot be there by chance
   const s = await serve(t, { root: tree.root, limits: { keepAliveTimeout: 1000 } });
-  const socket = await connect(s.url);
-  t.teardown(() => socket.destroy());
-  const chunks: Buffer[] = [];
-  let closed = false;
-  socket.once('data', () => {
-    // The server is now streaming and soon blocked on the paused client: shrink the file under it.
-    socket.pause();
-    fs.truncateSync(file, MiB);
-    socket.resume();
-  });
-  socket.on('data', (c: Buffer) => chunks.push(c));
-  socket.on('close', () => (closed = true));
   // Pipelined: the second response must never be taken for the rest of the first one's body.
-  socket.write('GET /shrinks.bin HTTP/1.1\r\nHost: x\r\n\r\nGET /small.png HTTP/1.1\r\nHost: x\r\n\r\n');
-  await waitFor(() => closed, 'the server to close the connection');
-  const all = Buffer.concat(chunks);
-  const headEnd = all.indexOf('\r\n\r\n');
-  t.regex(all.subarray(0, headEnd).toString('latin1'), /^HTTP\/1\.1 200 .*\r\nContent-Length: 16777216\r\n/s);
-  const body = all.subarray(headEnd + 4);
+  const { head, body } = await whileStreaming(t, s.url, 'GET /shrinks.bin HTTP/1.1\r\nHost: x\r\n\r\nGET /small.png HTTP/1.1\r\nHost: x\r\n\r\n', () => fs.truncateSync(file, MiB));
+  t.regex(head, /^HTTP\/1\.1 200 .*\r\nContent-Length: 16777216\r\n/s);
   t.true(body.length < 16 * MiB);
   t.is(body.indexOf('HTTP/1.1'), -1, 'the next response was written into the short body');
+});
+
+test('a file rewritten in place while it streams closes the connection short: never a mix of old and new bytes', async (t) => {
+  const tree = await makeTree(t);
+  const file = tree.file('rewritten.bin');
+  const size = 32 * MiB;
+  sparseFile(file, size); // zeros, written well before the rewrite: its mtime and ctime then differ
+  const s = await serve(t, { root: tree.root });
+  // Same size, other bytes.
+  const { head, body } = await whileStreaming(t, s.url, 'GET /rewritten.bin HTTP/1.1\r\nHost: x\r\n\r\n', () => fs.writeFileSync(file, Buffer.alloc(size, 'b'), { flag: 'r+' }));
+  t.regex(head, /^HTTP\/1\.1 200 .*\r\nContent-Length: 33554432\r\n/s);
+  t.true(body.length < size, 'the body was completed');
+  t.is(body.indexOf('b'), -1, 'bytes of the new version were sent under the old one\'s headers');
+  await waitFor(() => s.logLines().filter((l) => l.includes('rewritten.bin changed while it was sent')).length === 1, 'one warning');
 });
