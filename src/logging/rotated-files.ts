@@ -101,24 +101,33 @@ export function holdForCompression(src: string): PendingCompression {
  * which no rotation can come between, and a reader (tail) always finds one complete copy. A crash
  * before the removal leaves both, never neither (recoverRotated). A generation deleted meanwhile
  * (shifted past `keep`) is not archived: returns null.
+ *
+ * The fd stays open until that step is done: it is what keeps the inode ours. Closed any sooner, a
+ * generation deleted during the gzip frees its inode, a new live file can be given the same number
+ * and be rotated to `x.log.1` before this job looks, and the old lines would be archived under its
+ * name while its own plain file, the newest lines, was removed.
  */
 export async function compressGeneration(live: string, held: PendingCompression, mode: number): Promise<string | null> {
   const tmp = `${live}.gz-${held.ino}.tmp`;
   try {
-    await pipeline(fs.createReadStream('', { fd: held.fd }), zlib().createGzip(), fs.createWriteStream(tmp, { mode }));
-  } catch (error) {
-    removeFile(tmp);
-    throw error;
+    try {
+      await pipeline(fs.createReadStream('', { fd: held.fd, autoClose: false }), zlib().createGzip(), fs.createWriteStream(tmp, { mode }));
+    } catch (error) {
+      removeFile(tmp);
+      throw error;
+    }
+    const now = listRotated(live).find((f) => !f.gz && inodeOf(f.path) === held.ino);
+    if (!now) {
+      removeFile(tmp);
+      return null;
+    }
+    const dest = `${now.path}.gz`;
+    fs.renameSync(tmp, dest);
+    removeFile(now.path);
+    return dest;
+  } finally {
+    releaseHeld(held);
   }
-  const now = listRotated(live).find((f) => !f.gz && inodeOf(f.path) === held.ino);
-  if (!now) {
-    removeFile(tmp);
-    return null;
-  }
-  const dest = `${now.path}.gz`;
-  fs.renameSync(tmp, dest);
-  removeFile(now.path);
-  return dest;
 }
 
 /** Give up a held generation without compressing it. */
