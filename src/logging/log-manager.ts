@@ -5,7 +5,7 @@ import { PLUGIN_NAME, type LogsConfig } from '../config/schema.js';
 import { errors } from '../errors/index.js';
 import { isoTime } from '../iso-time.js';
 import { FileSink, type FileSinkOptions, type RotateResult, type SinkError, type SinkStats } from './file-sink.js';
-import { tailLines } from './tail.js';
+import { openTail, tailLines } from './tail.js';
 
 export interface LogPaths {
   /** The core's own log, `agentd.log`. */
@@ -111,9 +111,14 @@ export class LogManager extends EventEmitter {
     this.updateTaps();
   }
 
-  /** The last `lines` lines of a log, oldest first, continuing into its newest rotated file. */
-  async tail(source: string, lines: number): Promise<string[]> {
-    return tailLines(this.pathOf(source), lines);
+  /** The last `lines` lines of a log that fit in `maxBytes`, oldest first, continuing into its newest rotated file. */
+  async tail(source: string, lines: number, maxBytes?: number): Promise<string[]> {
+    return tailLines(this.pathOf(source), lines, maxBytes);
+  }
+
+  /** tail() with the files opened now and read later: see openTail. */
+  openTail(source: string): (lines: number, maxBytes: number) => Promise<string[]> {
+    return openTail(this.pathOf(source));
   }
 
   status(): { files: SinkStats[] } {

@@ -1,6 +1,14 @@
 import { logsFollow, logsReopen, logsRotate, logsTail, notificationStream, type LogEntry } from '../../rpc/index.js';
+import { MAX_REPLY_BYTES } from '../../rpc/dispatcher.js';
 import type { Daemon } from '../daemon.js';
 import type { LogManager } from '../../logging/index.js';
+
+/**
+ * The log text one tail or history may hold: half a reply, as an entry serializes to somewhat more
+ * than its line. Past it the newest lines that fit are sent, however many were asked for, and
+ * reading stops there: memory is bounded by the reply, not by the line count or the number of logs.
+ */
+const HISTORY_BYTES = MAX_REPLY_BYTES / 2;
 
 export function registerLogsMethods(daemon: Daemon): void {
   const { registry, logs, log } = daemon;
@@ -16,7 +24,7 @@ export function registerLogsMethods(daemon: Daemon): void {
 
   registry.register(logsTail, async ({ plugin, lines }) => {
     const source = checkSource(daemon, plugin);
-    return { lines: (await logs.tail(source, lines)).map((l) => toEntry(source, l)) };
+    return { lines: (await logs.tail(source, lines, HISTORY_BYTES)).map((l) => toEntry(source, l)) };
   });
 
   registry.register(logsFollow, async ({ plugin, lines }, { connection }) => {
@@ -44,15 +52,35 @@ export function registerLogsMethods(daemon: Daemon): void {
 }
 
 /**
- * The last `lines` lines of `sources`, oldest first; of several logs, merged by their time (every
- * line agentd writes starts with it). The tails all begin now, in the tick the follow began.
+ * The last `lines` lines of `sources` within HISTORY_BYTES, oldest first; of several logs, merged
+ * by their time (every line agentd writes starts with it). The logs are read one after another,
+ * each merged into what is kept so far and cut back to the bound, so at most two logs' worth is
+ * held at once. Every tail is opened in the tick the follow began.
  */
 async function historyOf(logs: LogManager, sources: string[], lines: number): Promise<LogEntry[]> {
-  const tails = await Promise.all(sources.map(async (s) => (await logs.tail(s, lines)).map((l) => toEntry(s, l))));
-  if (tails.length === 1) return tails[0]!;
-  const timeOf = (e: LogEntry) => (typeof e.time === 'string' ? e.time : '');
-  // Array.prototype.sort is stable: lines of one log with the same time keep their order.
-  return tails.flat().sort((a, b) => (timeOf(a) < timeOf(b) ? -1 : timeOf(a) > timeOf(b) ? 1 : 0)).slice(-lines);
+  const reads = sources.map((s) => ({ source: s, read: logs.openTail(s) }));
+  let kept: { entry: LogEntry; bytes: number }[] = [];
+  for (const { source, read } of reads) {
+    const more = (await read(lines, HISTORY_BYTES)).map((l) => ({ entry: toEntry(source, l), bytes: Buffer.byteLength(l) + 1 }));
+    // Array.prototype.sort is stable: lines of one log with the same time keep their order.
+    kept = reads.length === 1 ? more : [...kept, ...more].sort((a, b) => byTime(a.entry, b.entry));
+    kept = newestWithin(kept, lines, HISTORY_BYTES);
+  }
+  return kept.map((k) => k.entry);
+}
+
+function byTime(a: LogEntry, b: LogEntry): number {
+  const ta = typeof a.time === 'string' ? a.time : '';
+  const tb = typeof b.time === 'string' ? b.time : '';
+  return ta < tb ? -1 : ta > tb ? 1 : 0;
+}
+
+/** The last `count` of `items` whose bytes add up to at most `maxBytes`. */
+function newestWithin<T extends { bytes: number }>(items: T[], count: number, maxBytes: number): T[] {
+  let bytes = 0;
+  let from = items.length;
+  while (from > 0 && items.length - from < count && bytes + items[from - 1]!.bytes <= maxBytes) bytes += items[--from]!.bytes;
+  return from === 0 ? items : items.slice(from);
 }
 
 function checkSource(daemon: Daemon, plugin: string | undefined): string {
