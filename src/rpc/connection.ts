@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { encodeLine, LineReader } from './framing.js';
+import { Outbox } from './outbox.js';
 import type { WriteBudget } from './write-budget.js';
 
 export interface ConnectionLimits {
@@ -29,13 +30,13 @@ let nextId = 1;
  * The last notification encoded: every follower of a log is sent the same params object for a
  * line, so with many followers the line is serialized once, not once per client.
  */
-let lastEncoded: { method: string; params: unknown; line: string } | null = null;
+let lastEncoded: { method: string; params: unknown; line: string; bytes: number } | null = null;
 
-function encodeNotification(method: string, params: unknown): string {
-  if (lastEncoded !== null && lastEncoded.params === params && lastEncoded.method === method) return lastEncoded.line;
+function encodeNotification(method: string, params: unknown): { line: string; bytes: number } {
+  if (lastEncoded !== null && lastEncoded.params === params && lastEncoded.method === method) return lastEncoded;
   const line = encodeLine({ jsonrpc: '2.0', method, params });
-  lastEncoded = { method, params, line };
-  return line;
+  lastEncoded = { method, params, line, bytes: Buffer.byteLength(line) };
+  return lastEncoded;
 }
 
 /** Send `message` as a socket's last line, then close it; a peer that does not take it is cut after a second. */
@@ -74,8 +75,11 @@ export class Connection {
   private paused = false;
   /** This client's share of the shared budget, as last counted. */
   private counted = 0;
+  /** Notifications gathered for one write (see Outbox). */
+  private readonly outbox: Outbox;
 
   constructor(readonly socket: Socket, private readonly limits: ConnectionLimits, private readonly budget: WriteBudget, handlers: ConnectionHandlers) {
+    this.outbox = new Outbox(socket, () => this.count());
     this.reader = new LineReader(limits.maxLineBytes, (line) => handlers.onLine(this, line), () => handlers.onOverflow(this), () => this.paused);
     socket.on('data', (chunk: Buffer) => {
       this.lastActive = Date.now();
@@ -92,6 +96,7 @@ export class Connection {
     socket.on('error', () => { /* reset by peer and the like: 'close' follows and cleans up */ });
     socket.on('close', () => {
       this.closed = true;
+      this.outbox.discard();
       this.budget.move(this.counted, 0);
       this.counted = 0;
       clearTimeout(this.idleTimer);
@@ -118,6 +123,7 @@ export class Connection {
   finished(weight: number, reply: readonly string[] | null): void {
     this.pending -= weight;
     if (reply !== null && !this.isClosed && this.socket.writable) {
+      this.outbox.flush();
       this.socket.cork();
       for (const piece of reply) this.socket.write(piece);
       this.socket.uncork();
@@ -130,7 +136,8 @@ export class Connection {
   /** Send a notification unless the client is too far behind; false when it was dropped. */
   notify(method: string, params: unknown): boolean {
     if (this.isClosed || !this.socket.writable || this.tooFarBehind()) return false;
-    this.socket.write(encodeNotification(method, params));
+    const { line, bytes } = encodeNotification(method, params);
+    this.outbox.push(line, bytes);
     this.count();
     return true;
   }
@@ -149,6 +156,7 @@ export class Connection {
   /** Send a last message, then close; stragglers are cut after a second. */
   closeWith(message: unknown): void {
     if (this.isClosed) return;
+    this.outbox.flush();
     endWith(this.socket, message);
   }
 
@@ -172,13 +180,16 @@ export class Connection {
 
   /** Over this client's own limit, or behind while every client together is over the shared one. */
   private tooFarBehind(): boolean {
-    const queued = this.socket.writableLength;
+    const queued = this.socket.writableLength + this.outbox.length;
     return queued > this.limits.maxBufferedBytes || (this.budget.exhausted && this.socket.writableNeedDrain);
   }
 
-  /** Bring this client's share of the budget up to date (after a write, and at 'drain'). */
+  /**
+   * Bring this client's share of the budget up to date (after a write, and at 'drain'). Gathered
+   * notifications are held too, so they count until they are written.
+   */
   private count(): void {
-    const now = this.socket.writableNeedDrain ? this.socket.writableLength : 0;
+    const now = (this.socket.writableNeedDrain ? this.socket.writableLength : 0) + this.outbox.length;
     this.budget.move(this.counted, now);
     this.counted = now;
   }
@@ -189,7 +200,10 @@ export class Connection {
    * dead subscriber must not hold a connection until the next notification fails.
    */
   private finishIfDone(): void {
-    if (this.socket.readableEnded && this.pending === 0 && this.reader.idle && this.socket.writable) this.socket.end();
+    if (this.socket.readableEnded && this.pending === 0 && this.reader.idle && this.socket.writable) {
+      this.outbox.flush();
+      this.socket.end();
+    }
   }
 
   // One lazy timer per connection instead of re-arming on every chunk (a hot path at 20k calls/s).

@@ -4,9 +4,10 @@
  * a log flood: gigabytes); past this shared limit, a client that is behind gets no more stream
  * notifications and its next requests wait, while clients that keep up are served as before.
  *
- * Only a client that is behind (more queued than its socket's high-water mark, so Node owes it a
- * 'drain') is counted: its 'drain' then always brings its share back to zero, and nothing can be
- * left counted for a client whose few queued bytes left without an event.
+ * Counted are the notifications gathered for a client's next write (at most a high-water mark),
+ * and what is queued for a client that is behind (more than its socket's high-water mark, so Node
+ * owes it a 'drain'): the write and its 'drain' then always bring its share back to zero, and
+ * nothing can be left counted for a client whose few queued bytes left without an event.
  */
 export class WriteBudget {
   private used = 0;
