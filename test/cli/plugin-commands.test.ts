@@ -96,6 +96,28 @@ test('ctl logs NAME still reads the log of a plugin removed from the config', as
   t.regex(none.stderr, /no plugin named "nosuch"/);
 });
 
+test('ctl logs -f NAME of a plugin a reload removes says so on stderr and keeps following; its lines come again when it is back', async (t) => {
+  const config = { plugins: { 'log-burst': { module: fixture('log-burst') } } };
+  const d = await startTestDaemon(t, { config });
+  const client = await d.client();
+  await client.call('log-burst.burst', { count: 1, stream: 'log' });
+  const follower = ctlRunning(t, ['logs', 'log-burst', '-f', '-n', '1', '--home', d.home]);
+  await waitUntil(() => follower.stdout.includes('burst'), 20_000, 'the follower to print its history');
+  writeConfig(d.home, { plugins: {} });
+  t.deepEqual((await client.call('daemon.reload')).removed, ['log-burst']);
+  await waitUntil(() => follower.stderr !== '', 20_000, 'the follower to say the plugin was removed');
+  t.is(follower.stderr, 'ctl: log-burst was removed from the config (ctl reload); following its log in case it comes back\n');
+  // As journalctl -f -u does for a unit: the plugin back, its lines come again.
+  writeConfig(d.home, config);
+  t.deepEqual((await client.call('daemon.reload')).added, ['log-burst']);
+  // Its run count starts again at 1: line 2 of the run was not in the history (one line, `burst 1 0`).
+  const { run } = await client.call<{ run: number }>('log-burst.burst', { count: 3, stream: 'log' });
+  await waitUntil(() => follower.stdout.includes(`burst ${run} 2`), 20_000, 'the follower to print the lines of the plugin back');
+  t.regex(follower.stderr, /\nctl: log-burst is in the config again\n$/);
+  follower.child.kill('SIGINT');
+  t.is(await follower.exited, 0);
+});
+
 test('ctl plugins start of an unknown plugin names the known ones', async (t) => {
   const d = await startTestDaemon(t, { config: { plugins: { forever: { module: fixture('forever') } } } });
   const r = await ctl(['plugins', 'restart', 'forevr', '--home', d.home]);

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import type { LogEntry } from '../../rpc/wire-types.js';
 import { BaseCommand } from '../base-command.js';
+import { noteReloadsOf } from '../reload-notes.js';
 import { renderLogEntry } from '../render/log-entry.js';
 import { streamUntilEnd } from '../stream-until-end.js';
 
@@ -34,6 +35,8 @@ export default class Logs extends BaseCommand<typeof Logs> {
     const early: LogEntry[] = [];
     let live = false;
     client.on('log', (e) => (live ? print(e) : early.push(e)));
+    const name = this.args.name;
+    if (name !== undefined && name !== 'agentd') await noteReloadsOf(client, name);
     const { history } = await client.call('logs.follow', { ...(this.args.name ? { plugin: this.args.name } : {}), lines: this.flags.lines });
     history.forEach(print);
     early.forEach(print);
