@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import type { LogEntry } from '../../rpc/wire-types.js';
+import { isAgentdError } from '../../errors/index.js';
 import { BaseCommand } from '../base-command.js';
+import { tailLogFiles } from '../log-files.js';
 import { noteReloadsOf } from '../reload-notes.js';
 import { renderLogEntry } from '../render/log-entry.js';
 import { streamUntilEnd } from '../stream-until-end.js';
@@ -23,14 +25,13 @@ export default class Logs extends BaseCommand<typeof Logs> {
   };
 
   async run(): Promise<void> {
-    const client = await this.client();
     const print = (e: LogEntry) => this.log(this.flags.json ? JSON.stringify(e) : renderLogEntry(e));
     if (!this.flags.follow) {
       if (this.flags.lines === 0) return;
-      const { lines } = await client.call('logs.tail', { plugin: this.args.name ?? 'agentd', lines: this.flags.lines });
-      lines.forEach(print);
+      (await this.tail(this.args.name ?? 'agentd', this.flags.lines)).forEach(print);
       return;
     }
+    const client = await this.client();
     // Lines streamed before the reply (with its history) arrives are printed after that history.
     const early: LogEntry[] = [];
     let live = false;
@@ -42,5 +43,19 @@ export default class Logs extends BaseCommand<typeof Logs> {
     early.forEach(print);
     live = true;
     await streamUntilEnd(client, 'no more lines to follow');
+  }
+
+  /** Over the socket; with no daemon running, from the files it left (said on stderr). */
+  private async tail(source: string, lines: number): Promise<LogEntry[]> {
+    let client;
+    try {
+      client = await this.client();
+    } catch (error) {
+      const fromFiles = isAgentdError(error) && error.code === 'E_NOT_RUNNING' ? await tailLogFiles(this.home, source, lines) : null;
+      if (fromFiles === null) throw error;
+      process.stderr.write(`ctl: agentd is not running (home ${this.home}); these are the last lines of its log files\n`);
+      return fromFiles;
+    }
+    return (await client.call('logs.tail', { plugin: source, lines })).lines;
   }
 }

@@ -2,6 +2,7 @@ import { logsFollow, logsReopen, logsRotate, logsTail, notificationStream, type 
 import { MAX_REPLY_BYTES } from '../../rpc/dispatcher.js';
 import type { Daemon } from '../daemon.js';
 import type { LogManager } from '../../logging/index.js';
+import { toEntry } from '../../logging/log-entry.js';
 
 /**
  * The log text one tail or history may hold: half a reply, as an entry serializes to somewhat more
@@ -107,13 +108,4 @@ function sharedEntry(source: string, line: string): LogEntry {
   const entry = toEntry(source, line);
   lastShared = { source, line, entry };
   return entry;
-}
-
-/** Lines are JSON objects we wrote ourselves; anything else (a torn line, say) is kept as text. */
-export function toEntry(source: string, line: string): LogEntry {
-  try {
-    const parsed = JSON.parse(line) as Record<string, unknown>;
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return { source, ...parsed };
-  } catch { /* fall through */ }
-  return { source, message: line };
 }
