@@ -5,6 +5,7 @@ import * as v from 'valibot';
 import { dynamicImport } from '../dynamic-import.js';
 import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
+import { moduleDefault } from '../module-default.js';
 import { BUNDLED_IMAGE_SERVER } from '../package-info.js';
 import { arrayForObject } from './arrays-for-objects.js';
 import { findDuplicateKeys } from './duplicate-keys.js';
@@ -64,7 +65,8 @@ async function readConfigFile(file: string): Promise<unknown> {
     if (file.endsWith('.ts')) {
       const { tsImport } = await dynamicImport<typeof import('tsx/esm/api')>('tsx/esm/api');
       const mod = (await tsImport(`${pathToFileURL(file).href}?t=${Date.now()}`, import.meta.url)) as { default?: unknown };
-      return mod.default;
+      // With no `"type": "module"` above it, tsx compiles the file to CommonJS.
+      return moduleDefault(mod);
     }
     // The query defeats the ESM cache, so that a reload sees the edited file.
     const mod = await dynamicImport<{ default?: unknown }>(`${pathToFileURL(file).href}?t=${Date.now()}`);

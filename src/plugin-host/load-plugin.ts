@@ -6,6 +6,7 @@ import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 import { isPlugin } from '../plugin-api/define-plugin.js';
 import type { Plugin } from '../plugin-api/types.js';
+import { moduleDefault } from '../module-default.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { compilePlugin, type CompileResult } from './compile-plugin.js';
 import { findUp } from './find-up.js';
@@ -87,16 +88,8 @@ async function sourcesOf(file: string, compiled: Partial<CompileResult> | null, 
   return compilePlugin(file, compiledDir, targets).then((r) => r.files, () => null);
 }
 
-/**
- * The module's default export. CommonJS compiled from `export default` (TypeScript in a CommonJS
- * package, a `.cts`) sets `exports.default` and `__esModule`, and Node's import of CommonJS gives
- * `module.exports` itself as the default: the plugin is one level down, as TypeScript's own interop
- * would find it.
- */
 function defaultExport(mod: { default?: unknown }): unknown {
-  const value = mod.default;
-  if (isPlugin(value) || typeof value !== 'object' || value === null) return value;
-  return (value as { __esModule?: unknown }).__esModule === true ? (value as { default?: unknown }).default : value;
+  return isPlugin(mod.default) ? mod.default : moduleDefault(mod);
 }
 
 /**

@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { homePaths } from '../../src/home/index.js';
+import { lockHolder } from '../../src/native/addon.js';
+import { ctl } from '../helpers/cli.js';
+import { fixture } from '../helpers/daemon.js';
+import { makeTempHome, removeTempHome } from '../helpers/home.js';
+
+// The README: `agentd.config.json` (`.js` and `.ts` with a default export are accepted too).
+for (const [file, source] of [
+  ['agentd.config.ts', (module: string) => `const config: { plugins: Record<string, { module: string }> } = { plugins: { forever: { module: ${JSON.stringify(module)} } } };\nexport default config;\n`],
+  ['agentd.config.js', (module: string) => `export default { plugins: { forever: { module: ${JSON.stringify(module)} } } };\n`],
+] as const) {
+  test(`${file} with a default export, in a home with no package.json, is the config`, async (t) => {
+    const home = makeTempHome();
+    t.teardown(() => {
+      const pid = lockHolder(homePaths(home).pidfile);
+      if (pid > 0) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+      removeTempHome(home);
+    });
+    fs.writeFileSync(path.join(home, file), source(fixture('forever')));
+    const started = await ctl(['start', '--home', home]);
+    t.is(started.code, 0, started.stderr);
+    const status = JSON.parse((await ctl(['status', '--home', home, '--json'])).stdout) as { config: string; plugins: { name: string; state: string }[] };
+    t.is(status.config, path.join(home, file));
+    t.deepEqual(status.plugins.map((p) => [p.name, p.state]), [['forever', 'running']]);
+    t.is((await ctl(['stop', '--home', home])).code, 0);
+  });
+}
