@@ -107,13 +107,16 @@ export class Instance {
    * stop the old one gracefully only once the new one is ready. A new process that fails to start
    * is killed and the old one stays.
    */
-  replace(): Promise<void> {
+  async replace(): Promise<void> {
+    // A start or a replacement in flight loaded the settings (and code) of before this call: joining
+    // it would leave the old ones running under a status that claims the new ones. Let it finish,
+    // then replace what it brought up.
+    for (let inFlight = this.starting ?? this.replacing; inFlight; inFlight = this.starting ?? this.replacing) await inFlight.catch(() => {});
     if (this.state !== 'running' || !this.host) {
       // Stopped while a rolling reload was on its way to it: the reload must not start it again.
       if (this.wantStopped) return Promise.reject(errors.pluginStopped(this.label));
       return this.start();
     }
-    if (this.replacing) return this.replacing;
     const old = this.host;
     const run = (async () => {
       let booted: Booted;
