@@ -121,8 +121,8 @@ export const errors = {
     `${name} not scaled to ${to}: ${reason}; it runs ${from} as before (see \`ctl logs ${name}\`)`),
   pluginReloadFailed: entry('E_PLUGIN_RELOAD_FAILED', -32062, F, (name: string, reason: string, kept: string) =>
     `${name} not reloaded: ${reason}; still on the old process: ${kept} (see \`ctl logs ${name}\`)`),
-  pluginSettingsKept: entry('E_PLUGIN_SETTINGS_KEPT', -32063, F, (name: string, reason: string) =>
-    `${name} keeps its previous settings, which still serve: the new ones did not start (${reason}); fix plugins.${name} in the config and run \`ctl reload\` again (see \`ctl logs ${name}\`)`),
+  pluginSettingsKept: entry('E_PLUGIN_SETTINGS_KEPT', -32063, F, (name: string, reason: string, down: string[]) =>
+    `${name} keeps its previous settings, ${down.length === 0 ? 'which still serve' : `but ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} not running`}: the new ones did not start (${reason}); fix plugins.${name} in the config and run \`ctl reload\` again (see \`ctl logs ${name}\`)`),
 
   // Logs.
   logWrite: entry('E_LOG_WRITE', -32060, F, (path: string, reason: string) =>

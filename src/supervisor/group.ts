@@ -137,8 +137,15 @@ export class PluginGroup implements InstanceHost {
       this.syncWatcher();
       const replaced = todo.filter((i) => this.instances.includes(i) && i.host !== null && i.host !== oldHosts.get(i));
       const undo = replaced.length > 0 ? await this.roll(replaced) : null;
-      if (undo) this.log.error('plugin not returned to its previous settings', { plugin: this.plugin, error: describeError(undo.error), onNewSettings: undo.kept.map((i) => i.label) });
-      throw errors.pluginSettingsKept(this.plugin, describeError(failure.error), { cause: failure.error, data: { plugin: this.plugin } });
+      if (undo) {
+        // Left serving the new settings, they would run what neither the status nor the loaded config
+        // says: restart them on the previous ones, and their restart policy takes it from there.
+        this.log.error('plugin not returned to its previous settings; restarting on them', { plugin: this.plugin, error: describeError(undo.error), instances: undo.kept.map((i) => i.label) });
+        await Promise.allSettled(undo.kept.map((i) => i.restart()));
+      }
+      // Old processes may have died meanwhile too: say which instances do not serve.
+      const down = this.instances.filter((i) => i.state !== 'running').map((i) => i.label);
+      throw errors.pluginSettingsKept(this.plugin, describeError(failure.error), down, { cause: failure.error, data: { plugin: this.plugin } });
     }
     try {
       if (want !== this.instances.length) await this.scale(want);

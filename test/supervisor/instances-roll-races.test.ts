@@ -50,3 +50,52 @@ test('a config change while an instance is still starting replaces that instance
   t.deepEqual(await greetings(client, 2), ['new', 'new']);
   await onlyListed(t, client, d.home, d.pid);
 });
+
+test('when the previous settings cannot come back on an instance already rolled, it is restarted on them, not left on the new ones, and the error says it is down', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'http-echo': { ...echo(2, { greeting: 'old' }).plugins['http-echo'], backoff: { initial: '50ms', max: '100ms' } } } } });
+  const gone = path.join(d.home, 'gone');
+  const withBackoff = (config: EchoSettings) => ({ plugins: { 'http-echo': { ...echo(2, config).plugins['http-echo'], backoff: { initial: '50ms', max: '100ms' } } } });
+  writeConfig(d.home, withBackoff({ greeting: 'old', failIfExists: gone }));
+  const client = await d.client();
+  await client.call('daemon.reload');
+  const events = await EventRecorder.attach(client, ['plugin.']);
+  // The old settings now fail anywhere they start again, and the new ones fail on #1.
+  fs.writeFileSync(gone, '');
+  writeConfig(d.home, withBackoff({ greeting: 'new', failInstance: 1 }));
+  const error = await t.throwsAsync(client.call('daemon.reload'));
+  t.is((error as { code?: string }).code, 'E_PLUGIN_SETTINGS_KEPT');
+  t.regex(error!.message, /^http-echo keeps its previous settings, but http-echo#0 is not running: the new ones did not start \(.*instance 1 refuses to start.*\)/);
+  t.is((await client.call('plugins.list'))[1]!.state, 'running');
+  t.deepEqual((await client.call<{ config: EchoSettings }>('http-echo#1.settings')).config.greeting, 'old');
+  const r0 = (await client.call('plugins.list'))[0]!;
+  t.not(r0.state, 'running', `#0 does not serve the new settings: ${JSON.stringify(r0)}`);
+
+  // Its restart policy brings it back, on the settings the daemon claims, once they can start.
+  const mark = events.mark;
+  fs.rmSync(gone);
+  await events.next((e) => e.type === 'plugin.state' && e.instance === 0 && e.to === 'running', 10_000, mark);
+  t.deepEqual(await greetings(client, 2), ['old', 'old']);
+  await onlyListed(t, client, d.home, d.pid);
+});
+
+test('an old process that dies while a config change rolls: the error does not claim that the previous settings still serve', async (t) => {
+  const slowBackoff = (config: EchoSettings) => ({ plugins: { 'http-echo': { ...echo(2, config).plugins['http-echo'], backoff: { initial: '20s', max: '30s' } } } });
+  const d = await startTestDaemon(t, { config: slowBackoff({ greeting: 'old' }) });
+  const client = await d.client();
+  const rows = await client.call('plugins.list');
+  const events = await EventRecorder.attach(client, ['plugin.']);
+  writeConfig(d.home, slowBackoff({ greeting: 'new', failInstance: 1 }));
+  const reload = client.call('daemon.reload');
+  reload.catch(() => {});
+  await events.next((e) => e.type === 'plugin.replaced' && e.instance === 0, 10_000);
+  process.kill(rows[1]!.pid!, 'SIGKILL');
+  const error = await t.throwsAsync(reload);
+  t.is((error as { code?: string }).code, 'E_PLUGIN_SETTINGS_KEPT');
+  t.regex(error!.message, /^http-echo keeps its previous settings, but http-echo#1 is not running: /);
+  t.is((await client.call('plugins.list'))[1]!.state, 'backoff');
+
+  // Started again, it runs the settings the daemon kept.
+  await client.call('plugins.start', { name: 'http-echo' });
+  t.deepEqual(await greetings(client, 2), ['old', 'old']);
+  await onlyListed(t, client, d.home, d.pid);
+});
