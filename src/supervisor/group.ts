@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'winston';
 import type { PluginEntry, ResolvedPlugin } from '../config/index.js';
 import type { EventBus } from '../core/event-bus.js';
-import { errors, type AgentdError } from '../errors/index.js';
+import { errors, isAgentdError, type AgentdError } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 import { fromWire } from '../client/rpc-error.js';
 import { attachPluginOutput, type LogManager } from '../logging/index.js';
@@ -132,7 +132,9 @@ export class PluginGroup implements InstanceHost {
     const todo = this.instances.slice(0, want);
     const oldHosts = new Map(todo.map((i) => [i, i.host]));
     const failure = await this.roll(todo);
-    if (failure) {
+    // A stop or restart of the plugin meanwhile is no failure of the new settings: every instance
+    // is stopped, or restarting on them, so they stand.
+    if (failure && !(isAgentdError(failure.error) && failure.error.code === errors.pluginStopped.code)) {
       this.spec = withCount(previous);
       this.syncWatcher();
       const replaced = todo.filter((i) => this.instances.includes(i) && i.host !== null && i.host !== oldHosts.get(i));

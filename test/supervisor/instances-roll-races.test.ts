@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { AgentdClient } from '../../src/client/index.js';
 import { fixture, markedProcesses, startTestDaemon, writeConfig } from '../helpers/daemon.js';
 import { EventRecorder } from '../helpers/events.js';
+import { isGone, waitUntil } from '../helpers/proc.js';
 
 type EchoSettings = { greeting: string; holdWhileExists?: string; failIfExists?: string; failInstance?: number };
 const echo = (instances: number, config: EchoSettings) => ({ plugins: { 'http-echo': { module: fixture('http-echo'), instances, config } } });
@@ -16,7 +17,7 @@ async function greetings(client: AgentdClient, instances: number): Promise<strin
 }
 
 /** Every plugin process of the daemon is one that plugins.list shows (the spare host aside). */
-async function onlyListed(t: import('ava').ExecutionContext, client: AgentdClient, home: string, core: number): Promise<void> {
+async function onlyListed(t: ExecutionContext, client: AgentdClient, home: string, core: number): Promise<void> {
   const listed = new Set((await client.call('plugins.list')).map((r) => r.pid));
   const spares = markedProcesses(home).filter((pid) => pid !== core && !listed.has(pid));
   // A spare host has loaded no plugin: it answers no method, and there is at most one.
@@ -97,5 +98,48 @@ test('an old process that dies while a config change rolls: the error does not c
   // Started again, it runs the settings the daemon kept.
   await client.call('plugins.start', { name: 'http-echo' });
   t.deepEqual(await greetings(client, 2), ['old', 'old']);
+  await onlyListed(t, client, d.home, d.pid);
+});
+
+/**
+ * Two instances on greeting old, and a reload to greeting new in flight: #0's new process holds in
+ * its start (pid `booting`) until `hold` is removed.
+ */
+async function rollingHeld(t: ExecutionContext) {
+  const d = await startTestDaemon(t, { config: echo(2, { greeting: 'old' }) });
+  const hold = path.join(d.home, 'hold');
+  const client = await d.client();
+  const before = (await client.call('plugins.list')).map((r) => r.pid!);
+  fs.writeFileSync(hold, '');
+  writeConfig(d.home, echo(2, { greeting: 'new', holdWhileExists: hold }));
+  const reload = client.call('daemon.reload');
+  reload.catch(() => {});
+  await waitUntil(() => fs.existsSync(`${hold}.held`), 10_000, "#0's new process to hold in its start");
+  return { d, client, hold, reload, before, booting: Number(fs.readFileSync(`${hold}.held`, 'utf8')) };
+}
+
+test('plugins.stop while a config change rolls: the reload stands, the stopped plugin takes the new settings, and nothing it booted is left', async (t) => {
+  const { d, client, hold, reload, booting } = await rollingHeld(t);
+  const stopped = await client.call('plugins.stop', { name: 'http-echo' });
+  t.deepEqual(stopped.map((r) => [r.state, r.pid]), [['stopped', null], ['stopped', null]]);
+  t.deepEqual((await reload).changed, ['http-echo']);
+  t.true(isGone(booting), 'the process booting the new settings was stopped');
+
+  fs.rmSync(hold);
+  await client.call('plugins.start', { name: 'http-echo' });
+  t.deepEqual(await greetings(client, 2), ['new', 'new']);
+  await onlyListed(t, client, d.home, d.pid);
+});
+
+test('plugins.restart while a config change rolls: the reload stands and every instance restarts on the new settings', async (t) => {
+  const { d, client, hold, reload, booting, before } = await rollingHeld(t);
+  const restart = client.call('plugins.restart', { name: 'http-echo' });
+  restart.catch(() => {});
+  await waitUntil(() => [booting, ...before].every(isGone), 10_000, 'the restart to stop every process');
+  fs.rmSync(hold);
+  t.deepEqual((await restart).map((r) => r.state), ['running', 'running']);
+  t.deepEqual((await reload).changed, ['http-echo']);
+  t.deepEqual((await client.call('plugins.list')).map((r) => r.state), ['running', 'running']);
+  t.deepEqual(await greetings(client, 2), ['new', 'new']);
   await onlyListed(t, client, d.home, d.pid);
 });
