@@ -130,14 +130,15 @@ export class PluginGroup implements InstanceHost {
     this.syncWatcher();
     // Surplus instances are not replaced, only stopped afterwards: until then they serve the old way.
     const todo = this.instances.slice(0, want);
-    const oldHosts = new Map(todo.map((i) => [i, i.host]));
+    const oldHosts = new Map(this.instances.map((i) => [i, i.host]));
     const failure = await this.roll(todo);
     // A stop or restart of the plugin meanwhile is no failure of the new settings: every instance
     // is stopped, or restarting on them, so they stand.
     if (failure && !(isAgentdError(failure.error) && failure.error.code === errors.pluginStopped.code)) {
       this.spec = withCount(previous);
       this.syncWatcher();
-      const replaced = todo.filter((i) => this.instances.includes(i) && i.host !== null && i.host !== oldHosts.get(i));
+      // Those a scale added meanwhile run the new settings too.
+      const replaced = this.instances.filter((i) => i.host !== null && i.host !== oldHosts.get(i));
       const undo = replaced.length > 0 ? await this.roll(replaced) : null;
       if (undo) {
         // Left serving the new settings, they would run what neither the status nor the loaded config

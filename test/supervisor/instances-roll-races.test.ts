@@ -103,15 +103,15 @@ test('an old process that dies while a config change rolls: the error does not c
 
 /**
  * Two instances on greeting old, and a reload to greeting new in flight: #0's new process holds in
- * its start (pid `booting`) until `hold` is removed.
+ * its start (pid `booting`) until `hold` is removed; `more` is added to the new settings.
  */
-async function rollingHeld(t: ExecutionContext) {
+async function rollingHeld(t: ExecutionContext, more: Partial<EchoSettings> = {}) {
   const d = await startTestDaemon(t, { config: echo(2, { greeting: 'old' }) });
   const hold = path.join(d.home, 'hold');
   const client = await d.client();
   const before = (await client.call('plugins.list')).map((r) => r.pid!);
   fs.writeFileSync(hold, '');
-  writeConfig(d.home, echo(2, { greeting: 'new', holdWhileExists: hold }));
+  writeConfig(d.home, echo(2, { greeting: 'new', holdWhileExists: hold, ...more }));
   const reload = client.call('daemon.reload');
   reload.catch(() => {});
   await waitUntil(() => fs.existsSync(`${hold}.held`), 10_000, "#0's new process to hold in its start");
@@ -141,5 +141,20 @@ test('plugins.restart while a config change rolls: the reload stands and every i
   t.deepEqual((await reload).changed, ['http-echo']);
   t.deepEqual((await client.call('plugins.list')).map((r) => r.state), ['running', 'running']);
   t.deepEqual(await greetings(client, 2), ['new', 'new']);
+  await onlyListed(t, client, d.home, d.pid);
+});
+
+test('an instance a scale adds while a config change rolls goes back to the previous settings with the rest when the change fails', async (t) => {
+  const { d, client, hold, reload } = await rollingHeld(t, { failInstance: 1 });
+  // #2 starts on the new settings, and holds too, until the hold goes.
+  const scale = client.call('plugins.scale', { name: 'http-echo', instances: 3 });
+  scale.catch(() => {});
+  await waitUntil(async () => (await client.call('plugins.list')).length === 3, 10_000, 'the scale to add #2');
+  fs.rmSync(hold);
+  await scale;
+  const error = await t.throwsAsync(reload);
+  t.is((error as { code?: string }).code, 'E_PLUGIN_SETTINGS_KEPT');
+  t.deepEqual((await client.call('plugins.list')).map((r) => r.state), ['running', 'running', 'running']);
+  t.deepEqual(await greetings(client, 3), ['old', 'old', 'old']);
   await onlyListed(t, client, d.home, d.pid);
 });
