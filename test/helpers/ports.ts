@@ -9,3 +9,12 @@ export function freePort(): Promise<number> {
     }).on('error', reject);
   });
 }
+
+/** Whether a TCP connect to the port is refused (nothing listens) rather than accepted or queued. */
+export function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => { socket.destroy(); resolve(false); });
+    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+  });
+}

@@ -6,7 +6,7 @@ import { fixture, startTestDaemon, writeConfig } from '../helpers/daemon.js';
 import { tempHome } from '../helpers/home.js';
 import { EventRecorder } from '../helpers/events.js';
 import { httpLoad, untilServed } from '../helpers/http-load.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort, refused } from '../helpers/ports.js';
 import { waitUntil } from '../helpers/proc.js';
 
 /** A loopback TCP server on a free port, closed when the test ends. */
@@ -16,15 +16,6 @@ async function holdPort(t: { teardown(fn: () => void): void }): Promise<{ port: 
   const close = () => new Promise<void>((resolve) => { if (server.listening) server.close(() => resolve()); else resolve(); });
   t.teardown(close);
   return { port: (server.address() as net.AddressInfo).port, close };
-}
-
-/** Whether a TCP connect to the port is refused (nothing listens) rather than accepted or queued. */
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => { socket.destroy(); resolve(false); });
-    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
-  });
 }
 
 test('a reload to a port that cannot be bound keeps the old settings serving and says so; once free, the next reload moves the plugin and closes the old port', async (t) => {

@@ -4,9 +4,10 @@ import test, { type ExecutionContext } from 'ava';
 import type { AgentdClient } from '../../src/client/index.js';
 import { fixture, markedProcesses, startTestDaemon, writeConfig } from '../helpers/daemon.js';
 import { EventRecorder } from '../helpers/events.js';
+import { freePort, refused } from '../helpers/ports.js';
 import { isGone, waitUntil } from '../helpers/proc.js';
 
-type EchoSettings = { greeting: string; holdWhileExists?: string; failIfExists?: string; failInstance?: number };
+type EchoSettings = { greeting: string; port?: number; holdWhileExists?: string; failIfExists?: string; failInstance?: number };
 const echo = (instances: number, config: EchoSettings) => ({ plugins: { 'http-echo': { module: fixture('http-echo'), instances, config } } });
 
 /** What each running instance says it runs: its greeting, by instance. */
@@ -156,5 +157,18 @@ test('an instance a scale adds while a config change rolls goes back to the prev
   t.is((error as { code?: string }).code, 'E_PLUGIN_SETTINGS_KEPT');
   t.deepEqual((await client.call('plugins.list')).map((r) => r.state), ['running', 'running', 'running']);
   t.deepEqual(await greetings(client, 3), ['old', 'old', 'old']);
+  await onlyListed(t, client, d.home, d.pid);
+});
+
+test('a port change that fails on a later instance and is rolled back leaves the new port closed and the old one serving', async (t) => {
+  const [oldPort, newPort] = [await freePort(), await freePort()];
+  const d = await startTestDaemon(t, { config: echo(2, { greeting: 'old', port: oldPort }) });
+  const client = await d.client();
+  writeConfig(d.home, echo(2, { greeting: 'new', port: newPort, failInstance: 1 }));
+  const error = await t.throwsAsync(client.call('daemon.reload'));
+  t.is((error as { code?: string }).code, 'E_PLUGIN_SETTINGS_KEPT');
+  t.deepEqual(await greetings(client, 2), ['old', 'old']);
+  t.true(await refused(newPort), 'nothing is left listening on the port of the settings rolled back');
+  t.false(await refused(oldPort));
   await onlyListed(t, client, d.home, d.pid);
 });
