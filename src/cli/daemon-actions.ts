@@ -2,7 +2,7 @@ import { readCoreArgs } from '../core/core-args.js';
 import { describeError, errors, ExitCode, isAgentdError } from '../errors/index.js';
 import { homePaths } from '../home/paths.js';
 import { lockHolder } from '../native/addon.js';
-import { DEFAULT_STOP_MS, runningCore, startDaemon, stopDaemon } from './daemon-control.js';
+import { DEFAULT_STOP_MS, namedHolder, runningCore, startDaemon, stopDaemon } from './daemon-control.js';
 import { flagDuration } from './flag-duration.js';
 import { reportFailure } from './output.js';
 
@@ -98,12 +98,12 @@ const CONCURRENT_START_MS = 2000;
  */
 async function concurrentCore(cause: unknown, pidfile: string): Promise<number> {
   if (!isAgentdError(cause)) return 0;
-  if (cause.code === errors.alreadyRunning.code) return lockHolder(pidfile);
+  if (cause.code === errors.alreadyRunning.code) return namedHolder(pidfile);
   if (cause.code !== errors.stoppedWhileStarting.code && cause.code !== errors.startFailed.code) return 0;
   const deadline = Date.now() + CONCURRENT_START_MS;
   for (;;) {
-    const pid = lockHolder(pidfile);
-    if (pid !== 0 || Date.now() >= deadline) return pid;
+    if (lockHolder(pidfile) !== 0) return namedHolder(pidfile);
+    if (Date.now() >= deadline) return 0;
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -50,7 +50,7 @@ export async function runDaemonInForeground(o: Omit<StartOptions, 'timeoutMs'>):
  */
 export async function runningCore(home: string, timeoutMs: number): Promise<{ pid: number; status: DaemonStatus | null } | null> {
   checkHomeReadable(home);
-  const pid = lockHolder(homePaths(home).pidfile);
+  const pid = await namedHolder(homePaths(home).pidfile);
   if (pid === 0) return null;
   try {
     const client = await connect({ home, timeoutMs: Math.max(1, Math.min(SOCKET_ANSWER_MS, timeoutMs / 2)) });
@@ -61,6 +61,25 @@ export async function runningCore(home: string, timeoutMs: number): Promise<{ pi
 }
 
 export type StopResult = { stopped: false } | { stopped: true; pid: number; forced: 'no' | 'SIGTERM' | 'SIGKILL' };
+
+/** How long a lock holder that has not written its pid yet (a launcher between flock and the write) gets to. */
+const PIDFILE_WRITE_MS = 2000;
+
+/**
+ * The pid holding the home's lock (0: none), waiting while the pidfile is still empty: a launcher
+ * takes the lock, forks twice and only then writes the pid. A stop that went ahead with -1 could
+ * signal nobody, and took any holder of the lock for its core, the one a concurrent `ctl restart`
+ * starts included: it waited out its whole deadline and failed. -1 only for a pidfile that stays
+ * unreadable.
+ */
+export async function namedHolder(pidfile: string): Promise<number> {
+  const deadline = Date.now() + PIDFILE_WRITE_MS;
+  for (;;) {
+    const pid = lockHolder(pidfile);
+    if (pid !== -1 || Date.now() >= deadline) return pid;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 /** How long a core that is alive gets to answer on its socket; the rest of --timeout is for stopping. */
 const SOCKET_ANSWER_MS = 2000;
@@ -76,7 +95,7 @@ export const DEFAULT_STOP_MS = 10_000;
 export async function stopDaemon(home: string, timeoutMs: number | null, progress: (line: string) => void = () => {}): Promise<StopResult> {
   checkHomeReadable(home);
   const { pidfile, socket } = homePaths(home);
-  const held = lockHolder(pidfile);
+  const held = await namedHolder(pidfile);
   // A core whose pidfile was deleted under it holds the lock on the unlinked file: free as far as
   // the path tells, yet it runs and answers on the socket, and `ctl stop` is how it is stopped.
   const pid = held !== 0 ? held : fs.existsSync(socket) ? (await socketListener(socket)) ?? 0 : 0;
