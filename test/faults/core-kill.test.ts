@@ -141,15 +141,17 @@ test('kill -9 of the core while rotations and compressions run, three times over
     stop = true;
     await rotating;
     corePid = await restartAfterKill(t, d.home, corePid);
+    // The files are read with no core writing them: this one rotates and gzips several times a
+    // second, so a listing read under it goes stale (ENOENT on a generation shifted meanwhile, a
+    // line read twice or not at all, its own gzip's temporary file taken for a leftover). Its
+    // graceful stop removes nothing the killed core left: recovery happened at its start.
+    await d.stop();
     checkLogs(t, d.home, streamed);
     t.log(`round ${round}: ${rotations} rotations before the kill`);
+    if (round < 3) corePid = (await launchMarked(d.home)).pid;
   }
-  // The last core stops gracefully: its plugin's final line is there too.
-  await d.stop();
+  // The cores restarted after each kill stopped gracefully: their plugins' every line is there.
   const ticks = tickerLines(generationFiles(`${d.paths.logsDir}/log-ticker.log`).flatMap((f) => fileLines(f)));
-  const last = [...ticks.stoppedAfter.entries()];
-  t.is(last.length, 1, 'the plugin of the last core stopped gracefully');
-  const [pid, count] = last[0]!;
-  t.is(ticks.byPid.get(pid)?.length, count, 'its every line is in the files');
-  checkLogs(t, d.home, streamed);
+  t.is(ticks.stoppedAfter.size, 3, 'the plugin of each restarted core stopped gracefully');
+  for (const [pid, count] of ticks.stoppedAfter) t.is(ticks.byPid.get(pid)?.length, count, `writer ${pid}: its every line is in the files`);
 });
