@@ -106,25 +106,12 @@ export class FileSink extends EventEmitter {
    */
   reopen(): boolean {
     if (this.state === 'closed') return false;
-    const old = this.fd;
-    const salvage = old >= 0 ? this.deletedSince(old) : null;
     try {
-      this.openLive();
-    } catch (error) {
-      if (old >= 0 && isDeleted(old)) {
-        // Lines written on into a file with no name would vanish without a word: stop, and
-        // count them as dropped (said once) until the path can be opened again.
-        closeQuietly(old);
-        this.fd = -1;
-        this.enterFailing(error);
-      } else {
-        this.record(error);
-      }
+      this.reopenLive();
+      return true;
+    } catch {
       return false;
     }
-    if (salvage) this.copyRange(old, salvage.from, salvage.to);
-    if (old >= 0) closeQuietly(old);
-    return true;
   }
 
   /** Reopen when the file at `path` is gone or is another file than ours. Cheap: one stat. */
@@ -249,6 +236,15 @@ export class FileSink extends EventEmitter {
     try {
       const { keep, compress, mode } = this.options;
       if (this.fd >= 0 && fs.fstatSync(this.fd).size === 0) return { rotated: false, to: '' };
+      if (!this.atPath()) {
+        // Our file was moved or deleted (an external logrotate not yet followed by a reopen, or a
+        // reopen that failed): it is rotated already, so only a new file is wanted. Shifting the
+        // generations would free no name and delete the oldest for nothing; and while the open
+        // keeps failing (EMFILE), each try would move the file still written one step nearer
+        // deletion. A failed open throws, so size rotations wait before trying again.
+        this.reopenLive();
+        return { rotated: false, to: '' };
+      }
       let to = '';
       try {
         shiftRotated(this.path, keep);
@@ -309,6 +305,28 @@ export class FileSink extends EventEmitter {
     });
   }
 
+  /** reopen(), throwing the open's error (recorded) when it fails. */
+  private reopenLive(): void {
+    const old = this.fd;
+    const salvage = old >= 0 ? this.deletedSince(old) : null;
+    try {
+      this.openLive();
+    } catch (error) {
+      if (old >= 0 && isDeleted(old)) {
+        // Lines written on into a file with no name would vanish without a word: stop, and
+        // count them as dropped (said once) until the path can be opened again.
+        closeQuietly(old);
+        this.fd = -1;
+        this.enterFailing(error);
+      } else {
+        this.record(error);
+      }
+      throw error;
+    }
+    if (salvage) this.copyRange(old, salvage.from, salvage.to);
+    if (old >= 0) closeQuietly(old);
+  }
+
   private openLive(): void {
     let fd: number;
     try {
@@ -326,6 +344,17 @@ export class FileSink extends EventEmitter {
     this.ino = st.ino;
     this.bytes = Number(st.size);
     this.linkedUpTo = this.bytes;
+  }
+
+  /** The file at `path` is the one we write to. */
+  private atPath(): boolean {
+    if (this.fd < 0) return false;
+    try {
+      const st = fs.statSync(this.path, { bigint: true });
+      return st.dev === this.dev && st.ino === this.ino;
+    } catch {
+      return false;
+    }
   }
 
   /** When `fd`'s file has no name left (deleted): the bytes written since the path was last seen. */

@@ -160,6 +160,23 @@ test('reopen() after an external mv writes to a new file at the path', async (t)
   await sink.close();
 });
 
+test('a size rotation after an external mv, before the reopen: a new file, and no generation shifted or deleted', async (t) => {
+  const file = path.join(setup(t), 'a.log');
+  const sink = new FileSink(file, { maxSize: 4096, keep: 1, compress: false });
+  sink.write('kept\n');
+  await sink.rotate();
+  sink.write('moved\n');
+  fs.renameSync(file, `${file}.moved`);
+  // Reaches maxSize before anyone calls reopen(): the file written is at a.log.moved now.
+  sink.write(`${'x'.repeat(4095)}\n`);
+  t.is(fs.readFileSync(`${file}.1`, 'utf8'), 'kept\n', 'the one kept generation is still there');
+  t.false(fs.existsSync(`${file}.2`));
+  t.true(fs.readFileSync(`${file}.moved`, 'utf8').startsWith('moved\n'));
+  sink.write('after\n');
+  t.is(fs.readFileSync(file, 'utf8'), 'after\n');
+  await sink.close();
+});
+
 test('checkPath() reopens after unlink or replacement, and only then', async (t) => {
   const file = path.join(setup(t), 'a.log');
   const sink = new FileSink(file, plain);
