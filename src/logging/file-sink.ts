@@ -173,18 +173,36 @@ export class FileSink extends EventEmitter {
   private writeFailed(error: unknown, lines: number): false {
     let lost = lines;
     if (error instanceof PartialWrite) {
-      const done = error.data.subarray(0, error.written);
+      let done = error.data.subarray(0, error.written);
+      const whole = done.lastIndexOf(0x0a) + 1;
+      if (whole < done.length && this.cutTail(done.length - whole)) done = done.subarray(0, whole);
       const newlines = countBytes(done, 0x0a) - (this.midLine ? 1 : 0);
       lost = Math.max(0, lines - Math.max(0, newlines));
-      this.bytes += error.written;
+      this.bytes += done.length;
       this.lines += lines - lost;
-      if (error.written > 0) this.midLine = done[done.length - 1] !== 0x0a;
+      if (done.length > 0) this.midLine = done[done.length - 1] !== 0x0a;
       error = error.reason;
     }
     this.dropped += lost;
     this.enterFailing(error);
     this.episodeDropped += lost;
     return false;
+  }
+
+  /**
+   * Remove the last `n` bytes of the live file: the start of a line whose write was cut short,
+   * which would otherwise stay in the file as a torn line. We are its only writer. False when
+   * it cannot be done (the line is then ended by the next write).
+   */
+  private cutTail(n: number): boolean {
+    try {
+      const size = fs.fstatSync(this.fd).size;
+      if (size < n) return false;
+      fs.ftruncateSync(this.fd, size - n);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private enterFailing(error: unknown): void {

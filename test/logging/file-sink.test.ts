@@ -1,11 +1,12 @@
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import zlib from 'node:zlib';
 import { FileSink, type SinkError } from '../../src/logging/index.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
-import { readAllLines, rotatedFiles, sequenceProblem } from './helpers.js';
+import { exited, fixture, readAllLines, rotatedFiles, sequenceProblem } from './helpers.js';
 
 const plain = { maxSize: null, keep: 5, compress: false };
 
@@ -252,6 +253,24 @@ test('a full disk drops and counts lines, never throws, and recovers', async (t)
   t.like(sink.stats(), { dropped: 4, lines: 1, failing: false, lastError: { code: 'ENOSPC' } });
   t.is(fs.readFileSync(file, 'utf8'), 'e\n');
   await sink.close();
+});
+
+test('a write stopped part-way (file size limit, a disk filling up) leaves no piece of a line in the file', async (t) => {
+  const file = path.join(setup(t), 'a.log');
+  // A limit of whole blocks never falls on a 100-byte line's end: the write crossing it is cut.
+  const child = spawn('/bin/sh', ['-c', 'ulimit -f 4 && exec "$@"', 'sh', process.execPath, fixture('size-limited'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+  t.is(await exited(child), 0);
+  const stats = JSON.parse(out) as { failedAt: number; lines: number; dropped: number };
+  const full = fs.readFileSync(`${file}.1`, 'utf8');
+  t.true(full.endsWith('\n'), 'the limited file ends with a whole line');
+  const lines = full.split('\n').slice(0, -1);
+  t.deepEqual(lines.map(Number), Array.from({ length: stats.failedAt }, (_, i) => i), 'only whole lines, in order');
+  t.true(lines.every((l) => l.length === 99));
+  t.is(fs.readFileSync(file, 'utf8'), 'after\n', 'the next file starts with a whole line');
+  t.like(stats, { lines: stats.failedAt + 1, dropped: 3 });
 });
 
 test('an fd closed underneath is reopened; when that fails too, lines are dropped until it works', async (t) => {
