@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { dirname } from 'node:path';
 import { errors } from '../errors/index.js';
 import { isoTime } from '../iso-time.js';
-import { compressGeneration, holdForCompression, recoverRotated, releaseHeld, shiftRotated, type PendingCompression } from './rotated-files.js';
+import { compressGeneration, holdForCompression, listRotated, recoverRotated, releaseHeld, shiftRotated, type PendingCompression } from './rotated-files.js';
 import { RotationQueue } from './rotation-queue.js';
 import type { FileSinkOptions, RotateResult, SinkError, SinkStats } from './sink-types.js';
 import { closeQuietly, countBytes, countLines, describe, errorCode, PartialWrite, writeFully } from './sync-write.js';
@@ -56,6 +56,7 @@ export class FileSink extends EventEmitter {
       // Not fatal: every write retries the open, and lines meanwhile are counted as dropped.
       this.enterFailing(error);
     }
+    if (this.options.compress) this.compressLeftovers();
   }
 
   /** Apply new limits (config reload); the next write that reaches maxSize rotates. */
@@ -343,6 +344,22 @@ export class FileSink extends EventEmitter {
     }
     if (salvage) this.copyRange(old, salvage.from, salvage.to);
     if (old >= 0) closeQuietly(old);
+  }
+
+  /**
+   * Gzip the plain generations a core killed before their gzip ran (or whose gzip failed, on a
+   * full disk) left behind: nothing else would, and they would stay full size until deleted.
+   */
+  private compressLeftovers(): void {
+    const { mode, keep } = this.options;
+    for (const f of listRotated(this.path).reverse()) {
+      if (f.gz) continue;
+      try {
+        this.compressLater(holdForCompression(f.path), mode, keep);
+      } catch (error) {
+        this.record(error);
+      }
+    }
   }
 
   private openLive(): void {

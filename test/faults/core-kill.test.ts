@@ -147,6 +147,8 @@ test('kill -9 of the core while rotations and compressions run, three times over
     // graceful stop removes nothing the killed core left: recovery happened at its start.
     await d.stop();
     checkLogs(t, d.home, streamed);
+    const live = `${d.paths.logsDir}/log-ticker.log`;
+    t.deepEqual(generationFiles(live).filter((f) => f !== live && !f.endsWith('.gz')), [], 'the generations the kill left plain were gzipped');
     t.log(`round ${round}: ${rotations} rotations before the kill`);
     if (round < 3) corePid = (await launchMarked(d.home)).pid;
   }

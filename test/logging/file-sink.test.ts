@@ -233,6 +233,19 @@ test('a new sink finishes what a core killed mid-compression left: a partial .gz
   await sink.close();
 });
 
+test('a new sink with compress gzips the plain generations a killed core left, each once, oldest first', async (t) => {
+  const dir = setup(t);
+  const file = path.join(dir, 'a.log');
+  fs.writeFileSync(`${file}.1`, 'one\n');
+  fs.writeFileSync(`${file}.2`, 'two\n');
+  fs.writeFileSync(`${file}.3.gz`, zlib.gzipSync('three\n'));
+  const sink = new FileSink(file, { maxSize: null, keep: 5, compress: true });
+  await sink.settled();
+  t.deepEqual(fs.readdirSync(dir).sort(), ['a.log', 'a.log.1.gz', 'a.log.2.gz', 'a.log.3.gz']);
+  t.deepEqual(readAllLines(file), ['three', 'two', 'one']);
+  await sink.close();
+});
+
 test('a full disk drops and counts lines, never throws, and recovers', async (t) => {
   const file = path.join(setup(t), 'a.log');
   fs.symlinkSync('/dev/full', file); // every write fails with ENOSPC
