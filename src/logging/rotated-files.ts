@@ -37,9 +37,25 @@ export function listRotated(live: string): RotatedFile[] {
  * the rename of the live file in one step.
  */
 export function shiftRotated(live: string, keep: number): void {
-  for (const f of listRotated(live).reverse()) {
-    if (f.generation >= keep) removeFile(f.path);
-    else fs.renameSync(f.path, `${live}.${f.generation + 1}${f.gz ? '.gz' : ''}`);
+  const moved: Array<{ from: string; to: string }> = [];
+  try {
+    for (const f of listRotated(live).reverse()) {
+      if (f.generation >= keep) {
+        removeFile(f.path);
+        continue;
+      }
+      const to = `${live}.${f.generation + 1}${f.gz ? '.gz' : ''}`;
+      fs.renameSync(f.path, to);
+      moved.push({ from: f.path, to });
+    }
+  } catch (error) {
+    // One generation that cannot be moved (immutable, EPERM) fails the rotation, which is tried
+    // again a second later: left shifted, the older ones would move one step nearer deletion
+    // at every try, and all be gone after `keep` tries while no new generation was made.
+    for (const { from, to } of moved.reverse()) {
+      try { fs.renameSync(to, from); } catch { /* stays shifted: a gap, nothing lost */ }
+    }
+    throw error;
   }
 }
 

@@ -69,6 +69,20 @@ test('rotate() shifts x.1 to x.2, skips an empty file, and keep 0 deletes', asyn
   await sink.close();
 });
 
+test('a generation that cannot be moved fails the rotation and leaves the others where they were, however often it is tried', async (t) => {
+  // 250 characters: `.10.gz` makes a name longer than 255 (ENAMETOOLONG), `.13` does not.
+  const file = path.join(setup(t), 'a'.repeat(250));
+  fs.writeFileSync(`${file}.12`, 'oldest\n');
+  fs.writeFileSync(`${file}.9.gz`, zlib.gzipSync('older\n'));
+  const sink = new FileSink(file, { maxSize: null, keep: 14, compress: false });
+  sink.write('live\n');
+  for (let i = 0; i < 3; i++) await t.throwsAsync(sink.rotate(), { code: 'E_LOG_ROTATE' });
+  t.is(fs.readFileSync(`${file}.12`, 'utf8'), 'oldest\n', 'the oldest generation neither moved nor deleted');
+  t.false(fs.existsSync(`${file}.13`));
+  t.deepEqual(readAllLines(file), ['oldest', 'older', 'live']);
+  await sink.close();
+});
+
 test('compress gzips the rotated file in the background; close waits for it', async (t) => {
   const file = path.join(setup(t), 'a.log');
   const sink = new FileSink(file, { maxSize: null, keep: 5, compress: true });
