@@ -9,7 +9,7 @@ export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args
 
 /**
  * What every `ctl` command shares: `--home`, one client connection, and one way to fail (a single
- * line on stderr, or a JSON error under --json, with the error's exit code).
+ * line on stderr, and a JSON error on stdout under --json, with the error's exit code).
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
@@ -62,7 +62,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<unknown> {
     // this.exit() throws oclif's ExitError: that is not a failure to report.
     if (error.message?.startsWith('EEXIT')) throw error;
-    const code = reportFailure(error, this.jsonEnabled());
+    const code = reportFailure(error, this.jsonOutput());
     this.exit(code);
+  }
+
+  /**
+   * Whether --json was asked for. oclif's jsonEnabled() knows only commands that let it print
+   * their result (enableJsonFlag); `logs` and `rpc` print their own stream of JSON lines through a
+   * `json` flag of their own, and their failures must be JSON all the same. Read from argv, as
+   * oclif does, so that a usage error (no flags parsed) is JSON too.
+   */
+  protected jsonOutput(): boolean {
+    if (this.jsonEnabled()) return true;
+    if (!this.ctor.flags?.['json']) return false;
+    const end = this.argv.indexOf('--');
+    return (end === -1 ? this.argv : this.argv.slice(0, end)).includes('--json');
   }
 }

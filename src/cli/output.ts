@@ -2,18 +2,19 @@ import { ExitCode, isAgentdError } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 
 /**
- * How a failed command ends: one line on stderr (`ctl: what failed; what to do`), or a JSON error
- * object on stdout under --json, and the exit code of the error. The stack only under DEBUG.
+ * How a failed command ends, the same for every command: one line on stderr (`ctl: what failed;
+ * what to do`), for people and logs, as kubectl, docker and systemctl say their errors; under
+ * --json also a JSON error object as one line on stdout, where the script reads its data (a
+ * streaming command's last line), carrying the exit code the process ends with.
  */
 export function reportFailure(error: unknown, json: boolean): ExitCode {
   const exitCode = exitCodeOf(error);
   const message = oneLine(error);
   if (json) {
     const code = isAgentdError(error) ? error.code : exitCode === ExitCode.Usage ? 'E_USAGE' : 'E_FAILED';
-    process.stdout.write(`${JSON.stringify({ error: { code, message, ...(isAgentdError(error) ? { data: error.data } : {}) } }, null, 2)}\n`);
-  } else {
-    process.stderr.write(`ctl: ${message}\n`);
+    process.stdout.write(`${JSON.stringify({ error: { code, message, exitCode, data: isAgentdError(error) ? error.data : {} } })}\n`);
   }
+  process.stderr.write(`ctl: ${message}\n`);
   if (process.env['DEBUG'] && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return exitCode;
 }

@@ -27,4 +27,6 @@ test('ctl rpc takes --json, as every command that prints data does: the same JSO
   const unknown = await ctl(['rpc', 'nosuch.method', '--json', '--home', d.home]);
   t.is(unknown.code, 2);
   t.is(unknown.stderr, 'ctl: method not found: nosuch.method; `ctl rpc rpc.methods` lists the methods\n');
+  // Its failure under --json is a JSON error on stdout, as every command's is.
+  t.like(JSON.parse(unknown.stdout), { error: { code: 'E_RPC_METHOD_NOT_FOUND', exitCode: 2 } });
 });

@@ -9,7 +9,7 @@ import { streamUntilEnd } from '../stream-until-end.js';
 
 export default class Rpc extends BaseCommand<typeof Rpc> {
   static override summary = 'Call any control-socket method and print its result as JSON.';
-  static override description = 'Params are one JSON object (named params). A plugin method goes to one of its instances, round robin; `PLUGIN#N.METHOD` calls instance N. `ctl rpc rpc.methods` lists every method with its params and result schemas; `ctl rpc --schema` prints them as an OpenRPC document (core methods only when the daemon is not running), and `ctl rpc --schema METHOD` only that method\'s OpenRPC method object. A method that streams (`events.subscribe`, `logs.follow`) prints its result, then each notification\'s params as one line of JSON, until Ctrl-C.';
+  static override description = 'Params are one JSON object (named params). A plugin method goes to one of its instances, round robin; `PLUGIN#N.METHOD` calls instance N. `ctl rpc rpc.methods` lists every method with its params and result schemas; `ctl rpc --schema` prints them as an OpenRPC document (core methods only when the daemon is not running), and `ctl rpc --schema METHOD` only that method\'s OpenRPC method object. A method that streams (`events.subscribe`, `logs.follow`) prints its result, then each notification\'s params, each as one line of JSON, until Ctrl-C.';
   static override examples = [
     '<%= config.bin %> rpc daemon.status',
     `<%= config.bin %> rpc logs.tail '{"plugin":"image-server","lines":20}'`,
@@ -51,7 +51,8 @@ export default class Rpc extends BaseCommand<typeof Rpc> {
     let live = false;
     const print = (p: unknown) => this.log(JSON.stringify(p));
     client.on(streams as keyof Notifications, (p) => (live ? print(p) : early.push(p)));
-    this.log(JSON.stringify(await client.call(this.args.method, params), null, 2));
+    // The result is a line of the stream too: a script reads it as JSON lines from the start.
+    print(await client.call(this.args.method, params));
     early.forEach(print);
     live = true;
     await streamUntilEnd(client, `no more \`${streams}\` notifications`);
