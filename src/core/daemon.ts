@@ -195,7 +195,7 @@ export class Daemon {
       this.log.info('config reloaded', { ...result, kept: [...kept.keys()] });
       this.events.emit({ type: 'daemon.reload', ...result, kept: [...kept.keys()] });
       const [first, ...more] = notApplied.map((n) => n.error);
-      if (first) throw notAppliedError(first, more, result);
+      if (first) throw notAppliedError(first, more, { ...result, kept: [...kept.keys()] });
       return result;
     };
     const previous = this.reloading ?? Promise.resolve();
@@ -296,9 +296,10 @@ const STDOUT_FLUSH_MS = 2000;
 
 /**
  * A reload whose other changes stand but some plugin's did not apply: its caller (`ctl reload`,
- * systemd's ExecReload) fails, with each such plugin's error and the reload's result in `data`.
+ * systemd's ExecReload) fails, with each such plugin's error and the reload's result in `data`,
+ * `kept` naming the plugins that keep their previous settings (they are not in `changed`).
  */
-function notAppliedError(first: AgentdError, more: AgentdError[], result: ReloadResult): AgentdError {
+function notAppliedError(first: AgentdError, more: AgentdError[], result: ReloadResult & { kept: string[] }): AgentdError {
   const message = [first, ...more].map((e) => e.message).join('; also ');
   return new AgentdError(first.code, first.rpcCode, first.exitCode, message, { data: { ...first.data, reload: result }, cause: first });
 }

@@ -91,6 +91,8 @@ test('a reload whose new config fails on the second instance puts the first back
   const error = await t.throwsAsync(client.call('daemon.reload'));
   t.is((error as { code?: string }).code, 'E_PLUGIN_SETTINGS_KEPT');
   t.regex(error!.message, /^http-echo keeps its previous settings, which still serve: the new ones did not start \(.*instance 1 refuses to start.*\)/);
+  // A script learns from the error what the reload did, and which plugin kept its settings.
+  t.like((error as { data?: { reload?: unknown } }).data?.reload, { changed: [], kept: ['http-echo'] });
   const after = await client.call('plugins.list');
   t.deepEqual(after.map((r) => r.state), ['running', 'running']);
   t.not(after[0]!.pid, before[0]!, '#0 was replaced, then put back');
