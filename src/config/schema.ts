@@ -63,7 +63,7 @@ export const RpcSchema = v.strictObject({
   idleTimeout: duration('10m', 'Close a control-socket connection with no request and no subscription after this long (at least 1s).', 1000),
   maxBufferedBytes: v.optional(size('Replies and notifications buffered for a client that does not read (at least 64 KiB); past this its stream notifications are dropped (and counted) and requests wait.', 65536), '8MiB'),
   maxBufferedTotal: v.optional(size('Replies and notifications buffered for all slow clients together (at least 64 KiB); past this, every client that is behind has its stream notifications dropped (and counted) and its requests wait.', 65536), '32MiB'),
-  busyPoll: duration('50us', 'After answering a client that calls in a loop (its request came within twice this of the reply to its previous one), keep polling the socket this long instead of sleeping, so its next request is read without a wake-up: round trips about twice as fast on virtual machines, at about the same CPU per call; 0 turns it off (at most 1ms).', 0, 1),
+  busyPoll: duration('50us', 'After answering a client that calls in a loop (its request came within twice this of the reply to its previous one), keep polling the socket this long instead of sleeping, so its next request is read without a wake-up: round trips about twice as fast on virtual machines, at about the same CPU per call; held off while other processes want the CPU; 0 turns it off (at most 1ms).', 0, 1),
 });
 
 export const PluginEntrySchema = v.strictObject({

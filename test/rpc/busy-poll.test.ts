@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import test from 'ava';
@@ -50,6 +51,30 @@ test.serial('after a reply in a conversation the event loop keeps turning for th
   await until(() => { ticks++; return !polling(); });
   t.true(performance.now() - start >= 30, 'polled for the whole window');
   t.true(ticks > 1);
+});
+
+test.serial('polling stops while the CPU is wanted by another process, and a client calling in a loop is then answered sleeping', async (t) => {
+  // This process and a busy one share one CPU: polling would take that CPU from the other.
+  const allowed = execFileSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' }).split(': ')[1]!.trim();
+  const cpu = allowed.split(/[,-]/)[0]!;
+  const busy = spawn('taskset', ['-c', cpu, process.execPath, '-e', 'for (;;);'], { stdio: 'ignore' });
+  t.teardown(() => {
+    busy.kill('SIGKILL');
+    execFileSync('taskset', ['-a', '-pc', allowed, String(process.pid)]);
+  });
+  execFileSync('taskset', ['-a', '-pc', cpu, String(process.pid)]);
+  const poll = new BusyPoll(1);
+  const client = {};
+  let armed = true;
+  const end = Date.now() + 5000;
+  // A client answered again and again, each time within the window, until a reply no longer polls.
+  while (armed && Date.now() < end) {
+    poll.replied(client, true);
+    armed = polling();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  t.false(armed, 'replies to a client calling in a loop still poll on a contended CPU');
+  t.true(poll.held);
 });
 
 test('a client calling in a loop is answered throughout, others are served meanwhile, and the core goes back to sleep', async (t) => {
