@@ -128,7 +128,8 @@ export class ControlServer {
     this.dispatcher.handle(line, { connection }).then(
       (reply) => {
         connection.finished(weight, reply);
-        this.busyPoll.replied(connection, conversational);
+        // Only a reply written is awaited: after a client's notification, or to a client gone, no request follows sooner.
+        if (reply !== null && !connection.isClosed) this.busyPoll.replied(connection, conversational);
       },
       (error: unknown) => {
         // The dispatcher answers every failure itself; this is a bug, and the client still gets a reply.

@@ -1,10 +1,15 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import test from 'ava';
+import winston from 'winston';
 import { BusyPoll } from '../../src/rpc/busy-poll.js';
+import { ControlServer, daemonStatus, MethodRegistry } from '../../src/rpc/index.js';
 import { EventRecorder } from '../helpers/events.js';
 import { startTestDaemon } from '../helpers/daemon.js';
+import { makeTempHome, removeTempHome } from '../helpers/home.js';
 
 const polling = () => process.getActiveResourcesInfo().includes('Immediate');
 
@@ -51,6 +56,35 @@ test.serial('after a reply in a conversation the event loop keeps turning for th
   await until(() => { ticks++; return !polling(); });
   t.true(performance.now() - start >= 30, 'polled for the whole window');
   t.true(ticks > 1);
+});
+
+test.serial('a notification from a client gets no reply, so it neither polls nor makes the request after it conversational', async (t) => {
+  const dir = makeTempHome();
+  t.teardown(() => removeTempHome(dir));
+  let handled = 0;
+  let onHandled = () => {};
+  const registry = new MethodRegistry();
+  registry.register(daemonStatus, () => { handled++; onHandled(); return { pid: process.pid } as never; });
+  // A window far longer than the steps below take: timing plays no part in what is seen.
+  const server = new ControlServer({
+    socketPath: path.join(dir, 's.sock'), registry, log: winston.createLogger({ silent: true }),
+    limits: { maxLineBytes: 1 << 20, maxBufferedBytes: 1 << 20, maxBufferedTotal: 1 << 24, idleTimeoutMs: 60_000, maxConnections: 10, busyPollMs: 2000 },
+  });
+  await server.listen();
+  t.teardown(() => server.close());
+  const s = net.connect(path.join(dir, 's.sock'));
+  t.teardown(() => s.destroy());
+  await new Promise((resolve) => s.once('connect', resolve));
+
+  s.write('{"jsonrpc":"2.0","method":"daemon.status"}\n');
+  await new Promise<void>((resolve) => { onHandled = resolve; });
+  // The dispatcher's promise settles in the microtasks after the handler; an Immediate comes after them.
+  await new Promise((resolve) => setImmediate(resolve));
+  t.is(handled, 1);
+  t.false(polling(), 'a notification made the core poll');
+  s.write('{"jsonrpc":"2.0","id":1,"method":"daemon.status"}\n');
+  await new Promise((resolve) => s.once('data', resolve));
+  t.false(polling(), 'a first request after a notification was taken for a call in a loop');
 });
 
 test.serial('polling stops while the CPU is wanted by another process, and a client calling in a loop is then answered sleeping', async (t) => {
