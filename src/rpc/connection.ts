@@ -160,7 +160,9 @@ export class Connection {
     endWith(this.socket, message);
   }
 
+  /** Close at once (the core stops). Gathered notifications are written first, the last ones a subscriber gets. */
   destroy(): void {
+    this.outbox.flush();
     this.socket.destroy();
   }
 

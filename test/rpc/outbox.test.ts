@@ -2,6 +2,7 @@ import net from 'node:net';
 import test from 'ava';
 import { fixture, startTestDaemon } from '../helpers/daemon.js';
 import { rssOf, waitUntil } from '../helpers/proc.js';
+import { RawSession } from '../helpers/raw-socket.js';
 
 const MiB = 1024 * 1024;
 const mb = (n: number) => (n / MiB).toFixed(1);
@@ -66,4 +67,21 @@ test('followers that stop reading under a log flood hold no more of the core\'s 
   const { rpc } = await client.call('daemon.status');
   t.log(`${mb(rpc.buffered)} MB counted for 2 stalled followers (budget ${mb(budget)} MB); core RSS ${mb(rssBefore)} -> ${mb(rssDuring)} MB`);
   t.true(rssDuring - rssBefore < budget + 16 * MiB, `core RSS grew by ${mb(rssDuring - rssBefore)} MB for ${mb(rpc.buffered)} MB counted`);
+});
+
+test('a subscriber gets the notifications of a stop before the core closes its connection', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: {} } });
+  const s = await RawSession.open(d.paths.socket);
+  t.teardown(() => s.close());
+  s.send('{"jsonrpc":"2.0","id":1,"method":"events.subscribe"}\n');
+  t.like(await s.next(), { id: 1, result: { subscribed: 'all' } });
+  await d.stop();
+  const types: string[] = [];
+  for (;;) {
+    const line = await s.next().catch(() => null);
+    if (line === null) break;
+    if (line.method === 'event') types.push(line.params.type);
+  }
+  t.true(s.closed);
+  t.true(types.includes('daemon.stopping'), `events before the close: ${types.join(', ') || 'none'}`);
 });
