@@ -3,12 +3,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
+import { resolveImportExports } from './package-exports.js';
 
 const ENTRY_NAMES = ['index.ts', 'index.mts', 'index.tsx', 'index.js', 'index.mjs'];
 
 /**
  * The file a plugin's `module` names: an absolute path (a file, the same with .ts/.js added, or a
- * directory's package.json main or index file), or a package resolved from `baseDir`.
+ * directory's package.json main or index file), or a package resolved from `baseDir` as `import()`
+ * would (its `exports` for import), else as `require` would.
  */
 export function resolveEntry(name: string, specifier: string, baseDir: string): string {
   if (path.isAbsolute(specifier)) {
@@ -16,6 +18,8 @@ export function resolveEntry(name: string, specifier: string, baseDir: string): 
     if (!found) throw errors.pluginLoad(name, `${specifier} does not exist (nor with .ts/.js, nor an index file in it)`, { data: { plugin: name } });
     return found;
   }
+  const imported = resolveImportExports(specifier, baseDir);
+  if (imported !== null) return imported;
   try {
     return createRequire(path.join(baseDir, 'noop.js')).resolve(specifier);
   } catch (e) {
