@@ -53,6 +53,8 @@ async function readConfigFile(file: string): Promise<unknown> {
   if (file.endsWith('.json')) {
     let text: string;
     try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw errors.configUnreadable(file, describeError(e), { cause: e }); }
+    // Editors on Windows save UTF-8 with a byte order mark, which JSON.parse refuses (require() strips it too).
+    if (text.startsWith('\uFEFF')) text = text.slice(1);
     let raw: unknown;
     try { raw = JSON.parse(text); } catch (e) { throw errors.configUnreadable(file, `not valid JSON: ${(e as Error).message}`, { cause: e }); }
     const duplicates = findDuplicateKeys(text);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { homePaths } from '../../src/home/index.js';
 import { lockHolder } from '../../src/native/addon.js';
 import { ctl } from '../helpers/cli.js';
@@ -28,3 +28,24 @@ for (const [file, source] of [
     t.is((await ctl(['stop', '--home', home])).code, 0);
   });
 }
+
+/** `ctl start` in a fresh home holding `files`; stops by the lock holder's pid at teardown, whatever happens. */
+async function startWith(t: ExecutionContext, files: Record<string, string>, args: string[] = []) {
+  const home = makeTempHome();
+  t.teardown(() => {
+    const pid = lockHolder(homePaths(home).pidfile);
+    if (pid > 0) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    removeTempHome(home);
+  });
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(home, name), text);
+  return { home, started: await ctl(['start', '--home', home, ...args]) };
+}
+
+test('agentd.config.json saved with a byte order mark is the config', async (t) => {
+  const { home, started } = await startWith(t, { 'agentd.config.json': `\uFEFF${JSON.stringify({ plugins: { forever: { module: fixture('forever') } } })}` });
+  t.is(started.code, 0, started.stderr);
+  const status = JSON.parse((await ctl(['status', '--home', home, '--json'])).stdout) as { plugins: { name: string; state: string }[] };
+  t.deepEqual(status.plugins.map((p) => [p.name, p.state]), [['forever', 'running']]);
+  t.is((await ctl(['stop', '--home', home])).code, 0);
+});
+
