@@ -9,6 +9,7 @@ import { moduleDefault } from '../module-default.js';
 import { BUNDLED_IMAGE_SERVER } from '../package-info.js';
 import { arrayForObject } from './arrays-for-objects.js';
 import { findDuplicateKeys } from './duplicate-keys.js';
+import { describeJsonSyntax } from './json-syntax.js';
 import { formatIssues } from './issues.js';
 import { shortPath, tooDeep } from './nesting.js';
 import { ConfigSchema, PLUGIN_NAME, RESERVED_PLUGIN_NAMES, type Config, type PluginEntry } from './schema.js';
@@ -56,7 +57,7 @@ async function readConfigFile(file: string): Promise<unknown> {
     // Editors on Windows save UTF-8 with a byte order mark, which JSON.parse refuses (require() strips it too).
     if (text.startsWith('\uFEFF')) text = text.slice(1);
     let raw: unknown;
-    try { raw = JSON.parse(text); } catch (e) { throw errors.configUnreadable(file, `not valid JSON: ${(e as Error).message}`, { cause: e }); }
+    try { raw = JSON.parse(text); } catch (e) { throw errors.configUnreadable(file, `not valid JSON: ${await describeJsonSyntax(text, e as Error)}`, { cause: e }); }
     const duplicates = findDuplicateKeys(text);
     if (duplicates.length > 0) {
       throw errors.configInvalid(file, duplicates.map((d) => `${d.path}: given twice (lines ${d.lines[0]} and ${d.lines[1]}); JSON keeps only the last, so remove one`).join('; '));

@@ -49,3 +49,17 @@ test('agentd.config.json saved with a byte order mark is the config', async (t) 
   t.is((await ctl(['stop', '--home', home])).code, 0);
 });
 
+// One line naming the file, the line and the column, whatever V8's message would have said.
+for (const [what, text, expected] of [
+  ['a comment', '{\n  // the demo\n  "plugins": {}\n}\n', 'line 2, column 3: JSON does not support comments (a config with comments can be agentd.config.js or .ts)'],
+  ['a trailing comma', '{\n  "plugins": {\n    "a": { "module": "./a.js" },\n  }\n}\n', 'line 3, column 32: JSON does not support trailing commas'],
+  ['a bare word', '{\n  "plugins": {\n    "a": { "module": ./a.js }\n  }\n}\n', 'line 3, column 22: Unexpected "." in JSON'],
+  ['nothing', '\n', 'the file is empty; write the config object ({ "plugins": { … } }) or remove the file'],
+] as const) {
+  test(`agentd.config.json with ${what} is refused with its line, exit 78`, async (t) => {
+    const { home, started } = await startWith(t, { 'agentd.config.json': text });
+    t.is(started.code, 78);
+    t.is(started.stderr.trim(), `ctl: cannot load config ${path.join(home, 'agentd.config.json')}: not valid JSON: ${expected}`);
+    t.is(lockHolder(homePaths(home).pidfile), 0);
+  });
+}
