@@ -10,6 +10,7 @@ import { BUNDLED_IMAGE_SERVER } from '../package-info.js';
 import { arrayForObject } from './arrays-for-objects.js';
 import { findDuplicateKeys } from './duplicate-keys.js';
 import { describeJsonSyntax } from './json-syntax.js';
+import { describeScriptError } from './script-error.js';
 import { formatIssues } from './issues.js';
 import { shortPath, tooDeep } from './nesting.js';
 import { ConfigSchema, PLUGIN_NAME, RESERVED_PLUGIN_NAMES, type Config, type PluginEntry } from './schema.js';
@@ -75,7 +76,7 @@ async function readConfigFile(file: string): Promise<unknown> {
     const mod = await dynamicImport<{ default?: unknown }>(`${pathToFileURL(file).href}?t=${Date.now()}`);
     return mod.default;
   } catch (e) {
-    throw errors.configUnreadable(file, describeError(e), { cause: e });
+    throw errors.configUnreadable(file, await describeScriptError(file, e), { cause: e });
   }
 }
 

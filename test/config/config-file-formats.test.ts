@@ -49,17 +49,23 @@ test('agentd.config.json saved with a byte order mark is the config', async (t) 
   t.is((await ctl(['stop', '--home', home])).code, 0);
 });
 
-// One line naming the file, the line and the column, whatever V8's message would have said.
-for (const [what, text, expected] of [
-  ['a comment', '{\n  // the demo\n  "plugins": {}\n}\n', 'line 2, column 3: JSON does not support comments (a config with comments can be agentd.config.js or .ts)'],
-  ['a trailing comma', '{\n  "plugins": {\n    "a": { "module": "./a.js" },\n  }\n}\n', 'line 3, column 32: JSON does not support trailing commas'],
-  ['a bare word', '{\n  "plugins": {\n    "a": { "module": ./a.js }\n  }\n}\n', 'line 3, column 22: Unexpected "." in JSON'],
-  ['nothing', '\n', 'the file is empty; write the config object ({ "plugins": { … } }) or remove the file'],
+// One line naming the file and the line, whatever V8's message would have said (it gives an
+// offset into a JSON text at best, no location in an ES module's SyntaxError, and a throw's
+// location only in a stack nobody sees).
+for (const [file, text, expected] of [
+  ['agentd.config.json', '{\n  // the demo\n  "plugins": {}\n}\n', 'not valid JSON: line 2, column 3: JSON does not support comments (a config with comments can be agentd.config.js or .ts)'],
+  ['agentd.config.json', '{\n  "plugins": {\n    "a": { "module": "./a.js" },\n  }\n}\n', 'not valid JSON: line 3, column 32: JSON does not support trailing commas'],
+  ['agentd.config.json', '{\n  "plugins": {\n    "a": { "module": ./a.js }\n  }\n}\n', 'not valid JSON: line 3, column 22: Unexpected "." in JSON'],
+  ['agentd.config.json', '\n', 'not valid JSON: the file is empty; write the config object ({ "plugins": { … } }) or remove the file'],
+  ['agentd.config.js', 'export default {\n  plugins: {}\n  oops\n};\n', "line 3, column 3: Unexpected identifier 'oops'"],
+  ['agentd.config.js', 'module.exports = {\n  plugins: {}\n  oops\n};\n', "line 3: Unexpected identifier 'oops'"],
+  ['agentd.config.ts', 'const plugins: object = {};\nexport default {\n  plugins\n  oops\n};\n', 'line 4, column 3: Expected "}" but found "oops"'],
+  ['agentd.config.js', 'const home = process.env.NOPE;\nif (!home) throw new Error("set NOPE");\nexport default {};\n', 'set NOPE (thrown at line 2, column 18)'],
 ] as const) {
-  test(`agentd.config.json with ${what} is refused with its line, exit 78`, async (t) => {
-    const { home, started } = await startWith(t, { 'agentd.config.json': text });
+  test(`${file} refused with "${expected}", exit 78`, async (t) => {
+    const { home, started } = await startWith(t, { [file]: text });
     t.is(started.code, 78);
-    t.is(started.stderr.trim(), `ctl: cannot load config ${path.join(home, 'agentd.config.json')}: not valid JSON: ${expected}`);
+    t.is(started.stderr.trim(), `ctl: cannot load config ${path.join(home, file)}: ${expected}`);
     t.is(lockHolder(homePaths(home).pidfile), 0);
   });
 }
