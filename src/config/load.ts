@@ -33,7 +33,7 @@ export interface ResolvedPlugin {
   entry: PluginEntry;
 }
 
-/** The config file to use: `--config`, else the first `agentd.config.{json,js,ts}` in the home, else none. */
+/** The config file to use: `--config`, else the first `agentd.config.{json,js,mjs,cjs,ts,mts,cts}` in the home, else none. */
 export function findConfigFile(candidates: string[], explicit?: string): string | null {
   if (explicit) {
     const abs = path.resolve(explicit);
@@ -66,7 +66,7 @@ async function readConfigFile(file: string): Promise<unknown> {
     return raw;
   }
   try {
-    if (file.endsWith('.ts')) {
+    if (/\.[cm]?ts$/.test(file)) {
       const { tsImport } = await dynamicImport<typeof import('tsx/esm/api')>('tsx/esm/api');
       const mod = (await tsImport(`${pathToFileURL(file).href}?t=${Date.now()}`, import.meta.url)) as { default?: unknown };
       // With no `"type": "module"` above it, tsx compiles the file to CommonJS.

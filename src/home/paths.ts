@@ -2,6 +2,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { errors } from '../errors/index.js';
 
+/** The config file forms a home may hold (`agentd.config.<ext>`), the first found winning. */
+export const CONFIG_EXTENSIONS = ['json', 'js', 'mjs', 'cjs', 'ts', 'mts', 'cts'];
+
 /** Every file agentd keeps under its home directory. */
 export interface HomePaths {
   home: string;
@@ -37,7 +40,7 @@ export function homePaths(home: string): HomePaths {
     logsDir: path.join(home, 'logs'),
     cacheDir: path.join(home, 'cache'),
     compiledDir: path.join(home, 'cache', '.compiled'),
-    configCandidates: ['agentd.config.json', 'agentd.config.js', 'agentd.config.ts'].map((f) => path.join(home, f)),
+    configCandidates: CONFIG_EXTENSIONS.map((ext) => path.join(home, `agentd.config.${ext}`)),
   };
 }
 

@@ -7,10 +7,15 @@ import { ctl } from '../helpers/cli.js';
 import { fixture } from '../helpers/daemon.js';
 import { makeTempHome, removeTempHome } from '../helpers/home.js';
 
-// The README: `agentd.config.json` (`.js` and `.ts` with a default export are accepted too).
+// The README: `agentd.config.json` (`.js`, `.mjs`, `.cjs`, `.ts`, `.mts`, `.cts` with a default export are accepted too);
+// one the home holds is never passed over for the built-in demo.
 for (const [file, source] of [
   ['agentd.config.ts', (module: string) => `const config: { plugins: Record<string, { module: string }> } = { plugins: { forever: { module: ${JSON.stringify(module)} } } };\nexport default config;\n`],
   ['agentd.config.js', (module: string) => `export default { plugins: { forever: { module: ${JSON.stringify(module)} } } };\n`],
+  ['agentd.config.mjs', (module: string) => `export default { plugins: { forever: { module: ${JSON.stringify(module)} } } };\n`],
+  ['agentd.config.cjs', (module: string) => `module.exports = { plugins: { forever: { module: ${JSON.stringify(module)} } } };\n`],
+  ['agentd.config.mts', (module: string) => `const config: { plugins: object } = { plugins: { forever: { module: ${JSON.stringify(module)} } } };\nexport default config;\n`],
+  ['agentd.config.cts', (module: string) => `const config: { plugins: object } = { plugins: { forever: { module: ${JSON.stringify(module)} } } };\nexport default config;\n`],
 ] as const) {
   test(`${file} with a default export, in a home with no package.json, is the config`, async (t) => {
     const home = makeTempHome();

@@ -16,7 +16,7 @@ export default class Start extends BaseCommand<typeof Start> {
   static override flags = {
     foreground: Flags.boolean({ description: 'run in this terminal without forking (systemd, containers); logs go to stdout too' }),
     watch: Flags.boolean({ description: 'restart plugins when their files change (development)' }),
-    config: Flags.string({ description: 'config file (default: agentd.config.{json,js,ts} in the home, else the built-in default)' }),
+    config: Flags.string({ description: 'config file (default: agentd.config.{json,js,mjs,cjs,ts,mts,cts} in the home, else the built-in default)' }),
     // No oclif default: a --timeout given with --foreground must be seen, to be refused.
     timeout: Flags.string({ description: 'how long to wait for readiness; the daemon mode only [default: 30s]' }),
   };

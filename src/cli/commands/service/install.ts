@@ -38,7 +38,7 @@ export default class ServiceInstall extends BaseCommand<typeof ServiceInstall> {
     user: Flags.boolean({ description: 'a user unit (~/.config/systemd/user/agentd.service, `systemctl --user`) instead of /etc/systemd/system/agentd.service; a system unit\'s home is /var/lib/agentd unless --home or $AGENTD_HOME says otherwise' }),
     print: Flags.boolean({ description: 'print the unit instead of writing it' }),
     mode: Flags.option({ options: ['notify', 'forking'] as const, default: 'notify', description: 'notify: `ctl start --foreground` with sd_notify readiness; forking: the daemon mode with its pidfile' })(),
-    config: Flags.string({ description: 'config file the service uses (default: agentd.config.{json,js,ts} in the home, else the built-in default)' }),
+    config: Flags.string({ description: 'config file the service uses (default: agentd.config.{json,js,mjs,cjs,ts,mts,cts} in the home, else the built-in default)' }),
     watchdog: Flags.string({ description: 'WatchdogSec=: systemd restarts agentd when its event loop stops answering for this long, e.g. 30s' }),
     'run-as': Flags.string({ description: 'User= of a system unit: the account agentd and its plugins run as instead of root (a home under /var/lib becomes its StateDirectory=, made 0700 and owned by that user)', exclusive: ['user'] }),
     force: Flags.boolean({ description: 'replace an existing, different unit file' }),
