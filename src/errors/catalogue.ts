@@ -84,6 +84,8 @@ export const errors = {
     `no plugin named ${JSON.stringify(name)}; ${known.length ? `known: ${known.join(', ')}` : 'no plugins are configured'}`),
   pluginLoad: entry('E_PLUGIN_LOAD', -32041, F, (name: string, reason: string) =>
     `plugin ${name}: cannot load module: ${reason}`),
+  pluginModuleNotFound: entry('E_PLUGIN_MODULE_NOT_FOUND', -32064, C, (name: string, missing: string, todo: string) =>
+    `plugin ${name}: ${missing}; ${todo}`),
   pluginShape: entry('E_PLUGIN_SHAPE', -32042, F, (name: string, reason: string) =>
     `plugin ${name}: ${reason}; a plugin module's default export must come from definePlugin()`),
   pluginNameReserved: entry('E_PLUGIN_NAME_RESERVED', -32043, F, (name: string) =>

@@ -5,7 +5,8 @@ import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 import { resolveImportExports } from './package-exports.js';
 
-const ENTRY_NAMES = ['index.ts', 'index.mts', 'index.tsx', 'index.js', 'index.mjs'];
+const EXTENSIONS = ['.ts', '.mts', '.tsx', '.js', '.mjs'];
+const ENTRY_NAMES = EXTENSIONS.map((ext) => `index${ext}`);
 
 /**
  * The file a plugin's `module` names: an absolute path (a file, the same with .ts/.js added, or a
@@ -13,17 +14,27 @@ const ENTRY_NAMES = ['index.ts', 'index.mts', 'index.tsx', 'index.js', 'index.mj
  * would (its `exports` for import), else as `require` would.
  */
 export function resolveEntry(name: string, specifier: string, baseDir: string): string {
+  const field = `plugins.${name}.module`;
   if (path.isAbsolute(specifier)) {
     const found = fileOrIndex(specifier);
-    if (!found) throw errors.pluginLoad(name, `${specifier} does not exist (nor with .ts/.js, nor an index file in it)`, { data: { plugin: name } });
-    return found;
+    if (found) return found;
+    const data = { data: { plugin: name, module: specifier } };
+    if (statOrNull(specifier)?.isDirectory()) {
+      throw errors.pluginModuleNotFound(name, `directory ${specifier} has no package.json main nor ${ENTRY_NAMES.join(', ')}`, `add one, or point ${field} at the plugin's entry file`, data);
+    }
+    throw errors.pluginModuleNotFound(name, `${specifier} does not exist (nor with ${EXTENSIONS.join(', ')} added)`, `fix ${field} in the config (a relative path starts from the config file's directory)`, data);
   }
   const imported = resolveImportExports(specifier, baseDir);
   if (imported !== null) return imported;
   try {
     return createRequire(path.join(baseDir, 'noop.js')).resolve(specifier);
   } catch (e) {
-    throw errors.pluginLoad(name, `package ${specifier} not found from ${baseDir}: ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`, { cause: e, data: { plugin: name } });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'MODULE_NOT_FOUND') {
+      throw errors.pluginModuleNotFound(name, `package ${specifier} is not installed in a node_modules in or above ${baseDir}`,
+        `install it there (npm install), or make ${field} a path starting with ./ or /`, { cause: e, data: { plugin: name, module: specifier } });
+    }
+    throw errors.pluginLoad(name, `package ${specifier} from ${baseDir}: ${code ?? describeError(e)}`, { cause: e, data: { plugin: name } });
   }
 }
 
@@ -44,7 +55,7 @@ function fileOrIndex(p: string): string | null {
     for (const n of ENTRY_NAMES) if (statOrNull(path.join(p, n))?.isFile()) return path.join(p, n);
     return null;
   }
-  for (const ext of ['.ts', '.mts', '.tsx', '.js', '.mjs']) if (statOrNull(p + ext)?.isFile()) return p + ext;
+  for (const ext of EXTENSIONS) if (statOrNull(p + ext)?.isFile()) return p + ext;
   return null;
 }
 

@@ -13,7 +13,7 @@ import { RowJson } from './row-json.js';
 import type { InstanceHost } from './instance-host.js';
 
 /** Failures of the plugin's code itself (syntax, missing import, not a plugin), which a retry cannot cure. */
-const UNFIT_CODE = new Set(['E_PLUGIN_LOAD', 'E_PLUGIN_SHAPE', 'E_PLUGIN_NAME_MISMATCH']);
+const UNFIT_CODE = new Set(['E_PLUGIN_LOAD', 'E_PLUGIN_MODULE_NOT_FOUND', 'E_PLUGIN_SHAPE', 'E_PLUGIN_NAME_MISMATCH']);
 
 /**
  * One supervised plugin process and its state machine:

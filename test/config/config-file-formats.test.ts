@@ -1,11 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { homePaths } from '../../src/home/index.js';
 import { lockHolder } from '../../src/native/addon.js';
-import { ctl } from '../helpers/cli.js';
+import { ctl, startInHome } from '../helpers/cli.js';
 import { fixture } from '../helpers/daemon.js';
-import { makeTempHome, removeTempHome } from '../helpers/home.js';
 
 // The README: `agentd.config.json` (`.js`, `.mjs`, `.cjs`, `.ts`, `.mts`, `.cts` with a default export are accepted too);
 // one the home holds is never passed over for the built-in demo.
@@ -18,14 +16,7 @@ for (const [file, source] of [
   ['agentd.config.cts', (module: string) => `const config: { plugins: object } = { plugins: { forever: { module: ${JSON.stringify(module)} } } };\nexport default config;\n`],
 ] as const) {
   test(`${file} with a default export, in a home with no package.json, is the config`, async (t) => {
-    const home = makeTempHome();
-    t.teardown(() => {
-      const pid = lockHolder(homePaths(home).pidfile);
-      if (pid > 0) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-      removeTempHome(home);
-    });
-    fs.writeFileSync(path.join(home, file), source(fixture('forever')));
-    const started = await ctl(['start', '--home', home]);
+    const { home, started } = await startInHome(t, { [file]: source(fixture('forever')) });
     t.is(started.code, 0, started.stderr);
     const status = JSON.parse((await ctl(['status', '--home', home, '--json'])).stdout) as { config: string; plugins: { name: string; state: string }[] };
     t.is(status.config, path.join(home, file));
@@ -34,20 +25,8 @@ for (const [file, source] of [
   });
 }
 
-/** `ctl start` in a fresh home holding `files`; stops by the lock holder's pid at teardown, whatever happens. */
-async function startWith(t: ExecutionContext, files: Record<string, string>, args: string[] = []) {
-  const home = makeTempHome();
-  t.teardown(() => {
-    const pid = lockHolder(homePaths(home).pidfile);
-    if (pid > 0) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-    removeTempHome(home);
-  });
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(home, name), text);
-  return { home, started: await ctl(['start', '--home', home, ...args]) };
-}
-
 test('agentd.config.json saved with a byte order mark is the config', async (t) => {
-  const { home, started } = await startWith(t, { 'agentd.config.json': `\uFEFF${JSON.stringify({ plugins: { forever: { module: fixture('forever') } } })}` });
+  const { home, started } = await startInHome(t, { 'agentd.config.json': `\uFEFF${JSON.stringify({ plugins: { forever: { module: fixture('forever') } } })}` });
   t.is(started.code, 0, started.stderr);
   const status = JSON.parse((await ctl(['status', '--home', home, '--json'])).stdout) as { plugins: { name: string; state: string }[] };
   t.deepEqual(status.plugins.map((p) => [p.name, p.state]), [['forever', 'running']]);
@@ -68,7 +47,7 @@ for (const [file, text, expected] of [
   ['agentd.config.js', 'const home = process.env.NOPE;\nif (!home) throw new Error("set NOPE");\nexport default {};\n', 'set NOPE (thrown at line 2, column 18)'],
 ] as const) {
   test(`${file} refused with "${expected}", exit 78`, async (t) => {
-    const { home, started } = await startWith(t, { [file]: text });
+    const { home, started } = await startInHome(t, { [file]: text });
     t.is(started.code, 78);
     t.is(started.stderr.trim(), `ctl: cannot load config ${path.join(home, file)}: ${expected}`);
     t.is(lockHolder(homePaths(home).pidfile), 0);

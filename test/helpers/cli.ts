@@ -1,7 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import type { ExecutionContext } from 'ava';
+import fs from 'node:fs';
 import path from 'node:path';
+import { homePaths } from '../../src/home/index.js';
+import { lockHolder } from '../../src/native/addon.js';
 import { ROOT } from './daemon.js';
+import { makeTempHome, removeTempHome } from './home.js';
 
 export interface CliResult {
   code: number;
@@ -31,6 +35,21 @@ export function ctl(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutM
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** `ctl start` in a fresh home holding `files` (name to text); what it started is killed by the lock holder's pid at teardown, whatever happens. */
+export async function startInHome(t: ExecutionContext, files: Record<string, string>, args: string[] = []): Promise<{ home: string; started: CliResult }> {
+  const home = makeTempHome();
+  t.teardown(() => {
+    const pid = lockHolder(homePaths(home).pidfile);
+    if (pid > 0) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    removeTempHome(home);
+  });
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(home, name)), { recursive: true });
+    fs.writeFileSync(path.join(home, name), text);
+  }
+  return { home, started: await ctl(['start', '--home', home, ...args]) };
 }
 
 export interface RunningCli {
