@@ -7,6 +7,7 @@ import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 import { moduleDefault } from '../module-default.js';
 import { BUNDLED_IMAGE_SERVER } from '../package-info.js';
+import { fileOrIndex } from '../plugin-host/resolve-entry.js';
 import { arrayForObject } from './arrays-for-objects.js';
 import { findDuplicateKeys } from './duplicate-keys.js';
 import { describeJsonSyntax } from './json-syntax.js';
@@ -111,7 +112,7 @@ export function validateConfig(raw: unknown, file: string | null, baseDir: strin
 function resolveModuleSpecifier(spec: string, baseDir: string): string {
   if (path.isAbsolute(spec)) return spec;
   const candidate = path.resolve(baseDir, spec);
-  if (spec.startsWith('.') || fs.existsSync(candidate) || fs.existsSync(`${candidate}.ts`) || fs.existsSync(`${candidate}.js`)) return candidate;
+  if (spec.startsWith('.') || fs.existsSync(candidate) || fileOrIndex(candidate) !== null) return candidate;
   return spec;
 }
 

@@ -43,7 +43,8 @@ export function isTypeScript(file: string): boolean {
   return /\.(?:[mc]?ts|tsx)$/.test(file);
 }
 
-function fileOrIndex(p: string): string | null {
+/** `p` itself when a file, else with one of the entry extensions added, else a directory's main or index file. */
+export function fileOrIndex(p: string): string | null {
   const stat = statOrNull(p);
   if (stat?.isFile()) return p;
   if (stat?.isDirectory()) {
