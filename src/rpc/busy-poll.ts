@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -17,12 +19,13 @@ import { performance } from 'node:perf_hooks';
  * (`net.core.busy_read`, SO_BUSY_POLL) makes the same trade, with 50 µs as its suggested value.
  * `window` 0 turns it off.
  *
- * That trade holds only while the core has a CPU to itself. When other processes want the CPU
- * (plugins serving a load on two cores), every microsecond polled is taken from them and from the
- * very client awaited: with a monitor calling `daemon.status` in a loop beside the image server
- * under load, polling lowered both. The scheduler says so: a core that polls while others are
- * runnable is preempted (involuntary context switches, none on an idle CPU). Seen while polling,
- * that holds polling off for HOLD_MS, after which it is tried again.
+ * That trade holds only while the core has a CPU to itself. When more processes want to run than
+ * there are CPUs (plugins serving a load on two cores, and a monitor calling `daemon.status` in a
+ * loop beside them), every microsecond polled is taken from them and from the very client awaited:
+ * polling lowered both in that case. While it polls the core looks at the kernel's count of
+ * runnable tasks (/proc/loadavg, read into a kept buffer every SAMPLE_MS); seen above the CPUs in
+ * two samples in a row, polling is held off for HOLD_MS and then tried again. A client and the
+ * core alone make at most two runnable tasks: the case polling is for.
  */
 export class BusyPoll {
   private until = 0;
@@ -31,7 +34,8 @@ export class BusyPoll {
   /** No new polling before this (the CPU was contended). */
   private heldUntil = 0;
   private sampledAt = -Infinity;
-  private preemptions = 0;
+  /** Samples in a row that saw more runnable tasks than CPUs. */
+  private crowded = 0;
 
   constructor(private windowMs: number) {}
 
@@ -55,8 +59,7 @@ export class BusyPoll {
     this.until = now + this.windowMs;
     if (!this.spinning) {
       this.spinning = true;
-      // Preemptions are counted over polling only: a fresh count when polling starts after a pause.
-      if (now - this.sampledAt > 2 * SAMPLE_MS) this.sample(now);
+      if (now - this.sampledAt > 2 * SAMPLE_MS) this.crowded = 0;
       setImmediate(this.turn);
     }
   }
@@ -69,27 +72,45 @@ export class BusyPoll {
   private readonly turn = (): void => {
     const now = performance.now();
     // The window already promised is kept (at most rpc.busyPoll); only further replies sleep.
-    if (now - this.sampledAt >= SAMPLE_MS && this.sample(now) >= PREEMPTED) this.heldUntil = now + HOLD_MS;
+    if (now - this.sampledAt >= SAMPLE_MS && this.sample(now) >= CROWDED_SAMPLES) this.heldUntil = now + HOLD_MS;
     if (now < this.until) setImmediate(this.turn);
     else this.spinning = false;
   };
 
-  /** Counts preemptions since the last sample (getrusage: about 2 µs, so once per SAMPLE_MS). */
+  /** Looks at the runnable tasks now; returns how many samples in a row saw more than the CPUs. */
   private sample(now: number): number {
-    const count = process.resourceUsage().involuntaryContextSwitches;
-    const since = count - this.preemptions;
-    this.preemptions = count;
     this.sampledAt = now;
-    return since;
+    const running = runnableTasks();
+    this.crowded = running !== null && running > CPUS ? this.crowded + 1 : 0;
+    return this.crowded;
   }
 }
 
-/** How often preemptions are counted while polling. */
-const SAMPLE_MS = 20;
+const CPUS = os.availableParallelism();
+const loadavg = Buffer.alloc(128);
+let loadavgFd: number | null | undefined;
+
 /**
- * Preemptions in one SAMPLE_MS of polling that mean the CPU is contended: a process polling alone
- * on a CPU is preempted about never; beside one busy process, 2 to 8 times in 20 ms (CFS slices).
+ * Runnable tasks in the whole system, this process included: the 4th field of /proc/loadavg
+ * ("1 5 15 running/total last-pid"), read again through one kept fd (no file opened or buffer
+ * made per look); null where there is no such file.
  */
-const PREEMPTED = 2;
-/** How long polling stays off once contention is seen; each retry polls about SAMPLE_MS. */
+export function runnableTasks(): number | null {
+  try {
+    loadavgFd ??= fs.openSync('/proc/loadavg', 'r');
+  } catch {
+    loadavgFd = null;
+  }
+  if (loadavgFd === null) return null;
+  const n = fs.readSync(loadavgFd, loadavg, 0, loadavg.length, 0);
+  const text = loadavg.toString('latin1', 0, n);
+  const slash = text.indexOf('/');
+  return slash === -1 ? null : Number(text.slice(text.lastIndexOf(' ', slash) + 1, slash));
+}
+
+/** How often the runnable tasks are looked at while polling. */
+const SAMPLE_MS = 20;
+/** Samples in a row with more runnable tasks than CPUs that mean the CPU is contended (one may be a passing kernel thread). */
+const CROWDED_SAMPLES = 2;
+/** How long polling stays off once contention is seen; each retry polls about 2 × SAMPLE_MS. */
 const HOLD_MS = 500;
