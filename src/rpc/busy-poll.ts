@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { readProcFile } from '../supervisor/proc-tree.js';
 
 /**
  * Busy polling after a reply, for clients that call in a loop. Sleeping in epoll between a reply
@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
  * there are CPUs (plugins serving a load on two cores, and a monitor calling `daemon.status` in a
  * loop beside them), every microsecond polled is taken from them and from the very client awaited:
  * polling lowered both in that case. While it polls the core looks at the kernel's count of
- * runnable tasks (/proc/loadavg, read into a kept buffer every SAMPLE_MS); seen above the CPUs in
+ * runnable tasks (/proc/loadavg, read every SAMPLE_MS); seen above the CPUs in
  * two samples in a row, polling is held off for HOLD_MS and then tried again. A client and the
  * core alone make at most two runnable tasks: the case polling is for.
  */
@@ -87,25 +87,15 @@ export class BusyPoll {
 }
 
 const CPUS = os.availableParallelism();
-const loadavg = Buffer.alloc(128);
-let loadavgFd: number | null | undefined;
 
 /**
  * Runnable tasks in the whole system, this process included: the 4th field of /proc/loadavg
- * ("1 5 15 running/total last-pid"), read again through one kept fd (no file opened or buffer
- * made per look); null where there is no such file.
+ * ("1 5 15 running/total last-pid"); null where there is no such file.
  */
 export function runnableTasks(): number | null {
-  try {
-    loadavgFd ??= fs.openSync('/proc/loadavg', 'r');
-  } catch {
-    loadavgFd = null;
-  }
-  if (loadavgFd === null) return null;
-  const n = fs.readSync(loadavgFd, loadavg, 0, loadavg.length, 0);
-  const text = loadavg.toString('latin1', 0, n);
-  const slash = text.indexOf('/');
-  return slash === -1 ? null : Number(text.slice(text.lastIndexOf(' ', slash) + 1, slash));
+  const text = readProcFile('/proc/loadavg');
+  const slash = text === null ? -1 : text.indexOf('/');
+  return slash === -1 ? null : Number(text!.slice(text!.lastIndexOf(' ', slash) + 1, slash));
 }
 
 /** How often the runnable tasks are looked at while polling. */
