@@ -64,7 +64,7 @@ export class Instance {
     if (this.stopping) return this.stopping.then(() => this.start());
     clearTimeout(this.backoffTimer);
     this.wantStopped = false;
-    this.crashes.configure(this.ctx.entry().crashLoop.restarts, this.ctx.entry().crashLoop.window);
+    this.takeCrashLoopSettings();
     if (this.state === 'failed' || this.state === 'stopped') {
       this.crashes.reset();
       this.attempt = 0;
@@ -139,7 +139,7 @@ export class Instance {
       this.ctx.events.emit({ type: 'plugin.replaced', plugin: this.ctx.plugin, instance: this.index, from: this.state, to: 'running', pid: booted.host.pid, oldPid: old.pid });
       this.becomeRunning(booted);
       // New settings may bring a new crash-loop limit, as a start takes it.
-      this.crashes.configure(this.ctx.entry().crashLoop.restarts, this.ctx.entry().crashLoop.window);
+      this.takeCrashLoopSettings();
       if (old.alive) await this.stopHost(old);
     })();
     const tracked = run.finally(() => { if (this.replacing === tracked) this.replacing = null; });
@@ -229,6 +229,12 @@ export class Instance {
       this.ctx.log.warn('stop timeout; SIGKILL to the process group', { plugin: this.label, pid: host.pid, stopTimeout });
       this.ctx.events.emit({ type: 'plugin.killed', plugin: this.ctx.plugin, instance: this.index, pid: host.pid, reason: `no exit within stopTimeout ${stopTimeout} ms` });
     }, cause);
+  }
+
+  /** The crash-loop limit of the settings now in force (a start's, or a replacement's). */
+  private takeCrashLoopSettings(): void {
+    const { restarts, window } = this.ctx.entry().crashLoop;
+    this.crashes.configure(restarts, window);
   }
 
   private becomeRunning({ host, health }: Booted): void {
