@@ -114,7 +114,7 @@ export class Instance {
     for (let inFlight = this.starting ?? this.replacing; inFlight; inFlight = this.starting ?? this.replacing) await inFlight.catch(() => {});
     if (this.state !== 'running' || !this.host) {
       // Stopped while a rolling reload was on its way to it: the reload must not start it again.
-      if (this.wantStopped) return Promise.reject(errors.pluginStopped(this.label));
+      if (this.wantStopped) throw errors.pluginStopped(this.label);
       return this.start();
     }
     const old = this.host;
