@@ -2,12 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PLUGIN_NAME } from '../config/schema.js';
 import { homePaths } from '../home/index.js';
-import { tailLines } from '../logging/tail.js';
+import { TAIL_MAX_BYTES, tailLines } from '../logging/tail.js';
 import { toEntry } from '../logging/log-entry.js';
 import type { LogEntry } from '../rpc/wire-types.js';
-
-/** The same bound a tail over the socket has: the newest lines within 32 MiB of log text. */
-const TAIL_BYTES = 32 * 1024 * 1024;
 
 /**
  * The last `lines` lines of a log read straight from its files, for when no daemon runs to ask:
@@ -20,5 +17,5 @@ export async function tailLogFiles(home: string, source: string, lines: number):
   if (source !== 'agentd' && !PLUGIN_NAME.test(source)) return null;
   const live = source === 'agentd' ? paths.log : path.join(paths.logsDir, `${source}.log`);
   if (![live, `${live}.1`, `${live}.1.gz`].some((f) => fs.existsSync(f))) return null;
-  return (await tailLines(live, lines, TAIL_BYTES)).map((l) => toEntry(source, l));
+  return (await tailLines(live, lines, TAIL_MAX_BYTES)).map((l) => toEntry(source, l));
 }

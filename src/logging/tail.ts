@@ -7,6 +7,12 @@ const read = promisify(fs.read);
 const CHUNK = 64 * 1024;
 /** A tail never loads a huge file whole, however many lines were asked for. */
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+/**
+ * The log text one `ctl logs` tail or follow history holds: half of the control socket's 64 MiB
+ * reply limit, as an entry serializes to somewhat more than its line; past it the newest lines
+ * that fit. The same bound applies when `ctl logs` reads the files of a daemon that is not running.
+ */
+export const TAIL_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * The last `n` lines of a log, oldest first, continuing into `x.1` (or `x.1.gz`) when the live

@@ -1,15 +1,8 @@
 import { logsFollow, logsReopen, logsRotate, logsTail, notificationStream, type LogEntry } from '../../rpc/index.js';
-import { MAX_REPLY_BYTES } from '../../rpc/dispatcher.js';
 import type { Daemon } from '../daemon.js';
 import type { LogManager } from '../../logging/index.js';
 import { toEntry } from '../../logging/log-entry.js';
-
-/**
- * The log text one tail or history may hold: half a reply, as an entry serializes to somewhat more
- * than its line. Past it the newest lines that fit are sent, however many were asked for, and
- * reading stops there: memory is bounded by the reply, not by the line count or the number of logs.
- */
-const HISTORY_BYTES = MAX_REPLY_BYTES / 2;
+import { TAIL_MAX_BYTES } from '../../logging/tail.js';
 
 export function registerLogsMethods(daemon: Daemon): void {
   const { registry, logs, log } = daemon;
@@ -25,7 +18,7 @@ export function registerLogsMethods(daemon: Daemon): void {
 
   registry.register(logsTail, async ({ plugin, lines }) => {
     const source = checkSource(daemon, plugin);
-    return { lines: (await logs.tail(source, lines, HISTORY_BYTES)).map((l) => toEntry(source, l)) };
+    return { lines: (await logs.tail(source, lines, TAIL_MAX_BYTES)).map((l) => toEntry(source, l)) };
   });
 
   registry.register(logsFollow, async ({ plugin, lines }, { connection }) => {
@@ -53,7 +46,7 @@ export function registerLogsMethods(daemon: Daemon): void {
 }
 
 /**
- * The last `lines` lines of `sources` within HISTORY_BYTES, oldest first; of several logs, merged
+ * The last `lines` lines of `sources` within TAIL_MAX_BYTES, oldest first; of several logs, merged
  * by their time (every line agentd writes starts with it). The logs are read one after another,
  * each merged into what is kept so far and cut back to the bound, so at most two logs' worth is
  * held at once. Every tail is opened in the tick the follow began.
@@ -62,10 +55,10 @@ async function historyOf(logs: LogManager, sources: string[], lines: number): Pr
   const reads = sources.map((s) => ({ source: s, read: logs.openTail(s) }));
   let kept: { entry: LogEntry; bytes: number }[] = [];
   for (const { source, read } of reads) {
-    const more = (await read(lines, HISTORY_BYTES)).map((l) => ({ entry: toEntry(source, l), bytes: Buffer.byteLength(l) + 1 }));
+    const more = (await read(lines, TAIL_MAX_BYTES)).map((l) => ({ entry: toEntry(source, l), bytes: Buffer.byteLength(l) + 1 }));
     // Array.prototype.sort is stable: lines of one log with the same time keep their order.
     kept = reads.length === 1 ? more : [...kept, ...more].sort((a, b) => byTime(a.entry, b.entry));
-    kept = newestWithin(kept, lines, HISTORY_BYTES);
+    kept = newestWithin(kept, lines, TAIL_MAX_BYTES);
   }
   return kept.map((k) => k.entry);
 }
