@@ -180,8 +180,9 @@ export class Daemon {
       this.logs.reconfigure(next.config.logs);
       this.server.reconfigure(rpcLimits(next.config.rpc));
       this.log.level = next.config.logs.level;
+      const before = this.loaded.plugins;
       this.loaded = next;
-      const notApplied = await this.plugins.apply(diff);
+      const notApplied = await this.plugins.apply(diff, before);
       const kept = new Map(notApplied.map((n) => [n.running.name, n.running]));
       // What runs, so that the next reload tries again the changes that did not apply.
       if (kept.size > 0) this.loaded = { ...next, plugins: next.plugins.map((p) => kept.get(p.name) ?? p) };

@@ -63,6 +63,7 @@ export class PluginGroup implements InstanceHost {
   private watchKey: string | null = null;
   private watchedFiles: string[] = [];
   private roundRobin = 0;
+  private scaling: Promise<void> = Promise.resolve();
 
   constructor(public spec: ResolvedPlugin, private readonly deps: GroupDeps) {
     this.listeners = new ListenerPool(spec.name);
@@ -120,16 +121,16 @@ export class PluginGroup implements InstanceHost {
    * New settings for a running plugin (a `ctl reload` changed them), rolled through its instances
    * as `reload` rolls new code, so that it keeps serving. All or nothing: when a replacement fails,
    * the instances already replaced go back to the previous settings, and the error says that the
-   * plugin keeps them. A new number of instances is applied once the new settings run.
+   * plugin keeps them. A new number of instances (`want`; null keeps the number running, which a
+   * scale may have set) is applied once the new settings run.
    */
-  async reconfigure(spec: ResolvedPlugin): Promise<void> {
+  async reconfigure(spec: ResolvedPlugin, want: number | null): Promise<void> {
     const previous = this.spec;
-    const want = spec.entry.instances;
     const withCount = (s: ResolvedPlugin) => ({ ...s, entry: { ...s.entry, instances: this.instances.length } });
     this.spec = withCount(spec);
     this.syncWatcher();
     // Surplus instances are not replaced, only stopped afterwards: until then they serve the old way.
-    const todo = this.instances.slice(0, want);
+    const todo = want === null ? [...this.instances] : this.instances.slice(0, want);
     const oldHosts = new Map(this.instances.map((i) => [i, i.host]));
     const failure = await this.roll(todo);
     // A stop or restart of the plugin meanwhile is no failure of the new settings: every instance
@@ -151,7 +152,7 @@ export class PluginGroup implements InstanceHost {
       throw errors.pluginSettingsKept(this.plugin, describeError(failure.error), down, { cause: failure.error, data: { plugin: this.plugin } });
     }
     try {
-      if (want !== this.instances.length) await this.scale(want);
+      if (want !== null) await this.scaleIfNeeded(want);
     } finally {
       // The surplus may have held the only sockets on a port the new settings no longer use.
       this.pruneListeners();
@@ -184,7 +185,26 @@ export class PluginGroup implements InstanceHost {
   }
 
   /** Run `count` instances: new ones start, surplus ones (highest numbers first) stop. */
-  async scale(count: number): Promise<void> {
+  scale(count: number): Promise<void> {
+    return this.serialScale(() => this.resizeRunning(count));
+  }
+
+  /** As scale, unless `count` already run once the scales before it are done (a reload's own count). */
+  scaleIfNeeded(count: number): Promise<void> {
+    return this.serialScale(async () => { if (count !== this.instances.length) await this.resizeRunning(count); });
+  }
+
+  /**
+   * Scales run one after the other: two at once would each count and undo the other's instances
+   * half-way, ending on a number that neither asked for. The last one asked for wins.
+   */
+  private serialScale(run: () => Promise<void>): Promise<void> {
+    const next = this.scaling.then(run);
+    this.scaling = next.catch(() => {});
+    return next;
+  }
+
+  private async resizeRunning(count: number): Promise<void> {
     const before = this.instances.length;
     this.spec = { ...this.spec, entry: { ...this.spec.entry, instances: count } };
     if (count < before) {

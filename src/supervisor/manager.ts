@@ -115,8 +115,9 @@ export class PluginManager {
    * instances changed), restarted when none runs, stopped when disabled. Resolves with the changed
    * plugins whose new settings did not start, each with the settings it still runs.
    */
-  async apply(diff: PluginDiff): Promise<NotApplied[]> {
+  async apply(diff: PluginDiff, before: readonly ResolvedPlugin[]): Promise<NotApplied[]> {
     const notApplied: NotApplied[] = [];
+    const previous = new Map(before.map((p) => [p.name, p]));
     const removals = diff.removed.map(async (name) => {
       const group = this.groups.get(name);
       this.groups.delete(name);
@@ -125,12 +126,16 @@ export class PluginManager {
     });
     const changes = diff.changed.map(async (spec) => {
       const group = this.get(spec.name);
+      const fileInstances = previous.get(spec.name)?.entry.instances ?? spec.entry.instances;
+      // As a re-applied manifest keeps `kubectl scale`'s count unless it changes its own replicas.
+      const want = fileInstances === spec.entry.instances ? null : spec.entry.instances;
       try {
-        await this.change(group, spec);
+        await this.change(group, spec, want);
       } catch (error) {
         // Only a rolled change keeps what ran; a restarted plugin is left to its restart policy.
         if (!isAgentdError(error) || !KEPT_CODES.has(error.code)) throw error;
-        notApplied.push({ running: group.spec, error });
+        // With the file's count, not a scale's: the next reload must not take a scale for a config change.
+        notApplied.push({ running: { ...group.spec, entry: { ...group.spec.entry, instances: fileInstances } }, error });
       }
     });
     const additions = diff.added.map(async (spec) => {
@@ -146,15 +151,16 @@ export class PluginManager {
     return notApplied;
   }
 
-  private async change(group: PluginGroup, spec: ResolvedPlugin): Promise<void> {
+  /** `want`: the number of instances the reloaded file newly asks for, or null to keep the number running. */
+  private async change(group: PluginGroup, spec: ResolvedPlugin, want: number | null): Promise<void> {
     // Restarting every instance to add one would drop what the running ones hold, for nothing.
     if (sameApartFromInstances(group.spec, spec)) {
-      if (group.instanceCount() !== spec.entry.instances) await group.scale(spec.entry.instances);
+      if (want !== null) await group.scaleIfNeeded(want);
       return;
     }
-    if (spec.entry.enabled && group.instances.some((i) => i.state === 'running')) return group.reconfigure(spec);
+    if (spec.entry.enabled && group.instances.some((i) => i.state === 'running')) return group.reconfigure(spec, want);
     // Nothing runs to keep serving (stopped, backoff, failed): restart or stop, with the new settings.
-    group.update(spec);
+    group.update({ ...spec, entry: { ...spec.entry, instances: want ?? group.instanceCount() } });
     if (spec.entry.enabled) await group.restart();
     else await group.stop();
   }
