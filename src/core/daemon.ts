@@ -35,8 +35,11 @@ export interface DaemonHooks {
   reloadFinished?(error: unknown): void;
   /** A stop begins. */
   stopping?(): void;
-  /** The start is being aborted (SIGTERM while starting); stopping the plugins may take `withinMs`. */
-  abortingStart?(withinMs: number): void;
+  /**
+   * The start is being aborted (SIGTERM while starting); stopping the plugins may take `withinMs`.
+   * `starting`: the plugins (`name#N` per instance) not yet running.
+   */
+  abortingStart?(withinMs: number, starting: readonly string[]): void;
 }
 
 /**
@@ -68,7 +71,9 @@ export class Daemon {
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const stop = options.stop;
-    const checkStop = () => { if (stop?.aborted) throw errors.stoppedWhileStarting(String(stop.reason)); };
+    // Which plugins held the start up, once it is aborted: what an operator needs to look at.
+    let starting: string[] = [];
+    const checkStop = () => { if (stop?.aborted) throw errors.stoppedWhileStarting(String(stop.reason), starting, { data: { starting } }); };
     checkStop();
     const paths = homePaths(options.home);
     ensureHome(paths.home);
@@ -109,10 +114,10 @@ export class Daemon {
       checkStop();
       // Stopping the plugins makes the ones still starting fail, and with them startAll.
       const abortPlugins = () => {
-        // Which plugins held the start up: what an operator needs after a start timeout.
-        const waitingFor = plugins.list().filter((r) => r.state !== 'running').map((r) => `${r.name} (${r.state})`);
-        log.info('agentd stopping while starting', { reason: String(stop?.reason), waitingFor });
-        options.hooks?.abortingStart?.(daemon.stopWithin());
+        const rows = plugins.list().filter((r) => r.state !== 'running');
+        starting = rows.map((r) => r.name);
+        log.info('agentd stopping while starting', { reason: String(stop?.reason), waitingFor: rows.map((r) => `${r.name} (${r.state})`) });
+        options.hooks?.abortingStart?.(daemon.stopWithin(), starting);
         void plugins.stopAll();
       };
       stop?.addEventListener('abort', abortPlugins, { once: true });

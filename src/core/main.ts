@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     reloadStarted: () => notify.reloading(),
     reloadFinished: (error) => notify.reloaded(error === null ? status() : `reload refused: ${describeError(error).slice(0, 200)}; ${status()}`),
     stopping: () => notify.stopping(),
-    abortingStart: (withinMs) => readiness.stopping(withinMs),
+    abortingStart: (withinMs, starting) => readiness.stopping(withinMs, starting),
   };
   try {
     daemon = await Daemon.start({ home: values.home, configFile: values.config, watch: values.watch ?? false, foreground: values.foreground ?? false, hooks, stop: signals.stop });

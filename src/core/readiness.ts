@@ -8,6 +8,9 @@ import fs from 'node:fs';
 /** A catalogue code, as it leads an ERROR line. */
 export const ERROR_CODE = /^E_[A-Z0-9_]+$/;
 
+/** Well within the launcher's line buffer (launcher.c STOPPING_MAX), however many plugins there are. */
+const STARTING_MAX_CHARS = 900;
+
 export class Readiness {
   private fd: number | null;
 
@@ -33,10 +36,12 @@ export class Readiness {
   /**
    * The start is being aborted (the launcher's deadline passed and it sent SIGTERM): how long
    * stopping the plugins may take, so that the launcher waits that long before its SIGKILL. Not
-   * the last line: ERROR follows once the plugins are stopped.
+   * the last line: ERROR follows once the plugins are stopped. `starting`, the plugins the start
+   * still waited for, ends the line, so that the launcher's timeout message can name them.
    */
-  stopping(withinMs: number): void {
-    this.send(`STOPPING ${Math.ceil(withinMs)}`, false);
+  stopping(withinMs: number, starting: readonly string[] = []): void {
+    const why = starting.length > 0 ? ` plugins still starting: ${starting.join(', ').slice(0, STARTING_MAX_CHARS)}` : '';
+    this.send(`STOPPING ${Math.ceil(withinMs)}${why}`, false);
   }
 
   private send(line: string, last = true): void {

@@ -15,6 +15,11 @@ function entry<A extends unknown[]>(code: string, rpcCode: number, exitCode: Exi
 }
 
 const F = ExitCode.Failure;
+
+/** The plugins (`name#N` per instance) a start was still waiting for, after a colon; none: nothing. */
+function stillStarting(starting: readonly string[]): string {
+  return starting.length > 0 ? `: plugins still starting: ${starting.join(', ')}` : '';
+}
 const C = ExitCode.Config;
 
 export const errors = {
@@ -48,16 +53,16 @@ export const errors = {
   alreadyRunning: entry('E_ALREADY_RUNNING', -32010, F, (pid: number | null) =>
     `already running (pid ${pid ?? 'unknown'}); use \`ctl restart\` to restart it`),
   startFailed: entry('E_START_FAILED', -32011, F, (detail: string) => detail),
-  startTimeout: entry('E_START_TIMEOUT', -32012, F, (ms: number) =>
-    `agentd did not report ready within ${ms} ms and was stopped; see agentd.log`),
+  startTimeout: entry('E_START_TIMEOUT', -32012, F, (ms: number, starting: readonly string[]) =>
+    `agentd did not report ready within ${ms} ms and was stopped${stillStarting(starting)}; see ${starting.length > 0 ? '`ctl logs NAME` and ' : ''}agentd.log`),
   stopTimeout: entry('E_STOP_TIMEOUT', -32013, F, (pid: number, ms: number) =>
     `agentd (pid ${pid}) did not stop within ${ms} ms, even after SIGKILL; check the process by hand`),
   nativeHelperMissing: entry('E_NATIVE_MISSING', -32014, F, (path: string) =>
     `native helper not found at ${path}; run \`npm install\` (it builds it with node-gyp)`),
   restartRefused: entry('E_RESTART_REFUSED', -32015, F, (detail: string, pid: number) =>
     `not restarted: ${detail}; agentd (pid ${pid}) is still running its current config`),
-  stoppedWhileStarting: entry('E_STOPPED_WHILE_STARTING', -32018, F, (signal: string) =>
-    `agentd was stopped by ${signal} while starting; its plugins were stopped and nothing is left running`),
+  stoppedWhileStarting: entry('E_STOPPED_WHILE_STARTING', -32018, F, (signal: string, starting: readonly string[]) =>
+    `agentd was stopped by ${signal} while starting${stillStarting(starting)}; its plugins were stopped and nothing is left running`),
   restartForeground: entry('E_RESTART_FOREGROUND', -32017, F, (pid: number) =>
     `agentd (pid ${pid}) runs in the foreground under a service manager; restart it there, e.g. \`systemctl restart agentd\` or a restart of its container`),
   restartFailed: entry('E_RESTART_FAILED', -32016, F, (detail: string, pid: number) =>

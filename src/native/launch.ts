@@ -71,7 +71,7 @@ function coreEnv(opts: ForegroundOptions): NodeJS.ProcessEnv {
   return env;
 }
 
-const TIMEOUT_LINE = /^ERROR agentd did not report ready within (\d+) ms and was stopped$/;
+const TIMEOUT_LINE = /^ERROR agentd did not report ready within (\d+) ms and was stopped(?:: plugins still starting: (.*))?$/;
 
 /**
  * The launcher's report (one stdout line, and its exit status) as a pid or a catalogue error.
@@ -84,7 +84,10 @@ export function interpretLauncher(stdout: string, code: number | null, signal: N
   const running = /^RUNNING (\d+)$/.exec(line);
   if (running) return errors.alreadyRunning(Number(running[1]) || null);
   const timeout = TIMEOUT_LINE.exec(line);
-  if (timeout) return errors.startTimeout(Number(timeout[1]));
+  if (timeout) {
+    const starting = timeout[2]?.split(', ') ?? [];
+    return errors.startTimeout(Number(timeout[1]), starting, { data: { starting } });
+  }
   if (line.startsWith('ERROR ')) return startError(line.slice(6), code);
   const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
   const detail = stderr.trim().split('\n')[0];

@@ -18,8 +18,9 @@
  *   RUNNING <pid>  3  the lock is held by a running core (pid 0 if its pidfile is unreadable)
  *   ERROR <text>   4  a system call of the launcher itself failed
  * On ERROR exit 1 the lock is free again when the launcher exits, so an immediate retry works.
- * Past --timeout the core gets SIGTERM, and may answer `STOPPING <ms>` on the pipe: the time its
- * plugins' graceful stop may take, which it is given before SIGKILL.
+ * Past --timeout the core gets SIGTERM, and may answer `STOPPING <ms>[ <why>]` on the pipe: the time
+ * its plugins' graceful stop may take, which it is given before SIGKILL, and what it was still
+ * waiting for, which the ERROR line ends with (`… and was stopped: <why>`).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -135,13 +136,19 @@ static int wait_lock_free(const char *path, long timeout_ms) {
 
 static int read_line(int fd, char *buf, size_t cap, long deadline);
 
-/* The ms of a `STOPPING <ms>` line, else 0. */
-static long stopping_ms(const char *line) {
+/* Room for a STOPPING line's reason: the core caps its list of plugins below this. */
+#define STOPPING_MAX 1024
+
+/* The ms of a `STOPPING <ms>[ <why>]` line, else 0; `why` (when not NULL) gets the text after the
+ * ms, or "" when there is none. */
+static long stopping_ms(const char *line, char *why, size_t cap) {
   if (strncmp(line, "STOPPING ", 9) != 0) return 0;
   char *end;
   errno = 0;
   long ms = strtol(line + 9, &end, 10);
-  return !errno && *end == '\0' && end != line + 9 && ms > 0 && ms <= INT_MAX ? ms : 0;
+  if (errno || (*end != '\0' && *end != ' ') || end == line + 9 || ms <= 0 || ms > INT_MAX) return 0;
+  if (why) snprintf(why, cap, "%s", *end == ' ' ? end + 1 : "");
+  return ms;
 }
 
 /* SIGTERM, then SIGKILL, but only while the lock is still held by that pid: a core that already
@@ -149,14 +156,15 @@ static long stopping_ms(const char *line) {
  * A core that heard a SIGTERM answers `STOPPING <ms>` on the readiness pipe (ready_fd, or -1):
  * how long stopping its plugins may take (their stopTimeout). It gets that long before SIGKILL,
  * so that no plugin is killed halfway through a graceful stop; `said_ms` is such an answer to an
- * earlier SIGTERM. A core that does not answer (frozen, or not that far) gets TERM_WAIT_MS. */
-static int stop_daemon(const char *pidfile, pid_t pid, int ready_fd, long said_ms) {
+ * earlier SIGTERM. A core that does not answer (frozen, or not that far) gets TERM_WAIT_MS. The
+ * answer's reason (the plugins it was still starting) goes to `why`, when there is one. */
+static int stop_daemon(const char *pidfile, pid_t pid, int ready_fd, long said_ms, char *why, size_t why_cap) {
   if (!lock_held(pidfile)) return 1;
   if (pid <= 0 || read_pid(pidfile) != pid) return 0;
   kill(pid, SIGTERM);
   long until = now_ms() + said_ms + TERM_WAIT_MS;
-  char line[64];
-  long ms = said_ms == 0 && ready_fd >= 0 && read_line(ready_fd, line, sizeof line, until) > 0 ? stopping_ms(line) : 0;
+  char line[STOPPING_MAX + 32];
+  long ms = said_ms == 0 && ready_fd >= 0 && read_line(ready_fd, line, sizeof line, until) > 0 ? stopping_ms(line, why, why_cap) : 0;
   if (ms > 0) until = now_ms() + ms + TERM_WAIT_MS;
   long left = until - now_ms();
   if (wait_lock_free(pidfile, left > 0 ? left : 1)) return 1;
@@ -407,19 +415,21 @@ static int run_daemon(const struct options *o, int lock_fd) {
   char line[4096];
   long deadline = now_ms() + o->timeout_ms;
   long said_ms = 0;
+  char why[STOPPING_MAX] = "";
   int got;
   /* STOPPING: a SIGTERM from someone else (`ctl stop`) aborts the start; ERROR follows. */
-  while ((got = read_line(pipefd[0], line, sizeof line, deadline)) > 0 && stopping_ms(line) > 0) said_ms = stopping_ms(line);
+  while ((got = read_line(pipefd[0], line, sizeof line, deadline)) > 0 && stopping_ms(line, NULL, 0) > 0) said_ms = stopping_ms(line, why, sizeof why);
   if (got > 0 && strncmp(line, "READY ", 6) == 0) {
     close(pipefd[0]);
     say("%s", line);
     return EXIT_READY;
   }
   if (got < 0) {
-    int stopped = stop_daemon(o->pidfile, daemon, pipefd[0], said_ms);
+    int stopped = stop_daemon(o->pidfile, daemon, pipefd[0], said_ms, why, sizeof why);
     close(pipefd[0]);
-    if (stopped) say("ERROR agentd did not report ready within %ld ms and was stopped", o->timeout_ms);
-    else say("ERROR agentd did not report ready within %ld ms and could not be stopped (pid %d)", o->timeout_ms, (int)daemon);
+    const char *sep = why[0] ? ": " : "";
+    if (stopped) say("ERROR agentd did not report ready within %ld ms and was stopped%s%s", o->timeout_ms, sep, why);
+    else say("ERROR agentd did not report ready within %ld ms and could not be stopped (pid %d)%s%s", o->timeout_ms, (int)daemon, sep, why);
     return EXIT_FAILED;
   }
   close(pipefd[0]);
@@ -429,7 +439,7 @@ static int run_daemon(const struct options *o, int lock_fd) {
   else say("ERROR agentd sent an invalid readiness line: %.200s", line);
   /* The core exits after writing ERROR, but the pipe may close before its lock is dropped: wait,
    * so that an immediate retry never sees "already running". A core that lingers is stopped. */
-  if (!wait_lock_free(o->pidfile, LOCK_WAIT_MS)) stop_daemon(o->pidfile, daemon, -1, 0);
+  if (!wait_lock_free(o->pidfile, LOCK_WAIT_MS)) stop_daemon(o->pidfile, daemon, -1, 0, NULL, 0);
   return EXIT_FAILED;
 }
 

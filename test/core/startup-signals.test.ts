@@ -54,7 +54,7 @@ for (const how of ['SIGTERM', 'SIGINT', 'ctl stop'] as const) {
     }
     const started = await s.exited;
     t.is(started.code, 1);
-    t.regex(started.stderr, new RegExp(`^ctl: agentd was stopped by ${how === 'ctl stop' ? 'SIGTERM' : how} while starting`));
+    t.regex(started.stderr, new RegExp(`^ctl: agentd was stopped by ${how === 'ctl stop' ? 'SIGTERM' : how} while starting: plugins still starting: never-ready;`));
     await waitGone([s.core, ...s.hosts]);
     t.is(lockHolder(s.paths.pidfile), 0);
     t.false(fs.existsSync(s.paths.socket), 'no socket left');

@@ -65,6 +65,11 @@ test('interpretLauncher maps every report to a pid or a catalogue error', (t) =>
   t.like(interpretLauncher('RUNNING 0\n', 3, null), { code: 'E_ALREADY_RUNNING', message: 'already running (pid unknown); use `ctl restart` to restart it' });
   t.like(interpretLauncher('ERROR agentd did not report ready within 500 ms and was stopped\n', 1, null),
     { code: 'E_START_TIMEOUT', message: 'agentd did not report ready within 500 ms and was stopped; see agentd.log' });
+  t.like(interpretLauncher('ERROR agentd did not report ready within 500 ms and was stopped: plugins still starting: a, b#1\n', 1, null), {
+    code: 'E_START_TIMEOUT',
+    message: 'agentd did not report ready within 500 ms and was stopped: plugins still starting: a, b#1; see `ctl logs NAME` and agentd.log',
+    data: { starting: ['a', 'b#1'] },
+  });
   t.like(interpretLauncher('ERROR agentd did not report ready within 500 ms and could not be stopped (pid 9)\n', 1, null),
     { code: 'E_START_FAILED', message: 'agentd did not report ready within 500 ms and could not be stopped (pid 9)' });
   t.like(interpretLauncher('ERROR port 9000 in use\n', 1, null), { code: 'E_START_FAILED', message: 'port 9000 in use' });
