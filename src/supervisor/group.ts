@@ -63,6 +63,9 @@ export class PluginGroup implements InstanceHost {
   private watchKey: string | null = null;
   private watchedFiles: string[] = [];
   private roundRobin = 0;
+  /** The restart of every instance in progress, if any, and how many have begun. */
+  private restarting: Promise<void> | null = null;
+  private restarts = 0;
   private scaling: Promise<void> = Promise.resolve();
 
   constructor(public spec: ResolvedPlugin, private readonly deps: GroupDeps) {
@@ -96,9 +99,14 @@ export class PluginGroup implements InstanceHost {
 
   async restart(): Promise<void> {
     this.generation++;
-    await Promise.all(this.instances.map((i) => i.stop()));
-    // Failed or not: a port the old settings listened on must not stay open with nobody to accept.
-    try { await this.start(); } finally { this.pruneListeners(); }
+    this.restarts++;
+    const run = (async () => {
+      await Promise.all(this.instances.map((i) => i.stop()));
+      // Failed or not: a port the old settings listened on must not stay open with nobody to accept.
+      try { await this.start(); } finally { this.pruneListeners(); }
+    })();
+    this.restarting = run;
+    try { await run; } finally { if (this.restarting === run) this.restarting = null; }
   }
 
   /**
@@ -110,8 +118,13 @@ export class PluginGroup implements InstanceHost {
     // As systemctl reload refuses an inactive unit: a reload replaces what runs, it does not start.
     if (this.instances.every((i) => i.state === 'stopped')) throw errors.pluginNotRunning(this.plugin, 'stopped');
     this.syncWatcher();
+    const restarts = this.restarts;
     const failure = await this.roll([...this.instances]);
     if (!failure) return;
+    // A restart meanwhile (a watched file changed, \`ctl plugins restart\`) stopped what the roll was
+    // replacing and starts every instance on the current code, which is what this reload is for:
+    // its outcome is the reload's, not "stopped before it became ready" for a plugin that runs.
+    if (this.restarts !== restarts && isAgentdError(failure.error) && failure.error.code === errors.pluginStopped.code) return this.restarting ?? undefined;
     // Said alone, a start timeout reads as if the plugin were down: say what still serves.
     if (failure.kept.length === 0) throw failure.error;
     throw errors.pluginReloadFailed(this.plugin, describeError(failure.error), failure.kept.map((k) => k.label).join(', '), { cause: failure.error });
