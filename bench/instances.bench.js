@@ -7,7 +7,7 @@ import { startAgentd } from './lib/agentd.js';
 import { ROOT } from './lib/context.js';
 import { freePort } from './lib/exec.js';
 import { wrk, wrkAvailable } from './lib/http-load.js';
-import { makeTree, nginx, nginxAvailable } from './lib/http-servers.js';
+import { cpuTicks, makeTree, nginx, nginxAvailable } from './lib/http-servers.js';
 import { keepAliveLoad } from './lib/keepalive-load.js';
 import { pm2App, pm2AppPids, pm2Available, pm2Sync, startPm2 } from './lib/pm2.js';
 import { kill } from './lib/proc.js';
@@ -44,7 +44,7 @@ async function imageServer(ctx, root, instances) {
   const client = await d.client();
   ctx.defer(() => client.close());
   const stop = async () => { client.close(); await d.stop(); };
-  return { d, client, stop, url: `http://127.0.0.1:${port}`, pids: async () => (await client.call('plugins.list')).map((r) => r.pid) };
+  return { d, client, stop, url: `http://127.0.0.1:${port}`, pids: async () => (await client.call('plugins.list')).map((r) => r.pid), allPids: () => d.pids() };
 }
 
 /** wrk for LOAD_S seconds, with `action` run ACTION_AT_MS into it. */
@@ -82,18 +82,34 @@ export async function run(ctx) {
   const keys = Object.keys(makers);
   const spread = [];
   const rps = Object.fromEntries(keys.map((key) => [key, { small: [], mix: [] }]));
+  // Where the two cores went during each run, in % of one core (100 = a whole core): the server's
+  // processes (every process of the daemon or of nginx) and wrk's one thread.
+  const cpu = Object.fromEntries(keys.map((key) => [key, { small: [], mix: [] }]));
+  const measure = async (key, s, kind, opts, midway = () => {}) => {
+    const pids = s.allPids?.() ?? s.pids();
+    const before = cpuTicks(pids);
+    const load = wrk({ url: s.url, seconds: THROUGHPUT_S, ...opts });
+    await midway();
+    const r = await load;
+    const secs = r.requests / r.rps;
+    rps[key][kind].push(r.rps);
+    cpu[key][kind].push({ server: (cpuTicks(pids) - before) / secs, wrk: r.wrkTicks / secs });
+  };
   for (let i = 0; i < THROUGHPUT_ROUNDS; i++) {
     ctx.log(`${name}: throughput round ${i + 1}/${THROUGHPUT_ROUNDS}`);
     const servers = [];
     for (const key of i % 2 ? [...keys].reverse() : keys) servers.push([key, await makers[key]()]);
     for (const [key, s] of shuffle(servers)) {
-      rps[key].small.push((await wrk({ url: s.url, path: '/4k.jpg', seconds: THROUGHPUT_S })).rps);
-      const mix = wrk({ url: s.url, pathsFile: tree.mixFile, seconds: THROUGHPUT_S });
-      if (key === 'two') { await sleep(THROUGHPUT_S * 500); spread.push(connectionsPerProcess(s.url)); }
-      rps[key].mix.push((await mix).rps);
+      await measure(key, s, 'small', { path: '/4k.jpg' });
+      await measure(key, s, 'mix', { pathsFile: tree.mixFile }, async () => {
+        if (key === 'two') { await sleep(THROUGHPUT_S * 500); spread.push(connectionsPerProcess(s.url)); }
+      });
     }
     for (const [, s] of servers) await s.stop();
   }
+  const cpuMedian = (key, kind, part) => Math.round(median(cpu[key][kind].map((c) => c[part])));
+  const cpuCell = (key, kind) => `${cpuMedian(key, kind, 'server')} + ${cpuMedian(key, kind, 'wrk')} = ${cpuMedian(key, kind, 'server') + cpuMedian(key, kind, 'wrk')}`;
+  const cpuLabels = { one: 'agentd, 1 instance', two: 'agentd, 2 instances', nginxOne: 'nginx, 1 worker', nginxTwo: 'nginx, 2 workers' };
   const two = await imageServer(ctx, tree.root, 2);
   const gain = (k) => ratio(median(rps.two[k]), median(rps.one[k]));
   const nginxGain = (k) => (withNginx ? ratio(median(rps.nginxTwo[k]), median(rps.nginxOne[k])) : null);
@@ -149,10 +165,15 @@ export async function run(ctx) {
       row('4 KiB, requests/s (median)', 'small', '≥ 1.00× (never slower)'),
       row('mix, requests/s (median)', 'mix', '≥ 1.00×'),
     ]),
-    '\nThe issue\'s anchor: nginx gained 0–64% from a second worker on this machine. Two servers plus wrk make three busy processes on two cores. '
-    + 'On 4 KiB the server is the bottleneck and a second process helps; on the mix (responses averaging 46 KiB) wrk spends most of a core receiving, '
-    + 'so the third busy process takes CPU from the load generator, and nginx\'s second worker, measured beside ours in the same rounds, loses '
-    + 'about as much. The instances accept on one shared listening socket, and the kernel wakes them all for a burst of connections; the '
+    '\nWhere the two cores went (median of the rounds, % of one core; 200 is both cores busy): server processes + wrk = total.\n',
+    table(['', '4 KiB', 'mix'], keys.map((key) => [cpuLabels[key], cpuCell(key, 'small'), cpuCell(key, 'mix')])),
+    '\nThe issue\'s anchor: nginx gained 0–64% from a second worker on this machine. With one instance the server is the bottleneck (a whole core) '
+    + 'and wrk has the other core nearly to itself. Two servers plus wrk make three busy processes on two cores: the scheduler shares the cores '
+    + 'between them, so wrk gets less than it had, and the two instances, each waiting on wrk, sleep and are woken far more often than one '
+    + 'saturated server does (wake-ups of idle vCPUs are expensive on this VM, see rpc-throughput), so less than both cores is used. '
+    + 'On 4 KiB the server needs more CPU per request than wrk does, and the share the second instance takes pays off; on the mix (responses '
+    + 'averaging 46 KiB) the load generator needs nearly as much per request as the server, and nginx\'s second worker, measured beside ours '
+    + 'in the same rounds, loses about as much. The instances accept on one shared listening socket, and the kernel wakes them all for a burst of connections; the '
     + 'plugin hosts run with libuv\'s UV_TCP_SINGLE_ACCEPT=1 (one accept per wake-up, like nginx\'s `multi_accept off`) so that the first '
     + `one awake does not take the whole burst. wrk's 50 connections per instance, midway through each mix run: ${spread.join(' · ')}. `
     + 'On 2 busy cores the other instance is often not running when the burst comes, so the split stays uneven; in probes outside this bench '
