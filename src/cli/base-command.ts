@@ -2,6 +2,7 @@ import { Command, Flags, type Interfaces } from '@oclif/core';
 import { connect, type AgentdClient } from '../client/index.js';
 import { checkHomeReadable, resolveHome } from '../home/index.js';
 import { reportFailure } from './output.js';
+import { stallCheck } from './silent-core.js';
 import { namedArgParsers, usageError } from './parse-errors.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
@@ -49,7 +50,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async client(): Promise<AgentdClient> {
     if (!this.openClient) {
       checkHomeReadable(this.home);
-      this.openClient = await connect({ home: this.home, timeoutMs: 0 });
+      this.openClient = await connect({ home: this.home, timeoutMs: 0, stalled: stallCheck(this.home) });
     }
     return this.openClient;
   }

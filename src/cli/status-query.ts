@@ -1,8 +1,8 @@
 import { connect } from '../client/index.js';
-import { errors, isAgentdError, type AgentdError } from '../errors/index.js';
-import { checkHomeReadable, homePaths } from '../home/index.js';
-import { lockHolder } from '../native/addon.js';
+import { isAgentdError } from '../errors/index.js';
+import { checkHomeReadable } from '../home/index.js';
 import type { DaemonStatus } from '../rpc/wire-types.js';
+import { silentCore, stallCheck } from './silent-core.js';
 
 export type StatusAnswer = { running: true; status: DaemonStatus } | { running: false; home: string };
 
@@ -15,7 +15,7 @@ export async function queryStatus(home: string): Promise<StatusAnswer> {
   checkHomeReadable(home);
   let client;
   try {
-    client = await connect({ home, timeoutMs: 10_000 });
+    client = await connect({ home, timeoutMs: 10_000, stalled: stallCheck(home) });
   } catch (e) {
     if (isAgentdError(e) && e.code === 'E_NOT_RUNNING') {
       const silent = silentCore(home, e);
@@ -32,12 +32,4 @@ export async function queryStatus(home: string): Promise<StatusAnswer> {
   } finally {
     client.close();
   }
-}
-
-function silentCore(home: string, cause: unknown): AgentdError | null {
-  const { pidfile, socket } = homePaths(home);
-  const holder = lockHolder(pidfile);
-  if (holder === 0) return null;
-  const pid = holder > 0 ? holder : null;
-  return errors.notResponding(pid, socket, { cause, data: { running: true, pid, home, socket } });
 }

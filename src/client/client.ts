@@ -15,6 +15,17 @@ export interface ConnectOptions {
   socket?: string;
   /** Per-call timeout in ms (default 30 s; 0 for none). */
   timeoutMs?: number;
+  /**
+   * Asked, each time a call has gone `afterMs` without an answer, whether the daemon is still
+   * there; an error it resolves to ends that call. For callers whose calls may rightly take long
+   * (a plugin restart) but that must not wait on a frozen daemon for as long.
+   */
+  stalled?: StallCheck;
+}
+
+export interface StallCheck {
+  afterMs: number;
+  check(method: string): Promise<Error | null>;
 }
 
 /** Notifications the daemon streams, by method name. */
@@ -25,7 +36,7 @@ export interface Notifications {
 
 type Params<N extends CoreMethodName> = ParamsIn<CoreMethods[N]>;
 
-type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout | undefined; method: string };
+type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout | undefined; stall?: NodeJS.Timeout; method: string };
 
 /**
  * A connection to a running agentd, typed from the method descriptors: `call('daemon.status')`
@@ -44,7 +55,7 @@ export class AgentdClient {
   private closedError: Error | null = null;
 
   /** @internal use {@link connect} */
-  constructor(private readonly socket: net.Socket, private readonly timeoutMs: number) {
+  constructor(private readonly socket: net.Socket, private readonly timeoutMs: number, private readonly stalled?: StallCheck) {
     const reader = new LineReader(64 * 1024 * 1024, (line) => this.receive(line), () => this.fail(errors.connectionClosed('(reply over 64 MiB)')));
     socket.on('data', (chunk: Buffer) => reader.push(chunk));
     socket.on('error', (e) => this.fail(errors.connectionClosed(`(${(e as NodeJS.ErrnoException).code ?? e.message})`, { cause: e })));
@@ -59,9 +70,11 @@ export class AgentdClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = this.timeoutMs > 0
-        ? setTimeout(() => { this.pending.delete(id); reject(errors.rpcTimeout(method, this.timeoutMs)); }, this.timeoutMs)
+        ? setTimeout(() => { clearTimeout(this.pending.get(id)?.stall); this.pending.delete(id); reject(errors.rpcTimeout(method, this.timeoutMs)); }, this.timeoutMs)
         : undefined;
-      this.pending.set(id, { resolve, reject, timer, method });
+      const pending: Pending = { resolve, reject, timer, method };
+      this.pending.set(id, pending);
+      this.watchStall(id, pending);
       this.socket.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params: params ?? {} })}\n`);
     });
   }
@@ -84,6 +97,20 @@ export class AgentdClient {
     this.socket.destroy();
   }
 
+  private watchStall(id: number, p: Pending): void {
+    const stalled = this.stalled;
+    if (!stalled) return;
+    p.stall = setTimeout(() => {
+      void stalled.check(p.method).catch((e: Error) => e).then((error) => {
+        if (this.pending.get(id) !== p) return;
+        if (!error) return this.watchStall(id, p);
+        this.pending.delete(id);
+        clearTimeout(p.timer);
+        p.reject(error);
+      });
+    }, stalled.afterMs);
+  }
+
   private receive(line: string): void {
     let msg: { id?: number | null; result?: unknown; error?: WireError; method?: string; params?: unknown };
     try { msg = JSON.parse(line); } catch { return; }
@@ -100,13 +127,14 @@ export class AgentdClient {
     if (!p) return;
     this.pending.delete(msg.id);
     clearTimeout(p.timer);
+    clearTimeout(p.stall);
     if (msg.error) p.reject(fromWire(msg.error));
     else p.resolve(msg.result);
   }
 
   private fail(error: Error): void {
     this.closedError ??= error;
-    for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(error); }
+    for (const p of this.pending.values()) { clearTimeout(p.timer); clearTimeout(p.stall); p.reject(error); }
     this.pending.clear();
   }
 }
@@ -122,7 +150,7 @@ export function connect(options: ConnectOptions = {}): Promise<AgentdClient> {
     const socket = net.connect(socketPath);
     socket.once('connect', () => {
       socket.removeAllListeners('error');
-      resolve(new AgentdClient(socket, options.timeoutMs ?? 30_000));
+      resolve(new AgentdClient(socket, options.timeoutMs ?? 30_000, options.stalled));
     });
     socket.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') reject(errors.notRunning(home, { cause: e }));

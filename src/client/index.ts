@@ -27,7 +27,7 @@
  * client.close(); // ends the streams
  * ```
  */
-export { connect, AgentdClient, type ConnectOptions, type Notifications } from './client.js';
+export { connect, AgentdClient, type ConnectOptions, type Notifications, type StallCheck } from './client.js';
 export type { PluginMethod, PluginMethodName } from './method-names.js';
 export { AgentdError, isAgentdError, ExitCode } from '../errors/index.js';
 export type { AgentdEvent, DaemonStatus, ExitInfo, LogEntry, MethodInfo, PluginRow, PluginState, ReloadResult } from '../rpc/wire-types.js';

@@ -44,8 +44,10 @@ export const errors = {
     `connection to agentd closed ${detail}; check \`ctl status\` and agentd.log`),
   rpcTimeout: entry('E_RPC_TIMEOUT', -32004, F, (method: string, ms: number) =>
     `${method} got no answer within ${ms} ms; check \`ctl status\` and agentd.log`),
-  notResponding: entry('E_NOT_RESPONDING', -32005, F, (pid: number | null, socket: string) =>
-    `agentd is running (pid ${pid ?? 'unknown'}) but its control socket ${socket} does not answer; wait if it is starting, or stop it with \`ctl stop\``),
+  notResponding: entry('E_NOT_RESPONDING', -32005, F, (pid: number | null, socket: string, stopped: boolean) =>
+    `agentd is running (pid ${pid ?? 'unknown'}) but its control socket ${socket} does not answer; ${stopped === true
+      ? `the process is stopped (SIGSTOP): resume it with \`kill -CONT ${pid}\`, or stop it with \`ctl stop\``
+      : 'wait if it is starting, or stop it with `ctl stop`'}`),
   tooManyConnections: entry('E_TOO_MANY_CONNECTIONS', -32006, F, (limit: number) =>
     `agentd already serves ${limit} control-socket connections (rpc.maxConnections); close idle clients or raise the limit`),
 
