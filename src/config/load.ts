@@ -34,14 +34,20 @@ export interface ResolvedPlugin {
   entry: PluginEntry;
 }
 
-/** The config file to use: `--config`, else the first `agentd.config.{json,js,mjs,cjs,ts,mts,cts}` in the home, else none. */
+/**
+ * The config file to use: `--config`, else the one `agentd.config.{json,js,mjs,cjs,ts,mts,cts}` in
+ * the home, else none. Several in the home are refused, as a key given twice in a JSON file is: one
+ * would be read and the others ignored, and an operator editing an ignored one sees no effect.
+ */
 export function findConfigFile(candidates: string[], explicit?: string): string | null {
   if (explicit) {
     const abs = path.resolve(explicit);
     if (!fs.existsSync(abs)) throw errors.configNotFound(abs);
     return abs;
   }
-  return candidates.find((c) => fs.existsSync(c)) ?? null;
+  const found = candidates.filter((c) => fs.existsSync(c));
+  if (found.length > 1) throw errors.configAmbiguous(path.dirname(found[0]!), found.map((f) => path.basename(f)));
+  return found[0] ?? null;
 }
 
 /** Read, validate and freeze a config; the built-in default (the bundled image server) when `file` is null. */

@@ -178,7 +178,10 @@ export class Daemon {
     if (this.stopping) return Promise.reject(errors.pluginBusy('agentd', 'stopping'));
     // Reloads are serialized: a second one waits for the first, then reads the config afresh.
     const run = async (): Promise<ReloadResult> => {
-      const file = this.loaded.file ?? findConfigFile(this.paths.configCandidates, this.options.configFile);
+      // Discovery runs again even though the file in use is known: a second agentd.config.* put
+      // beside it since the start is refused here as it would be at the next start.
+      const discovered = this.options.configFile ? null : findConfigFile(this.paths.configCandidates);
+      const file = this.loaded.file ?? discovered;
       const next = await loadConfig(file);
       const diff = diffPlugins(this.loaded.plugins, next.plugins);
       await this.plugins.validate([...diff.added, ...diff.changed], next.file);

@@ -85,6 +85,8 @@ export const errors = {
     `cannot load config ${path}: ${reason}`),
   configInvalid: entry('E_CONFIG_INVALID', -32032, C, (source: string, issues: string) =>
     `invalid config${source ? ` ${source}` : ''}: ${issues}`),
+  configAmbiguous: entry('E_CONFIG_AMBIGUOUS', -32033, C, (dir: string, files: string[]) =>
+    `several config files in ${dir}: ${files.join(', ')}; keep one and remove the others (or name one with --config)`),
 
   // Plugins.
   pluginNotFound: entry('E_PLUGIN_NOT_FOUND', -32040, F, (name: string, known: string[]) =>

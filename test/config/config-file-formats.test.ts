@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { homePaths } from '../../src/home/index.js';
@@ -53,3 +54,27 @@ for (const [file, text, expected] of [
     t.is(lockHolder(homePaths(home).pidfile), 0);
   });
 }
+
+// Only one would be read, and an operator editing another would see nothing happen.
+test('a home with agentd.config.json and agentd.config.ts is refused at start, naming both, exit 78', async (t) => {
+  const { home, started } = await startInHome(t, { 'agentd.config.json': '{ "plugins": {} }', 'agentd.config.ts': 'export default { plugins: {} };\n' });
+  t.is(started.code, 78, started.stdout);
+  t.is(started.stderr, `ctl: several config files in ${home}: agentd.config.json, agentd.config.ts; keep one and remove the others (or name one with --config)\n`);
+  t.is(lockHolder(homePaths(home).pidfile), 0);
+  // Named with --config, one of them is the config: no ambiguity is left.
+  const named = await ctl(['start', '--home', home, '--config', path.join(home, 'agentd.config.ts')]);
+  t.is(named.code, 0, named.stderr);
+  t.is((await ctl(['stop', '--home', home])).code, 0);
+});
+
+test('reload is refused when a second config file appears beside the one in use, and the daemon keeps running', async (t) => {
+  const { home, started } = await startInHome(t, { 'agentd.config.json': JSON.stringify({ plugins: { forever: { module: fixture('forever') } } }) });
+  t.is(started.code, 0, started.stderr);
+  fs.writeFileSync(path.join(home, 'agentd.config.js'), 'export default { plugins: {} };\n');
+  const reload = await ctl(['reload', '--home', home]);
+  t.is(reload.code, 78, reload.stdout);
+  t.is(reload.stderr, `ctl: several config files in ${home}: agentd.config.json, agentd.config.js; keep one and remove the others (or name one with --config)\n`);
+  const status = JSON.parse((await ctl(['status', '--home', home, '--json'])).stdout) as { plugins: { name: string; state: string }[] };
+  t.deepEqual(status.plugins.map((p) => [p.name, p.state]), [['forever', 'running']]);
+  t.is((await ctl(['stop', '--home', home])).code, 0);
+});
