@@ -34,6 +34,8 @@ export function issueMessage(issue: SchemaIssue): string {
     case 'min_length': return `must not be empty`;
     case 'regex': return issue.message.replace(/^Invalid format: /, '');
     case 'check': return issue.message;
+    // A union given a message of its own (a duration: a number or a string) says what it accepts.
+    case 'union': if (!issue.message.startsWith('Invalid ')) return `${issue.message} (got ${received})`; break;
   }
   if (issue.kind === 'schema' && expected && received) return `must be ${article(expected)} (got ${received})`;
   return issue.message;

@@ -12,8 +12,8 @@ import { ConfigSchema, PLUGIN_NAME, RESERVED_PLUGIN_NAMES } from './schema.js';
  * `root` must be an existing directory).
  */
 
-/** A duration string, as parseDuration reads it: "50us", "250ms", "1.5s", "10m", "2h", "1d" (any case). */
-export const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*([uUmM][sS]|[sSmMhHdD])\\s*$';
+/** A duration string, as parseDuration reads it: "0", "50us", "250ms", "1.5s", "10m", "2h", "1d" (any case). */
+export const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?\\s*([uUmM][sS]|[sSmMhHdD])|0+(\\.0+)?)\\s*$';
 /** A size string, as parseSize reads it: "512", "10MB", "1.5 GiB", "64k" (any case). */
 export const SIZE_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*([bB]|[kKmMgG]([bB]|[iI][bB])?)?\\s*$';
 

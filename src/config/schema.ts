@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { formatBytes, formatDuration, parseDuration, parseSize } from './units.js';
+import { durationForms, formatBytes, formatDuration, parseDuration, parseSize } from './units.js';
 
 /**
  * The config schema: the one table of every setting, its default and a sentence on what it does.
@@ -14,16 +14,17 @@ import { formatBytes, formatDuration, parseDuration, parseSize } from './units.j
  */
 const unitValue = (kind: 'duration' | 'size', doc: string, min: number, max = Infinity) => v.pipe(
   v.union([v.pipe(v.number(), v.minValue(0)), v.string()], kind === 'duration'
-    ? 'must be a duration such as "250ms", "10s" or a number of ms'
+    ? `must be a duration: ${durationForms(max)}`
     : 'must be a size such as "10MB" or a number of bytes'),
   v.description(doc),
   v.metadata(max === Infinity ? { minimum: min } : { minimum: min, maximum: max }),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
     const value = kind === 'duration' ? parseDuration(dataset.value) : parseSize(dataset.value);
     if (value === null) {
+      const got = JSON.stringify(dataset.value);
       addIssue({ message: kind === 'duration'
-        ? `must be a duration such as "250ms" or "10s" (got ${JSON.stringify(dataset.value)})`
-        : `must be a size such as "10MB" or "512KiB" (got ${JSON.stringify(dataset.value)})` });
+        ? (/^\s*\d+(?:\.\d+)?\s*$/.test(String(dataset.value)) ? `${got} has no unit; give ${durationForms(max)}` : `must be a duration: ${durationForms(max)} (got ${got})`)
+        : `must be a size such as "10MB" or "512KiB" (got ${got})` });
       return NEVER;
     }
     if (value < min) {

@@ -8,9 +8,11 @@ const SIZE_UNITS: Record<string, number> = {
 /**
  * Milliseconds from a number (already ms) or a string such as "1.5s"; null when malformed. Whole
  * milliseconds, except for microseconds ("50us"), which only a setting below a millisecond uses.
+ * A string needs a unit ("50" could mean 50us as well as 50ms), except "0", which is 0 in any.
  */
 export function parseDuration(value: number | string): number | null {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
+  if (/^\s*0+(?:\.0+)?\s*$/.test(value)) return 0;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|m|h|d)\s*$/i.exec(value);
   if (!m) return null;
   const unit = m[2]!.toLowerCase();
@@ -25,6 +27,14 @@ export function parseSize(value: number | string): number | null {
   if (!m) return null;
   const unit = SIZE_UNITS[(m[2] || 'b').toLowerCase()];
   return unit === undefined ? null : Math.round(Number(m[1]) * unit);
+}
+
+/**
+ * The forms a duration setting accepts, for its error message; a setting below a millisecond
+ * (`max` in ms) gets examples of its own scale.
+ */
+export function durationForms(max = Infinity): string {
+  return `0, a number of milliseconds, or a string with a unit (us, ms, s, m, h, d) such as ${max <= 1 ? '"50us" or "1ms"' : '"250ms", "10s" or "5m"'}`;
 }
 
 export function formatDuration(ms: number): string {

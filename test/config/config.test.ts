@@ -67,3 +67,16 @@ test('an array where the config wants an object is refused with its path', (t) =
   t.regex(bad({ plugins: { a: { module: '/a', env: [] } } }), /plugins\.a\.env: must be an object/);
   t.notThrows(() => validateConfig({ plugins: { a: { module: '/a', config: { list: [1, 2] } } } }, '/c.json', '/c'), 'arrays inside a plugin\'s own config are its business');
 });
+
+test('a duration string without a unit: "0" is zero; any other is refused with the forms every duration setting accepts', (t) => {
+  t.is(validateConfig({ rpc: { busyPoll: '0' } }, '/c.json', '/c').config.rpc.busyPoll, 0);
+  const bad = (raw: unknown) => t.throws(() => validateConfig(raw, '/c.json', '/c'))!.message;
+  t.is(bad({ rpc: { busyPoll: '50' } }),
+    'invalid config /c.json: rpc.busyPoll: "50" has no unit; give 0, a number of milliseconds, or a string with a unit (us, ms, s, m, h, d) such as "50us" or "1ms"');
+  t.is(bad({ plugins: { a: { module: '/x', stopTimeout: '5000' } } }),
+    'invalid config /c.json: plugins.a.stopTimeout: "5000" has no unit; give 0, a number of milliseconds, or a string with a unit (us, ms, s, m, h, d) such as "250ms", "10s" or "5m"');
+  t.is(bad({ plugins: { a: { module: '/x', backoff: { initial: 'soon' } } } }),
+    'invalid config /c.json: plugins.a.backoff.initial: must be a duration: 0, a number of milliseconds, or a string with a unit (us, ms, s, m, h, d) such as "250ms", "10s" or "5m" (got "soon")');
+  t.regex(bad({ rpc: { idleTimeout: true } }), /rpc\.idleTimeout: must be a duration: 0, a number of milliseconds, or a string with a unit .* \(got true\)$/);
+  t.regex(bad({ rpc: { idleTimeout: -1 } }), /rpc\.idleTimeout: must be/);
+});
