@@ -15,6 +15,8 @@ export interface StartOptions {
   config?: string | undefined;
   watch?: boolean;
   timeoutMs?: number | undefined;
+  /** With --foreground: the core ends stdout with a JSON error record if it fails. */
+  json?: boolean;
 }
 
 function coreArgs(o: StartOptions): string[] {
@@ -41,7 +43,7 @@ export async function startDaemon(o: StartOptions): Promise<{ pid: number }> {
 export async function runDaemonInForeground(o: Omit<StartOptions, 'timeoutMs'>): Promise<number> {
   ensureHome(o.home);
   checkPidfile(o.home, homePaths(o.home).pidfile);
-  return runForeground({ home: o.home, pidfile: homePaths(o.home).pidfile, args: [...coreArgs(o), '--foreground'] });
+  return runForeground({ home: o.home, pidfile: homePaths(o.home).pidfile, args: [...coreArgs(o), '--foreground', ...(o.json ? ['--json'] : [])] });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ExitCode, isAgentdError } from '../errors/index.js';
+import { errorRecord, ExitCode, isAgentdError } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 
 /**
@@ -10,10 +10,7 @@ import { describeError } from '../errors/describe.js';
 export function reportFailure(error: unknown, json: boolean): ExitCode {
   const exitCode = exitCodeOf(error);
   const message = oneLine(error);
-  if (json) {
-    const code = isAgentdError(error) ? error.code : exitCode === ExitCode.Usage ? 'E_USAGE' : 'E_FAILED';
-    process.stdout.write(`${JSON.stringify({ error: { code, message, exitCode, data: isAgentdError(error) ? error.data : {} } })}\n`);
-  }
+  if (json) process.stdout.write(errorRecord(error, message, exitCode));
   process.stderr.write(`ctl: ${message}\n`);
   if (process.env['DEBUG'] && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return exitCode;

@@ -6,15 +6,17 @@ export interface CoreArgs {
   config?: string;
   watch: boolean;
   foreground: boolean;
+  /** `ctl start --foreground --json`: a failure also ends stdout with its JSON error record. */
+  json: boolean;
 }
 
 /**
- * The launcher's arguments, `--home H [--config C] [--watch] [--foreground]` (`--opt=value` too);
- * anything else throws. Not util.parseArgs: its module, loaded for these four, was some 0.1 MB of
+ * The launcher's arguments, `--home H [--config C] [--watch] [--foreground] [--json]` (`--opt=value` too);
+ * anything else throws. Not util.parseArgs: its module, loaded for these few, was some 0.1 MB of
  * the idle core's memory.
  */
 export function parseCoreArgs(argv: readonly string[]): CoreArgs {
-  const out: CoreArgs = { watch: false, foreground: false };
+  const out: CoreArgs = { watch: false, foreground: false, json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const eq = arg.indexOf('=');
@@ -23,8 +25,8 @@ export function parseCoreArgs(argv: readonly string[]): CoreArgs {
       const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
       if (value === undefined || (eq === -1 && value.startsWith('--'))) throw new TypeError(`option ${name} needs a value`);
       out[name === '--home' ? 'home' : 'config'] = value;
-    } else if ((name === '--watch' || name === '--foreground') && eq === -1) {
-      out[name === '--watch' ? 'watch' : 'foreground'] = true;
+    } else if ((name === '--watch' || name === '--foreground' || name === '--json') && eq === -1) {
+      out[name.slice(2) as 'watch' | 'foreground' | 'json'] = true;
     } else {
       throw new TypeError(`unknown argument ${JSON.stringify(arg)}`);
     }

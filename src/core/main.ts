@@ -1,5 +1,5 @@
 import { describeError } from '../errors/describe.js';
-import { errors, ExitCode, isAgentdError } from '../errors/index.js';
+import { errorRecord, errors, ExitCode, isAgentdError } from '../errors/index.js';
 import { CORE_ARGS_VAR, parseCoreArgs } from './core-args.js';
 import { becomeSubreaper, onAdoptedKilled } from '../supervisor/index.js';
 import { homePaths } from '../home/paths.js';
@@ -46,12 +46,22 @@ async function main(): Promise<void> {
     readiness.error(describeError(error), isAgentdError(error) ? error.code : undefined);
     // Daemon.start has closed the socket; the lock is still ours, so the pidfile is ours to remove.
     removePidfile(homePaths(values.home));
-    process.exit(startFailureExit(error));
+    const exit = startFailureExit(error);
+    if (values.json && exit !== ExitCode.Ok) failureRecord(error, exit);
+    process.exit(exit);
   }
   if (!subreaper) daemon.log.warn('cannot become a child subreaper: what a killed plugin host orphans may outlive it');
   const log = daemon.log;
   onAdoptedKilled((processes, plugin) => log.warn('killed what a killed plugin host left running', { ...(plugin ? { plugin } : {}), processes }));
-  return run(daemon, readiness, notify, status, signals);
+  return run(daemon, readiness, notify, status, signals, values.json);
+}
+
+/**
+ * Under `ctl start --foreground --json`, the last line on stdout when the core fails, as every
+ * `ctl --json` failure ends; stdout is where a container's log collector or a script reads.
+ */
+function failureRecord(error: unknown, exit: number): void {
+  process.stdout.write(errorRecord(error, describeError(error).replace(/\s*\n\s*/g, ' '), exit));
 }
 
 /**
@@ -65,7 +75,7 @@ function startFailureExit(error: unknown): number {
   return error.exitCode === ExitCode.Config ? ExitCode.Config : ExitCode.Failure;
 }
 
-function run(daemon: Daemon, readiness: Readiness, notify: SystemdNotifier, status: () => string, signals: StartupSignals): void {
+function run(daemon: Daemon, readiness: Readiness, notify: SystemdNotifier, status: () => string, signals: StartupSignals, json: boolean): void {
   notify.onError((error) => daemon.log.warn('sd_notify failed; systemd will not hear from agentd', { error: describeError(error) }));
   daemon.events.subscribe(['plugin.state'], () => notify.status(status()));
   // A rejected promise nobody awaited is a bug in one operation, not a reason to stop supervising.
@@ -74,7 +84,11 @@ function run(daemon: Daemon, readiness: Readiness, notify: SystemdNotifier, stat
   });
   process.on('uncaughtException', (error) => {
     daemon.log.error('uncaught exception; stopping', { error: describeError(error), stack: error.stack });
-    daemon.stop('uncaught exception').finally(() => { daemon.removePidfile(); process.exit(1); });
+    daemon.stop('uncaught exception').finally(() => {
+      daemon.removePidfile();
+      if (json) failureRecord(errors.internal(`uncaught exception: ${describeError(error)}`), ExitCode.Failure);
+      process.exit(ExitCode.Failure);
+    });
   });
   readiness.ready(process.pid);
   notify.ready(status());

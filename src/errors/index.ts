@@ -2,3 +2,4 @@ export { AgentdError, isAgentdError, type AgentdErrorOptions, type WireError } f
 export { errors, type ErrorFactory } from './catalogue.js';
 export { ExitCode } from './exit-codes.js';
 export { describeError } from './describe.js';
+export { errorRecord } from './error-record.js';

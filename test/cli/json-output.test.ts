@@ -68,6 +68,32 @@ test('ctl start --json with an invalid config: a JSON E_CONFIG_INVALID, exit 78'
   assertJsonFailure(t, await ctl(['start', '--json', '--home', home]), 'E_CONFIG_INVALID', 78, 'start');
 });
 
+test('ctl start --foreground --json: a failure of the core ends stdout with its JSON error record, after the log records, which have a time', async (t) => {
+  const home = tempHome(t);
+  writeConfig(home, { plugins: { forever: { module: fixture('forever'), restart: 'bogus' } } });
+  const bad = await ctl(['start', '--foreground', '--json', '--home', home]);
+  t.is(bad.code, 78, bad.stderr);
+  const body = JSON.parse(bad.stdout) as JsonError;
+  t.is(bad.stdout, `${JSON.stringify(body)}\n`, 'one line');
+  t.is(body.error.code, 'E_CONFIG_INVALID');
+  t.is(body.error.exitCode, 78);
+  // The core's own line on stderr, as without --json (journald shows it under the core's name).
+  t.is(bad.stderr, `agentd: ${body.error.message}\n`);
+
+  // Failing after it logged (a plugin whose module declares another name): the log records, then the failure record.
+  writeConfig(home, { plugins: { other: { module: fixture('forever') } } });
+  const r = await ctl(['start', '--foreground', '--json', '--home', home]);
+  t.is(r.code, 1, r.stderr);
+  const records = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.true(records.length > 1, r.stdout);
+  t.true(records.slice(0, -1).every((rec) => typeof rec['time'] === 'string' && !('error' in rec && typeof rec['error'] === 'object')), r.stdout);
+  const last = records.at(-1) as unknown as JsonError;
+  t.deepEqual(Object.keys(last), ['error']);
+  t.is(last.error.code, 'E_PLUGIN_NAME_MISMATCH');
+  t.is(last.error.exitCode, 1);
+  t.deepEqual(last.error.data, { plugin: 'other' });
+});
+
 test('every command --json against a running daemon: one JSON document on success, a JSON error with its exit code on failure', async (t) => {
   const echo = (config: Record<string, unknown>) => ({ plugins: { 'http-echo': { module: fixture('http-echo'), config } } });
   const d = await startTestDaemon(t, { config: echo({ greeting: 'old' }) });
