@@ -1,6 +1,7 @@
 import { ExitCode } from '../errors/index.js';
 import { reportFailure } from './output.js';
 import { renderNotRunning, renderStatus } from './render/status.js';
+import { terminalColumns } from './render/table.js';
 import { queryStatus } from './status-query.js';
 
 /**
@@ -11,7 +12,7 @@ export async function printStatus(home: string, json: boolean): Promise<ExitCode
   try {
     const answer = await queryStatus(home);
     const out = answer.running
-      ? (json ? JSON.stringify({ running: true, ...answer.status }, null, 2) : renderStatus(answer.status))
+      ? (json ? JSON.stringify({ running: true, ...answer.status }, null, 2) : renderStatus(answer.status, terminalColumns()))
       : (json ? JSON.stringify({ running: false, home: answer.home }, null, 2) : renderNotRunning(answer.home));
     process.stdout.write(`${out}\n`);
     return answer.running ? ExitCode.Ok : ExitCode.NotRunning;

@@ -2,8 +2,8 @@ import { formatBytes, formatDuration } from '../../config/units.js';
 import type { ExitCause, PluginRow } from '../../rpc/wire-types.js';
 import { table } from './table.js';
 
-/** The plugin table of `ctl status` and `ctl plugins`. */
-export function renderPlugins(rows: readonly PluginRow[]): string {
+/** The plugin table of `ctl status` and `ctl plugins`, cut to `maxWidth` columns when given. */
+export function renderPlugins(rows: readonly PluginRow[], maxWidth?: number): string {
   if (rows.length === 0) return 'no plugins configured';
   const body = rows.map((p) => [
     p.name,
@@ -16,7 +16,7 @@ export function renderPlugins(rows: readonly PluginRow[]): string {
     lastExit(p),
   ]);
   const notes = rows.filter((p) => p.error && p.state !== 'running').map((p) => `${p.name}: ${p.error}${p.nextStartAt ? ` (next start ${p.nextStartAt})` : ''}`);
-  const t = table(['PLUGIN', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'RSS', 'CPU', 'LAST EXIT'], body);
+  const t = table(['PLUGIN', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'RSS', 'CPU', 'LAST EXIT'], body, maxWidth);
   return notes.length ? `${t}\n\n${notes.join('\n')}` : t;
 }
 
