@@ -10,16 +10,22 @@ export interface Validators {
 }
 
 /**
- * A strong ETag from inode, size and mtime (µs). Strong is right: the same inode, size and mtime
- * mean the same bytes unless someone rewrites a file and resets its mtime on purpose.
+ * A strong ETag from inode, size, mtime and ctime (µs). ctime is there because mtime can be put
+ * back after a rewrite in place (rsync -t, touch -r) and ctime cannot: without it, two versions
+ * would share a tag, and a client's 304, the memory cache and a thumbnail's name would all give
+ * the old one. A chmod also changes ctime; that costs one revalidation, never a wrong answer.
  */
-export function etagOf(ino: number, size: number, mtimeMs: number): string {
-  return `"${ino.toString(36)}-${size.toString(36)}-${Math.round(mtimeMs * 1000).toString(36)}"`;
+export function etagOf(ino: number, size: number, mtimeMs: number, ctimeMs: number): string {
+  return `"${ino.toString(36)}-${size.toString(36)}-${micros(mtimeMs)}-${micros(ctimeMs)}"`;
 }
 
-export function validatorsOf(ino: number, size: number, mtimeMs: number): Validators {
+function micros(ms: number): string {
+  return Math.round(ms * 1000).toString(36);
+}
+
+export function validatorsOf(ino: number, size: number, mtimeMs: number, ctimeMs: number): Validators {
   const modifiedSec = Math.floor(mtimeMs / 1000);
-  return { etag: etagOf(ino, size, mtimeMs), modifiedSec, lastModified: new Date(modifiedSec * 1000).toUTCString() };
+  return { etag: etagOf(ino, size, mtimeMs, ctimeMs), modifiedSec, lastModified: new Date(modifiedSec * 1000).toUTCString() };
 }
 
 /** Does an If-Match / If-None-Match list name `etag`? Weak comparison ignores `W/`; strong never matches a weak tag. */

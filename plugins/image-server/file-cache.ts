@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { promisify } from 'node:util';
-import { sameVersion, unchangedBetween, type FileInfo } from './file-info.js';
+import { sameVersion, type FileInfo } from './file-info.js';
 import { shareInFlight } from './in-flight.js';
 import { closeFd, openRegularFile } from './resolve-path.js';
 
@@ -92,7 +92,7 @@ export class FileCache {
     try {
       const body = await readAll(opened.fd);
       // Written to while we read, even in place at the same size: the bytes may mix two versions.
-      if (body.length !== info.size || !unchangedBetween(opened.stat, await fstat(opened.fd))) return 'changed';
+      if (body.length !== info.size || !sameVersion(opened.stat, await fstat(opened.fd))) return 'changed';
       this.store(info, body);
       return body;
     } finally {

@@ -1,11 +1,12 @@
 import { validatorsOf, type Validators } from './conditional.js';
 import { SANDBOX_CSP, type MediaType } from './mime.js';
 
-/** The stat fields that identify one version of a file. */
+/** The stat fields that identify one version of a file (why ctime: see etagOf in conditional.ts). */
 export interface StatLike {
   readonly ino: number;
   readonly size: number;
   readonly mtimeMs: number;
+  readonly ctimeMs: number;
 }
 
 /**
@@ -23,7 +24,7 @@ export interface FileInfo extends Validators, StatLike {
 }
 
 export function makeFileInfo(realPath: string, st: StatLike, media: MediaType, cacheControl: string): FileInfo {
-  const validators = validatorsOf(st.ino, st.size, st.mtimeMs);
+  const validators = validatorsOf(st.ino, st.size, st.mtimeMs, st.ctimeMs);
   const caching = cacheControl === '' ? [] : ['Cache-Control', cacheControl];
   // RFC 9110 §15.4.5: a 304 carries the headers a 200 would have that help caches update.
   const notModified = ['ETag', validators.etag, 'Last-Modified', validators.lastModified, ...caching];
@@ -39,6 +40,7 @@ export function makeFileInfo(realPath: string, st: StatLike, media: MediaType, c
     ino: st.ino,
     size: st.size,
     mtimeMs: st.mtimeMs,
+    ctimeMs: st.ctimeMs,
     ...validators,
     media,
     common,
@@ -48,17 +50,12 @@ export function makeFileInfo(realPath: string, st: StatLike, media: MediaType, c
 }
 
 /**
- * True when two fstats of one fd, taken before and after reading it, show no change in between:
- * ctime catches a rewrite in place at the same size whose mtime was then put back (rsync -t,
- * touch -r). Times are compared as Node's float milliseconds, to within a quarter of a
- * microsecond, finer than the kernel's timestamp tick; a rewrite within one tick of the version
- * read cannot be seen by any stat, here as in nginx.
+ * True when `st` (a fresh fstat) describes the same version as `info`: compared before a read (is
+ * this the version resolved?) and after it (was it rewritten while read, even in place at the same
+ * size with its mtime put back?). Times are compared as Node's float milliseconds, to within a
+ * quarter of a microsecond, finer than the kernel's timestamp tick; a rewrite within one tick of
+ * the version read cannot be seen by any stat, here as in nginx.
  */
-export function unchangedBetween(before: StatLike & { readonly ctimeMs: number }, after: StatLike & { readonly ctimeMs: number }): boolean {
-  return sameVersion(before, after) && before.ctimeMs === after.ctimeMs;
-}
-
-/** True when `st` (a fresh fstat) describes the same version as `info`. */
 export function sameVersion(info: StatLike, st: StatLike): boolean {
-  return info.ino === st.ino && info.size === st.size && info.mtimeMs === st.mtimeMs;
+  return info.ino === st.ino && info.size === st.size && info.mtimeMs === st.mtimeMs && info.ctimeMs === st.ctimeMs;
 }

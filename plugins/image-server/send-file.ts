@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream';
 import type { Logger } from 'winston';
 import { ifRangeAllows, preconditionStatus } from './conditional.js';
 import { openVersion, type FileCache, type LoadMiss, type OpenVersion } from './file-cache.js';
-import { unchangedBetween, type FileInfo } from './file-info.js';
+import { sameVersion, type FileInfo } from './file-info.js';
 import { parseRange, type ByteRange } from './range.js';
 import { closeFd } from './resolve-path.js';
 import { sendStatus, type ImageResponse } from './responses.js';
@@ -157,7 +157,7 @@ function checkedReads(opened: OpenVersion, path: string): { read: typeof fs.read
         if (readError) return callback(readError, bytesRead, buffer);
         fs.fstat(fd, (statError, after) => {
           if (statError) return callback(statError, 0, buffer);
-          if (unchangedBetween(opened.stat, after)) return callback(null, bytesRead, buffer);
+          if (sameVersion(opened.stat, after)) return callback(null, bytesRead, buffer);
           reads.changed = true;
           callback(new Error(`${path} changed while it was read`), 0, buffer);
         });

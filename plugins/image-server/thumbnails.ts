@@ -9,7 +9,7 @@ import type { Logger } from 'winston';
 import type { Config, ThumbnailFormat } from './config.js';
 import { DiskCache } from './disk-cache.js';
 import { openVersion, type FileCache, type LoadMiss } from './file-cache.js';
-import { makeFileInfo, type FileInfo } from './file-info.js';
+import { makeFileInfo, sameVersion, type FileInfo } from './file-info.js';
 import { shareInFlight } from './in-flight.js';
 import { Limiter } from './limiter.js';
 import { mediaTypeOfFormat } from './mime.js';
@@ -103,7 +103,7 @@ export class Thumbnails {
   }
 
   private async make(source: FileInfo, params: ThumbParams, format: ThumbnailFormat, name: string): Promise<ThumbResult> {
-    const { config, log } = this.options;
+    const { log } = this.options;
     const final = this.disk.pathOf(name);
     const tmp = `${final}.${process.pid}-${++this.seq}.tmp`;
     // sharp opens by name and follows symlinks: give it the fd the jail's safe open checked
@@ -112,30 +112,46 @@ export class Thumbnails {
     const opened = await openVersion(source);
     if (typeof opened === 'string') return { ok: false, miss: opened };
     const { fd } = opened;
+    let failure: Error | 'changed' | null = null;
     try {
-      const sharp = await loadSharp();
-      let image: Sharp = sharp(await inputOf(fd), { limitInputPixels: config.maxInputPixels, sequentialRead: true }).autoOrient();
-      if (params.width !== undefined || params.height !== undefined) {
-        // Never enlarge: a thumbnail is at most the source's size, however big `w` and `h` are.
-        image = image.resize({ width: params.width, height: params.height, fit: params.fit, withoutEnlargement: true });
-      }
-      await image
-        .toFormat(format, params.quality === undefined ? {} : { quality: params.quality })
-        .timeout({ seconds: Math.ceil(config.timeout / 1000) })
-        .toFile(tmp);
-      await fsp.rename(tmp, final);
+      await this.render(fd, params, format, tmp);
     } catch (e) {
-      await fsp.rm(tmp, { force: true });
-      const detail = (e as Error).message;
-      log.warn(`thumbnail of ${source.path} failed: ${detail}`);
-      return { ok: false, status: 422, detail: 'the image could not be converted' };
+      failure = e as Error;
+    }
+    try {
+      // As for a full-size read: a source rewritten while sharp read it (even in place at the same
+      // size, mtime put back) gives a mix of two versions, or a decoding error that is not the
+      // image's fault. Neither is kept or answered; the request looks the source up again.
+      if (!sameVersion(opened.stat, await fstat(fd))) failure = 'changed';
     } finally {
       await closeFd(fd);
     }
+    if (failure !== null) {
+      await fsp.rm(tmp, { force: true });
+      if (failure === 'changed') return { ok: false, miss: 'changed' };
+      log.warn(`thumbnail of ${source.path} failed: ${failure.message}`);
+      return { ok: false, status: 422, detail: 'the image could not be converted' };
+    }
+    await fsp.rename(tmp, final);
     this.options.counters.thumbnails++;
     const info = await this.describe(name, format);
     this.disk.add(name, info.size);
     return { ok: true, info };
+  }
+
+  /** sharp reads the source through `fd` and writes the thumbnail to `tmp`. */
+  private async render(fd: number, params: ThumbParams, format: ThumbnailFormat, tmp: string): Promise<void> {
+    const { config } = this.options;
+    const sharp = await loadSharp();
+    let image: Sharp = sharp(await inputOf(fd), { limitInputPixels: config.maxInputPixels, sequentialRead: true }).autoOrient();
+    if (params.width !== undefined || params.height !== undefined) {
+      // Never enlarge: a thumbnail is at most the source's size, however big `w` and `h` are.
+      image = image.resize({ width: params.width, height: params.height, fit: params.fit, withoutEnlargement: true });
+    }
+    await image
+      .toFormat(format, params.quality === undefined ? {} : { quality: params.quality })
+      .timeout({ seconds: Math.ceil(config.timeout / 1000) })
+      .toFile(tmp);
   }
 
   private async describe(name: string, format: ThumbnailFormat): Promise<FileInfo> {
@@ -150,11 +166,14 @@ export class Thumbnails {
 function thumbnailName(source: FileInfo, p: ThumbParams, format: ThumbnailFormat): string {
   // `fit` only matters when both sides are given; leaving it out otherwise saves duplicates.
   const fit = p.width !== undefined && p.height !== undefined ? p.fit : '';
+  // The ETag names the version by inode, size, mtime and ctime, so a source rewritten in place
+  // (mtime put back or not) gets new names, never the old version's thumbnails.
   const key = [source.path, source.etag, p.width ?? '', p.height ?? '', fit, p.quality ?? '', format].join('\n');
   return `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.${format}`;
 }
 
 const readFd = promisify(fs.readFile);
+const fstat = promisify(fs.fstat);
 
 /**
  * What sharp reads an open fd through: on Linux its /proc path, which reopens that very inode and

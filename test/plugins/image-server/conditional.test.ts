@@ -1,14 +1,15 @@
 import test from 'ava';
 import { etagOf, ifRangeAllows, preconditionStatus, validatorsOf } from '../../../plugins/image-server/conditional.js';
 
-const v = validatorsOf(12345, 2048, 1_700_000_000_123.456);
+const v = validatorsOf(12345, 2048, 1_700_000_000_123.456, 1_700_000_000_123.456);
 const date = (offsetSec: number) => new Date((v.modifiedSec + offsetSec) * 1000).toUTCString();
 
-test('ETags are strong, quoted, and change with inode, size or mtime (to the µs)', (t) => {
+test('ETags are strong, quoted, and change with inode, size, mtime or ctime (to the µs)', (t) => {
   t.regex(v.etag, /^"[0-9a-z-]+"$/);
-  t.not(etagOf(1, 2, 3), etagOf(2, 2, 3));
-  t.not(etagOf(1, 2, 3), etagOf(1, 3, 3));
-  t.not(etagOf(1, 2, 3), etagOf(1, 2, 3.001));
+  t.not(etagOf(1, 2, 3, 4), etagOf(2, 2, 3, 4));
+  t.not(etagOf(1, 2, 3, 4), etagOf(1, 3, 3, 4));
+  t.not(etagOf(1, 2, 3, 4), etagOf(1, 2, 3.001, 4));
+  t.not(etagOf(1, 2, 3, 4), etagOf(1, 2, 3, 4.001), 'a rewrite whose mtime was put back');
   t.is(v.lastModified, date(0));
 });
 

@@ -177,3 +177,19 @@ test('a file rewritten in place while it streams closes the connection short: ne
   t.is(body.indexOf('b'), -1, 'bytes of the new version were sent under the old one\'s headers');
   await waitFor(() => s.logLines().filter((l) => l.includes('rewritten.bin changed while it was sent')).length === 1, 'one warning');
 });
+
+test('a file rewritten in place with its mtime put back gets a new ETag, and its old bytes leave the memory cache', async (t) => {
+  const tree = await makeTree(t);
+  const file = tree.file('note.jpg');
+  fs.writeFileSync(file, 'version one');
+  fs.utimesSync(file, 1_000_000, 1_000_000);
+  const s = await serve(t, { root: tree.root, cache: { statTtl: 0 } });
+  const first = await request(s.url, '/note.jpg');
+  t.is(first.body.toString(), 'version one');
+  fs.writeFileSync(file, 'version two', { flag: 'r+' });
+  fs.utimesSync(file, 1_000_000, 1_000_000); // only ctime tells now
+  const second = await request(s.url, '/note.jpg');
+  t.is(second.body.toString(), 'version two');
+  t.not(second.headers.etag, first.headers.etag);
+  t.is((await request(s.url, '/note.jpg', { headers: { 'if-none-match': String(first.headers.etag) } })).status, 200);
+});

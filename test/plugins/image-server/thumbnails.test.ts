@@ -156,3 +156,39 @@ test('the disk cache is bounded: past cacheMaxBytes the least recently used thum
   t.is(again.status, 200);
   t.is(await made(), 3, 'the first one was deleted, so it was made again');
 });
+
+/** An uncompressed TIFF of one colour: every colour at one size gives the same number of bytes. */
+function flatTiff(width: number, height: number, colour: string): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: colour } }).tiff({ compression: 'none' }).toBuffer();
+}
+
+/** The colours of a thumbnail's first and last pixels, as `#rrggbb`. */
+async function cornerColours(image: Buffer): Promise<string[]> {
+  const { data, info } = await sharp(image).raw().toBuffer({ resolveWithObject: true });
+  const at = (i: number) => `#${data.subarray(i, i + 3).toString('hex')}`;
+  return [at(0), at(data.length - info.channels)];
+}
+
+/** Rewrite `file` in place (same inode, same size), then put its mtime back: only ctime tells. */
+function rewriteInPlace(file: string, bytes: Buffer): void {
+  fs.writeFileSync(file, bytes, { flag: 'r+' });
+  fs.utimesSync(file, 1_000_000, 1_000_000);
+}
+
+test('a source rewritten in place with its mtime put back never gets its old thumbnail', async (t) => {
+  const tree = await makeTree(t);
+  const file = tree.file('swap.tiff');
+  const [red, blue] = await Promise.all([flatTiff(64, 64, '#ff0000'), flatTiff(64, 64, '#0000ff')]);
+  t.is(red.length, blue.length);
+  fs.writeFileSync(file, red);
+  fs.utimesSync(file, 1_000_000, 1_000_000);
+  const s = await serve(t, { root: tree.root, cache: { statTtl: 0 } });
+  const first = await request(s.url, '/swap.tiff?w=16&format=png');
+  t.deepEqual(await cornerColours(first.body), ['#ff0000', '#ff0000']);
+  rewriteInPlace(file, blue);
+  const second = await request(s.url, '/swap.tiff?w=16&format=png');
+  t.is(second.status, 200);
+  t.deepEqual(await cornerColours(second.body), ['#0000ff', '#0000ff'], 'the old version\'s thumbnail was served');
+  t.not(second.headers.etag, first.headers.etag);
+  t.is((await statsOf(s)).thumbnails, 2);
+});
