@@ -47,8 +47,9 @@ function listMatches(list: string, etag: string, weak: boolean): boolean {
  * Evaluate the preconditions of a GET or HEAD in the order RFC 9110 §13.2.2 gives:
  * If-Match, else If-Unmodified-Since (412 when false); then If-None-Match, else If-Modified-Since
  * (304 when false). Returns the status to answer with, or 0 to go on and send the file.
+ * `nowSec` is the server's clock, in seconds.
  */
-export function preconditionStatus(headers: IncomingHttpHeaders, v: Validators): 0 | 304 | 412 {
+export function preconditionStatus(headers: IncomingHttpHeaders, v: Validators, nowSec = Date.now() / 1000): 0 | 304 | 412 {
   const ifMatch = headers['if-match'];
   if (ifMatch !== undefined) {
     if (!listMatches(ifMatch, v.etag, false)) return 412;
@@ -59,8 +60,12 @@ export function preconditionStatus(headers: IncomingHttpHeaders, v: Validators):
   const ifNoneMatch = headers['if-none-match'];
   if (ifNoneMatch !== undefined) return listMatches(ifNoneMatch, v.etag, true) ? 304 : 0;
   const ims = headers['if-modified-since'];
-  if (ims !== undefined && v.modifiedSec <= parseHttpDate(ims)) return 304;
-  return 0;
+  if (ims === undefined) return 0;
+  // A date later than our clock is no date the file could have been seen at (RFC 7232 §3.3 calls
+  // it invalid; Apache ignores it; nginx, matching exactly by default, never 304s on it). Taken
+  // at face value it would answer 304 until that date, whatever changes meanwhile.
+  const since = parseHttpDate(ims);
+  return v.modifiedSec <= since && since <= nowSec ? 304 : 0; // NaN compares false: ignored
 }
 
 /**

@@ -22,6 +22,8 @@ test('preconditions in RFC 9110 order', (t) => {
   t.is(preconditionStatus({ 'if-modified-since': date(0) }, v), 304);
   t.is(preconditionStatus({ 'if-modified-since': date(-1) }, v), 0);
   t.is(preconditionStatus({ 'if-modified-since': 'garbage' }, v), 0);
+  t.is(preconditionStatus({ 'if-modified-since': date(10) }, v, v.modifiedSec + 10), 304);
+  t.is(preconditionStatus({ 'if-modified-since': date(10) }, v, v.modifiedSec + 9), 0, 'a date later than the server\'s clock is ignored');
   t.is(preconditionStatus({ 'if-match': '"a"' }, v), 412);
   t.is(preconditionStatus({ 'if-match': `W/${v.etag}` }, v), 412, 'strong comparison');
   t.is(preconditionStatus({ 'if-match': v.etag, 'if-none-match': v.etag }, v), 304);
