@@ -5,7 +5,7 @@ import { PLUGIN_NAME, type LogsConfig } from '../config/schema.js';
 import { errors } from '../errors/index.js';
 import { isoTime } from '../iso-time.js';
 import { FileSink, type FileSinkOptions, type RotateResult, type SinkError, type SinkStats } from './file-sink.js';
-import { openTail, tailLines } from './tail.js';
+import { openTail, openTailBatches, tailLines, type LineBatches } from './tail.js';
 
 export interface LogPaths {
   /** The core's own log, `agentd.log`. */
@@ -119,6 +119,11 @@ export class LogManager extends EventEmitter {
   /** tail() with the files opened now and read later: see openTail. */
   openTail(source: string): (lines: number, maxBytes: number) => Promise<string[]> {
     return openTail(this.pathOf(source));
+  }
+
+  /** tail() handing its lines over in batches as they are read: see openTailBatches. */
+  tailBatches(source: string, lines: number, maxBytes: number, each: LineBatches): Promise<void> {
+    return openTailBatches(this.pathOf(source))(lines, maxBytes, each);
   }
 
   status(): { files: SinkStats[] } {

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { encodeLine, LineReader } from './framing.js';
 import { Outbox } from './outbox.js';
 import type { WriteBudget } from './write-budget.js';
+import type { ReplyPiece } from './dispatcher.js';
 
 export interface ConnectionLimits {
   maxLineBytes: number;
@@ -120,7 +121,7 @@ export class Connection {
   }
 
   /** The line's answer is ready: the serialized reply in pieces (one line together), or null when none is owed. */
-  finished(weight: number, reply: readonly string[] | null): void {
+  finished(weight: number, reply: readonly ReplyPiece[] | null): void {
     this.pending -= weight;
     if (reply !== null && !this.isClosed && this.socket.writable) {
       this.outbox.flush();

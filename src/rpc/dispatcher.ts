@@ -3,7 +3,7 @@ import type { JSONRPCErrorResponse, JSONRPCRequest, JSONRPCResponse, JSONRPCServ
 import type { Logger } from 'winston';
 import { AgentdError, errors, isAgentdError } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
-import { JsonText } from './json-text.js';
+import { JsonPieces, JsonText } from './json-text.js';
 import type { CallContext, MethodRegistry } from './registry.js';
 
 // json-rpc-2.0 is CommonJS; require() loads it measurably faster than import() (about 25 ms).
@@ -23,6 +23,8 @@ export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
  * never make the core build a reply of hundreds of MB.
  */
 export const MAX_BATCH_REPLY_BYTES = 8 * 1024 * 1024;
+/** Part of a reply line: text, or bytes a handler already encoded (see {@link JsonPieces}). */
+export type ReplyPiece = string | Buffer;
 /** Requests of one batch run at once; the replies keep the batch's order. */
 const BATCH_CONCURRENCY = 16;
 
@@ -67,9 +69,10 @@ export class Dispatcher {
 
   /**
    * Answer one line: the reply, serialized, as pieces that together make one line (a batch's
-   * replies stay apart, so that no copy of the whole is made), or null when nothing is owed.
+   * replies stay apart, and so do a {@link JsonPieces} result's, so that no copy of the whole is
+   * made), or null when nothing is owed.
    */
-  async handle(line: string, call: CallContext): Promise<string[] | null> {
+  async handle(line: string, call: CallContext): Promise<ReplyPiece[] | null> {
     let message: unknown;
     try {
       message = JSON.parse(line);
@@ -78,7 +81,8 @@ export class Dispatcher {
     }
     if (!Array.isArray(message)) {
       const reply = await this.single(message, call);
-      return reply === null ? null : [this.serialize(reply, reply.id)];
+      if (reply === null) return null;
+      return 'result' in reply && reply.result instanceof JsonPieces ? this.inPieces(reply.id, reply.result) : [this.serialize(reply, reply.id)];
     }
     if (message.length === 0) return [encode(wire(null, errors.invalidRequest('an empty batch')))];
     return this.batch(message, call);
@@ -129,6 +133,13 @@ export class Dispatcher {
     return (await this.server.receive(request as JSONRPCRequest, call)) as JSONRPCResponse | null;
   }
 
+  /** A reply around a result already in pieces: the pieces themselves are written, between its head and tail. */
+  private inPieces(id: JSONRPCRequest['id'], result: JsonPieces): ReplyPiece[] {
+    const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
+    if (Buffer.byteLength(head) + result.bytes + 1 > this.maxReplyBytes) return [encode(wire(id ?? null, errors.invalidRequest(tooLarge(this.maxReplyBytes))))];
+    return [head, ...result.pieces, '}\n'];
+  }
+
   private serialize(reply: JSONRPCResponse, id: JSONRPCRequest['id']): string {
     const text = this.serializeOne(reply);
     return Buffer.byteLength(text) > this.maxReplyBytes ? encode(wire(id ?? null, errors.invalidRequest(tooLarge(this.maxReplyBytes)))) : `${text}\n`;
@@ -138,7 +149,7 @@ export class Dispatcher {
   private serializeOne(reply: JSONRPCResponse): string {
     try {
       // Same text as JSON.stringify would give, with the handler's own serialization spliced in.
-      if ('result' in reply && reply.result instanceof JsonText) return `{"jsonrpc":"2.0","id":${JSON.stringify(reply.id)},"result":${reply.result.text}}`;
+      if ('result' in reply && (reply.result instanceof JsonText || reply.result instanceof JsonPieces)) return `{"jsonrpc":"2.0","id":${JSON.stringify(reply.id)},"result":${reply.result.text}}`;
       return JSON.stringify(reply);
     } catch (error) {
       this.log.warn('rpc reply could not be serialized', { id: reply.id, error: describeError(error) });

@@ -15,3 +15,27 @@ export class JsonText<T = unknown> {
     return JSON.parse(this.text);
   }
 }
+
+/**
+ * A result its handler serialized into UTF-8 pieces that together make its JSON: a large reply
+ * (a long `logs.tail`) is written to the socket as it was built, with no copy of the whole as one
+ * string, one object tree or one buffer.
+ */
+export class JsonPieces<T = unknown> {
+  /** Only for the type: never set. */
+  declare readonly encodes?: T;
+  readonly bytes: number;
+
+  constructor(readonly pieces: readonly Buffer[]) {
+    this.bytes = pieces.reduce((sum, p) => sum + p.length, 0);
+  }
+
+  /** The whole JSON as one string, for where a copy is fine (within a batch's small budget). */
+  get text(): string {
+    return Buffer.concat(this.pieces).toString('utf8');
+  }
+
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}

@@ -6,7 +6,7 @@ import { formatIssues } from '../config/issues.js';
 import { shortPath, tooDeep } from '../config/nesting.js';
 import type { AnyMethod, ParamsOut, ResultOf } from './descriptor.js';
 import type { Connection } from './connection.js';
-import type { JsonText } from './json-text.js';
+import type { JsonPieces, JsonText } from './json-text.js';
 import type { MethodInfo } from './wire-types.js';
 import { describeMethod, jsonSchemaConverter } from './describe.js';
 
@@ -18,9 +18,9 @@ export interface CallContext {
   connection: Connection;
 }
 
-/** A handler answers with its result, or with the result already serialized ({@link JsonText}). */
+/** A handler answers with its result, or with the result already serialized ({@link JsonText}, {@link JsonPieces}). */
 export type Handler<M extends AnyMethod> = (params: ParamsOut<M>, call: CallContext) => Answer<ResultOf<M>> | Promise<Answer<ResultOf<M>>>;
-type Answer<R> = R | JsonText<R>;
+type Answer<R> = R | JsonText<R> | JsonPieces<R>;
 
 /** A method a plugin exposes: params are passed through untouched and checked by the plugin. */
 export interface PluginMethod {

@@ -88,9 +88,18 @@ export function ancestors(pid: number): number[] {
 
 /** A process's resident set size in bytes (VmRSS of /proc/PID/status); null when it is gone. */
 export function rssOf(pid: number): number | null {
+  return statusBytes(pid, 'VmRSS');
+}
+
+/** The most a process's resident set has ever been, in bytes (VmHWM); null when it is gone. */
+export function peakRssOf(pid: number): number | null {
+  return statusBytes(pid, 'VmHWM');
+}
+
+function statusBytes(pid: number, field: string): number | null {
   let text: string;
   try { text = fs.readFileSync(`/proc/${pid}/status`, 'utf8'); } catch { return null; }
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(text);
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text);
   return m ? Number(m[1]) * 1024 : null;
 }
 

@@ -3,6 +3,7 @@ import type { Daemon } from '../daemon.js';
 import type { LogManager } from '../../logging/index.js';
 import { toEntry } from '../../logging/log-entry.js';
 import { TAIL_MAX_BYTES } from '../../logging/tail.js';
+import { tailReply } from './tail-reply.js';
 
 export function registerLogsMethods(daemon: Daemon): void {
   const { registry, logs, log } = daemon;
@@ -18,7 +19,7 @@ export function registerLogsMethods(daemon: Daemon): void {
 
   registry.register(logsTail, async ({ plugin, lines }) => {
     const source = checkSource(daemon, plugin);
-    return { lines: (await logs.tail(source, lines, TAIL_MAX_BYTES)).map((l) => toEntry(source, l)) };
+    return tailReply((each) => logs.tailBatches(source, lines, TAIL_MAX_BYTES, each), source);
   });
 
   registry.register(logsFollow, async ({ plugin, lines }, { connection }) => {

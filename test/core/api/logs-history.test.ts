@@ -3,14 +3,14 @@ import path from 'node:path';
 import test from 'ava';
 import { fixture, startTestDaemon } from '../../helpers/daemon.js';
 import { tempHome } from '../../helpers/home.js';
-import { rssOf } from '../../helpers/proc.js';
+import { peakRssOf, rssOf } from '../../helpers/proc.js';
 
 const MiB = 1024 * 1024;
 const mb = (n: number) => (n / MiB).toFixed(0);
 
-/** A log of `count` JSON lines of about 1 KB each, as the core writes them, oldest first. */
-function writeBigLog(file: string, count: number): void {
-  const pad = 'x'.repeat(1000);
+/** A log of `count` JSON lines of about 1 KB each (or `padding` bytes and 70 more), as the core writes them, oldest first. */
+function writeBigLog(file: string, count: number, padding = 1000): void {
+  const pad = 'x'.repeat(padding);
   const fd = fs.openSync(file, 'w', 0o600);
   try {
     for (let n = 0; n < count; n += 1000) {
@@ -61,4 +61,27 @@ test('logs.tail and logs.follow of 100,000 lines from large logs: the newest lin
   // The text kept is at most half a reply (32 MiB); reading, parsing and serializing it costs a
   // multiple of that for a moment, bounded whatever the line count or the size of the files.
   t.true(peak - before < 400 * MiB, `core RSS grew by ${mb(peak - before)} MB`);
+});
+
+test('logs.tail of 100,000 lines (some 30 MB of log, near the 32 MiB a tail may read) grows the core\'s peak RSS by about the reply, not by eight times it', async (t) => {
+  t.timeout(60_000);
+  const home = tempHome(t);
+  fs.mkdirSync(path.join(home, 'logs'), { mode: 0o700 });
+  // The log of a plugin no longer configured: nothing else writes while the core answers.
+  writeBigLog(path.join(home, 'logs', 'gone.log'), 120_000, 220);
+  const d = await startTestDaemon(t, { home, config: { plugins: {} } });
+  const client = await d.client();
+  const before = peakRssOf(d.pid)!;
+
+  const { lines } = await client.call('logs.tail', { plugin: 'gone', lines: 100_000 });
+  const growth = peakRssOf(d.pid)! - before;
+
+  t.is(lines.length, 100_000);
+  t.deepEqual(lines[0], { source: 'gone', time: '2026-01-01T00:00:20.000Z', level: 'info', message: `${'x'.repeat(220)} 20000` });
+  t.is(lines.at(-1)!.message, `${'x'.repeat(220)} 119999`);
+  t.log(`core peak RSS grew by ${mb(growth)} MB for a reply of some 32 MB`);
+  // Answered from per-line strings and objects, the whole reply as one string and then as bytes,
+  // this grew by some 250 MB; read in small batches and written as the bytes it was built in,
+  // by some 50 MB. The bound leaves room for the garbage collector's timing.
+  t.true(growth < 128 * MiB, `core peak RSS grew by ${mb(growth)} MB`);
 });
