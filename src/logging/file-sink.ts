@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { dirname } from 'node:path';
 import { errors } from '../errors/index.js';
 import { isoTime } from '../iso-time.js';
-import { compressGeneration, holdForCompression, listRotated, recoverRotated, releaseHeld, shiftRotated, type PendingCompression } from './rotated-files.js';
+import { closeGaps, compressGeneration, holdForCompression, listRotated, recoverRotated, releaseHeld, shiftRotated, type PendingCompression } from './rotated-files.js';
 import { RotationQueue } from './rotation-queue.js';
 import type { FileSinkOptions, RotateResult, SinkError, SinkStats } from './sink-types.js';
 import { closeQuietly, countBytes, countLines, describe, errorCode, PartialWrite, writeFully } from './sync-write.js';
@@ -48,8 +48,12 @@ export class FileSink extends EventEmitter {
   constructor(readonly path: string, options: FileSinkOptions) {
     super();
     this.options = { mode: 0o600, ...options };
-    // A previous core killed mid-compression may have left a partial or a doubled generation.
-    try { recoverRotated(path); } catch { /* best effort: the next rotation shifts them along */ }
+    // A previous core killed mid-compression may have left a partial or a doubled generation,
+    // one killed mid-shift a gap in the numbering.
+    try {
+      recoverRotated(path);
+      closeGaps(path);
+    } catch { /* best effort: the next rotation shifts them along */ }
     try {
       this.openLive();
     } catch (error) {

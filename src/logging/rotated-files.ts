@@ -37,6 +37,7 @@ export function listRotated(live: string): RotatedFile[] {
  * the rename of the live file in one step.
  */
 export function shiftRotated(live: string, keep: number): void {
+  closeGaps(live);
   const moved: Array<{ from: string; to: string }> = [];
   try {
     for (const f of listRotated(live).reverse()) {
@@ -57,6 +58,32 @@ export function shiftRotated(live: string, keep: number): void {
     }
     throw error;
   }
+}
+
+/**
+ * Number the rotated files of `live` 1, 2, 3… in their order again. A core killed in the middle
+ * of a shift (or a shift undone only in part) leaves `x.log.1`, `x.log.3`: every later shift
+ * would carry the gap along, and the missing generation would count against `keep`. Newest
+ * first, each file moves only down, onto a number no file has (the ones below it are taken by
+ * the files already numbered), so a kill during this leaves a gap at worst, never a file
+ * overwritten. Synchronous, like the shift. Returns the files renamed, as `[from, to]`.
+ */
+export function closeGaps(live: string): Array<[string, string]> {
+  const renamed: Array<[string, string]> = [];
+  let generation = -1;
+  let number = 0;
+  for (const f of listRotated(live)) {
+    // x.log.N and x.log.N.gz (a gzip a kill interrupted) are one generation.
+    if (f.generation !== generation) {
+      generation = f.generation;
+      number = Math.min(f.generation, number + 1);
+    }
+    const to = `${live}.${number}${f.gz ? '.gz' : ''}`;
+    if (number === f.generation || fs.existsSync(to)) continue;
+    fs.renameSync(f.path, to);
+    renamed.push([f.path, to]);
+  }
+  return renamed;
 }
 
 /**

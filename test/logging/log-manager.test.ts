@@ -189,6 +189,7 @@ test('rotateAll reports a failed file and still rotates the others', async (t) =
   const web = logs.plugin('web');
   web.write('w\n');
   logs.core.write('c\n');
+  for (let g = 1; g <= 4; g++) fs.writeFileSync(`${paths.log}.${g}`, `${g}\n`);
   fs.mkdirSync(`${paths.log}.5`); // past keep: it must go, but rm refuses a directory
   fs.writeFileSync(path.join(`${paths.log}.5`, 'x'), '');
   const error = await t.throwsAsync(logs.rotateAll(), { message: /cannot rotate .*agentd\.log/ });
