@@ -121,9 +121,9 @@ export class LogManager extends EventEmitter {
     return openTail(this.pathOf(source));
   }
 
-  /** tail() handing its lines over in batches as they are read: see openTailBatches. */
-  tailBatches(source: string, lines: number, maxBytes: number, each: LineBatches): Promise<void> {
-    return openTailBatches(this.pathOf(source))(lines, maxBytes, each);
+  /** openTail() handing the lines over in batches as they are read: see openTailBatches. */
+  openTailBatches(source: string): (lines: number, maxBytes: number, each: LineBatches) => Promise<void> {
+    return openTailBatches(this.pathOf(source));
   }
 
   status(): { files: SinkStats[] } {

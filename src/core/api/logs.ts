@@ -3,7 +3,8 @@ import type { Daemon } from '../daemon.js';
 import type { LogManager } from '../../logging/index.js';
 import { toEntry } from '../../logging/log-entry.js';
 import { TAIL_MAX_BYTES } from '../../logging/tail.js';
-import { tailReply } from './tail-reply.js';
+import type { JsonPieces } from '../../rpc/json-text.js';
+import { EntriesJson, tailReply } from './tail-reply.js';
 
 export function registerLogsMethods(daemon: Daemon): void {
   const { registry, logs, log } = daemon;
@@ -19,7 +20,8 @@ export function registerLogsMethods(daemon: Daemon): void {
 
   registry.register(logsTail, async ({ plugin, lines }) => {
     const source = checkSource(daemon, plugin);
-    return tailReply((each) => logs.tailBatches(source, lines, TAIL_MAX_BYTES, each), source);
+    const read = logs.openTailBatches(source);
+    return tailReply((each) => read(lines, TAIL_MAX_BYTES, each), source);
   });
 
   registry.register(logsFollow, async ({ plugin, lines }, { connection }) => {
@@ -36,7 +38,7 @@ export function registerLogsMethods(daemon: Daemon): void {
       else send(entry);
     });
     connection.onClose(stop);
-    const result = { following: source ?? 'all', history: lines > 0 ? await historyOf(logs, source === null ? logs.sources() : [source], lines) : [] };
+    const result = await historyOf(logs, source, lines);
     setImmediate(() => {
       const queued = pending ?? [];
       pending = null;
@@ -47,29 +49,42 @@ export function registerLogsMethods(daemon: Daemon): void {
 }
 
 /**
- * The last `lines` lines of `sources` within TAIL_MAX_BYTES, oldest first; of several logs, merged
- * by their time (every line agentd writes starts with it). The logs are read one after another,
- * each merged into what is kept so far and cut back to the bound, so at most two logs' worth is
- * held at once. Every tail is opened in the tick the follow began.
+ * The follow's result, `{ following, history }`: the last `lines` lines of the log followed
+ * (every log when `source` is null) within TAIL_MAX_BYTES, oldest first, serialized as they are
+ * read (see EntriesJson). Of several logs, merged by their time (every line agentd writes starts
+ * with it): the logs are read one after another, each merged into what is kept so far and cut
+ * back to the bound, so at most two logs' lines are held at once, as text. Every tail is opened
+ * in the tick the follow began.
  */
-async function historyOf(logs: LogManager, sources: string[], lines: number): Promise<LogEntry[]> {
-  const reads = sources.map((s) => ({ source: s, read: logs.openTail(s) }));
-  let kept: { entry: LogEntry; bytes: number }[] = [];
-  for (const { source, read } of reads) {
-    const more = (await read(lines, TAIL_MAX_BYTES)).map((l) => ({ entry: toEntry(source, l), bytes: Buffer.byteLength(l) + 1 }));
-    // Array.prototype.sort is stable: lines of one log with the same time keep their order.
-    kept = reads.length === 1 ? more : [...kept, ...more].sort((a, b) => byTime(a.entry, b.entry));
-    kept = newestWithin(kept, lines, TAIL_MAX_BYTES);
+async function historyOf(logs: LogManager, source: string | null, lines: number): Promise<JsonPieces<{ following: string; history: LogEntry[] }>> {
+  const json = new EntriesJson(`{"following":${JSON.stringify(source ?? 'all')},"history":[`);
+  if (lines === 0) return json.finish();
+  if (source !== null) {
+    await logs.openTailBatches(source)(lines, TAIL_MAX_BYTES, (batch) => { for (const line of batch) json.add(source, line); });
+    return json.finish();
   }
-  return kept.map((k) => k.entry);
+  const reads = logs.sources().map((s) => ({ source: s, read: logs.openTail(s) }));
+  let kept: Kept[] = [];
+  for (const { source: from, read } of reads) {
+    const more = (await read(lines, TAIL_MAX_BYTES)).map((line) => ({ source: from, line, time: timeOf(from, line), bytes: Buffer.byteLength(line) + 1 }));
+    // Array.prototype.sort is stable: lines of one log with the same time keep their order.
+    kept = newestWithin(reads.length === 1 ? more : [...kept, ...more].sort(byTime), lines, TAIL_MAX_BYTES);
+  }
+  for (const k of kept) json.add(k.source, k.line);
+  return json.finish();
 }
 
-function byTime(a: LogEntry, b: LogEntry): number {
-  const ta = typeof a.time === 'string' ? a.time : '';
-  const tb = typeof b.time === 'string' ? b.time : '';
-  return ta < tb ? -1 : ta > tb ? 1 : 0;
+/** A line kept for a merged history: its text, not its entry, which is made only to serialize it. */
+interface Kept { source: string; line: string; time: string; bytes: number }
+
+function timeOf(source: string, line: string): string {
+  const { time } = toEntry(source, line);
+  return typeof time === 'string' ? time : '';
 }
 
+function byTime(a: Kept, b: Kept): number {
+  return a.time < b.time ? -1 : a.time > b.time ? 1 : 0;
+}
 /** The last `count` of `items` whose bytes add up to at most `maxBytes`. */
 function newestWithin<T extends { bytes: number }>(items: T[], count: number, maxBytes: number): T[] {
   let bytes = 0;
