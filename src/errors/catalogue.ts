@@ -95,14 +95,13 @@ export const errors = {
     `plugin ${name}: cannot load module: ${reason}`),
   pluginModuleNotFound: entry('E_PLUGIN_MODULE_NOT_FOUND', -32064, C, (name: string, missing: string, todo: string) =>
     `plugin ${name}: ${missing}; ${todo}`),
-  pluginShape: entry('E_PLUGIN_SHAPE', -32042, F, (name: string, reason: string) =>
-    `plugin ${name}: ${reason}; a plugin module's default export must come from definePlugin()`),
+  pluginShape: entry('E_PLUGIN_SHAPE', -32042, F, (name: string, reason: string) => `plugin ${name}: ${reason}`),
   pluginNameReserved: entry('E_PLUGIN_NAME_RESERVED', -32043, F, (name: string) =>
     `plugin name ${JSON.stringify(name)} is reserved (daemon, logs, plugins, events, rpc, agentd); rename the plugin`),
   pluginNameInvalid: entry('E_PLUGIN_NAME_INVALID', -32044, F, (name: string) =>
     `plugin name ${JSON.stringify(name)} is invalid: use lowercase letters, digits and dashes, starting with a letter`),
-  pluginNameMismatch: entry('E_PLUGIN_NAME_MISMATCH', -32045, F, (key: string, declared: string) =>
-    `plugin ${key}: its module declares the name ${JSON.stringify(declared)}; make the config key and the name match`),
+  pluginNameMismatch: entry('E_PLUGIN_NAME_MISMATCH', -32045, F, (key: string, file: string, declared: string) =>
+    `plugin ${key}: ${file} declares the name ${JSON.stringify(declared)}; make the config key and the name match`),
   pluginConfigInvalid: entry('E_PLUGIN_CONFIG_INVALID', -32046, C, (issues: string) => `invalid config: ${issues}`),
   pluginStartFailed: entry('E_PLUGIN_START_FAILED', -32047, F, (name: string, reason: string) =>
     `plugin ${name}: start failed: ${reason}`),

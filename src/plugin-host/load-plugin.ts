@@ -6,6 +6,7 @@ import { errors } from '../errors/index.js';
 import { describeError } from '../errors/describe.js';
 import { isPlugin } from '../plugin-api/define-plugin.js';
 import type { Plugin } from '../plugin-api/types.js';
+import { checkPluginShape } from './plugin-shape.js';
 import { moduleDefault } from '../module-default.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { compilePlugin, type CompileResult } from './compile-plugin.js';
@@ -68,10 +69,7 @@ export async function loadPlugin(name: string, specifier: string, baseDir: strin
   } catch (e) {
     throw fail(e);
   }
-  const plugin = defaultExport(mod);
-  if (!isPlugin(plugin)) throw errors.pluginShape(name, `${file} has no definePlugin() default export`, { data: { plugin: name } });
-  if (typeof plugin.start !== 'function') throw errors.pluginShape(name, 'start must be a function', { data: { plugin: name } });
-  if (plugin.name !== name) throw errors.pluginNameMismatch(name, String(plugin.name), { data: { plugin: name } });
+  const plugin = checkPluginShape(defaultExport(mod), name, file);
   return { plugin, by, files: options.watch === true ? await sourcesOf(file, compiled, compiledDir, targets) : null };
 }
 

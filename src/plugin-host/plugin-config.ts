@@ -9,14 +9,16 @@ import type { Plugin } from '../plugin-api/types.js';
  */
 export async function resolvePluginConfig(plugin: Plugin, name: string, given: Record<string, unknown>): Promise<Record<string, unknown>> {
   const prefix = `plugins.${name}.config`;
-  const merged = deepMerge(plugin.defaults as Record<string, unknown>, given);
+  // A JavaScript plugin may have no defaults at all: then it has no settings.
+  const defaults = (plugin.defaults ?? {}) as Record<string, unknown>;
+  const merged = deepMerge(defaults, given);
   let config: Record<string, unknown> = merged;
   if (plugin.schema) {
     const result = await plugin.schema['~standard'].validate(merged);
     if (result.issues) throw invalid(name, formatIssues(result.issues, prefix));
     config = result.value as Record<string, unknown>;
   } else {
-    const unknown = Object.keys(given).filter((k) => !(k in (plugin.defaults as object)));
+    const unknown = Object.keys(given).filter((k) => !(k in defaults));
     if (unknown.length > 0) throw invalid(name, unknown.map((k) => `${prefix}.${k}: unknown field`).join('; '));
   }
   const problems = plugin.validate?.(config as never);
@@ -39,6 +41,6 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
   return out;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }

@@ -91,7 +91,7 @@ test('ctl start --foreground --json: a failure of the core ends stdout with its 
   t.deepEqual(Object.keys(last), ['error']);
   t.is(last.error.code, 'E_PLUGIN_NAME_MISMATCH');
   t.is(last.error.exitCode, 1);
-  t.deepEqual(last.error.data, { plugin: 'other' });
+  t.deepEqual(last.error.data, { plugin: 'other', module: fixture('forever') });
 });
 
 test('every command --json against a running daemon: one JSON document on success, a JSON error with its exit code on failure', async (t) => {

@@ -29,7 +29,28 @@ test('without a schema, unknown plugin config fields are refused', async (t) => 
 
 test('a module whose declared name differs from its config key is refused', async (t) => {
   const message = await refusedStart(t, { plugins: { other: { module: fixture('forever') } } });
-  t.regex(message, /plugin other: its module declares the name "forever"; make the config key and the name match/);
+  t.regex(message, /plugin other: \/.*\/forever\.ts declares the name "forever"; make the config key and the name match/);
+});
+
+test('a definePlugin() with a missing or mistyped field is refused naming the plugin, the file and the field', async (t) => {
+  const home = tempHome(t);
+  const shapes = {
+    nameless: "{ defaults: {}, start() {} }",
+    'bad-defaults': "{ name: 'bad-defaults', defaults: 5, start() {} }",
+    'bad-start': "{ name: 'bad-start', defaults: {}, start: 'soon' }",
+    'no-defaults': "{ name: 'no-defaults', start() {} }",
+  };
+  const refusals = await Promise.all(Object.entries(shapes).map(([name, shape]) => {
+    const file = path.join(home, `${name}.ts`);
+    fs.writeFileSync(file, `import { definePlugin } from 'agentd';\nexport default definePlugin(${shape} as never);\n`);
+    return refusedStart(t, { plugins: { [name]: { module: file, config: { port: 1 } } } }).then((message) => ({ message, file }));
+  }));
+  const [nameless, badDefaults, badStart, noDefaults] = refusals;
+  t.true(nameless!.message.includes(`plugin nameless: ${nameless!.file}: definePlugin() field "name" is missing; set it to the plugin's key under \`plugins\``), nameless!.message);
+  t.true(badDefaults!.message.includes(`plugin bad-defaults: ${badDefaults!.file}: definePlugin() field "defaults" must be an object of settings (\`{}\` for none), not a number`), badDefaults!.message);
+  // Without defaults a plugin has no settings: the config's are unknown fields, not a crash.
+  t.regex(noDefaults!.message, /plugins\.no-defaults\.config\.port: unknown field$/);
+  t.true(badStart!.message.includes(`plugin bad-start: ${badStart!.file}: definePlugin() field "start" must be a function, not a string`), badStart!.message);
 });
 
 test('reserved plugin names are refused at load', async (t) => {
