@@ -23,6 +23,8 @@ let context: ContextState | null = null;
 let stopFn: StopFunction | void = undefined;
 let phase: FailurePhase | 'running' | 'idle' = 'idle';
 let stopping: Promise<void> | null = null;
+// Known from the load message on, before `loaded` is: a failure in the config phase names it too.
+let pluginName = 'plugin';
 
 // Whatever the plugin started, and whatever those orphaned (adopted here, being a subreaper), ends
 // with this process: the core kills the group after any exit, but only we can see the rest.
@@ -49,6 +51,7 @@ async function handle(m: CoreToHost): Promise<void> {
 
 async function load(m: Extract<CoreToHost, { t: 'load' }>): Promise<void> {
   phase = 'load';
+  pluginName = m.plugin;
   process.title = `agentd: ${m.plugin}`;
   Object.assign(process.env, m.env);
   // Before the plugin's code runs, so that every file it (and any child) creates gets it.
@@ -163,10 +166,10 @@ async function health(id: number): Promise<void> {
 
 function fail(e: unknown): void {
   const failedPhase = phase === 'running' || phase === 'idle' ? 'start' : phase;
-  const name = loaded?.name ?? 'plugin';
+  const name = pluginName;
   // The stack first: once the core hears of the failure it kills this process group.
   process.stderr.write(`${failureLines(failedPhase, e).join('\n')}\n`);
-  ipc.send({ t: 'failed', phase: failedPhase, error: toWire(e, (msg) => errors.pluginStartFailed(name, msg).toWire()) });
+  ipc.send({ t: 'failed', phase: failedPhase, error: toWire(e, (msg) => errors.pluginStartFailed(name, failedPhase === 'config' ? `checking its config: ${msg}` : msg).toWire()) });
   // Let the IPC message and what the plugin printed go out before exiting.
   void flushStdio(2000).then(() => process.exit(1));
 }

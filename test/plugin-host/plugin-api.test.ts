@@ -22,6 +22,14 @@ test('a plugin config error names the field from the top of the config', async (
   t.regex(message, /^invalid config \/.*\/agentd\.config\.json: plugins\.config-check\.config\.port: must be <= 65535$/);
 });
 
+test('a validate() that throws is reported under the plugin\'s name, as a failure checking its config', async (t) => {
+  const home = tempHome(t);
+  const file = path.join(home, 'validate-throws.ts');
+  fs.writeFileSync(file, "import { definePlugin } from 'agentd';\nexport default definePlugin({ name: 'validate-throws', defaults: {}, validate() { throw new Error('no config today'); }, start() {} });\n");
+  const message = await refusedStart(t, { plugins: { 'validate-throws': { module: file } } });
+  t.regex(message, /plugin validate-throws: start failed: checking its config: no config today/);
+});
+
 test('without a schema, unknown plugin config fields are refused', async (t) => {
   const message = await refusedStart(t, { plugins: { forever: { module: fixture('forever'), config: { tga: 'x' } } } });
   t.regex(message, /^invalid config \/.*\/agentd\.config\.json: plugins\.forever\.config\.tga: unknown field$/);
