@@ -11,6 +11,17 @@ const HOST_DIR = new URL('.', import.meta.url).href;
 export function failureLines(what: string, e: unknown): string[] {
   if (!(e instanceof Error) || !e.stack) return [`${what} failed: ${describeError(e)}`];
   const [head = '', ...frames] = e.stack.split('\n');
-  const own = frames.filter((f) => !f.includes(HOST_DIR) && !/\((node:|file:\/\/\/?node:)|at node:/.test(f));
-  return [`${what} failed: ${head}`, ...own];
+  return [`${what} failed: ${head}`, ...ownFrames(frames)];
+}
+
+/** One line for a crash: what happened, the message, and where in the plugin's own code. */
+export function crashSummary(what: string, e: unknown): string {
+  const message = (describeError(e).split('\n')[0] ?? '').trim();
+  const frame = e instanceof Error && e.stack ? ownFrames(e.stack.split('\n').slice(1))[0] : undefined;
+  const where = frame?.match(/\(([^()]+)\)\s*$/)?.[1] ?? frame?.trim().replace(/^at /, '');
+  return `${what}: ${message}${where ? ` (at ${where})` : ''}`;
+}
+
+function ownFrames(frames: string[]): string[] {
+  return frames.filter((f) => !f.includes(HOST_DIR) && !/\((node:|file:\/\/\/?node:)|at node:/.test(f));
 }

@@ -5,7 +5,7 @@ import type { Plugin, StopFunction } from '../plugin-api/types.js';
 import { createContext, type ContextState } from './context.js';
 import { IpcChannel } from './ipc.js';
 import { homePaths } from '../home/paths.js';
-import { failureLines } from './failure-lines.js';
+import { crashSummary, failureLines } from './failure-lines.js';
 import { methodErrorToWire } from './method-error.js';
 import { loadPlugin, releaseTypeScriptService, warmUp, type LoadedBy } from './load-plugin.js';
 import { resolvePluginConfig } from './plugin-config.js';
@@ -189,13 +189,17 @@ function killOwnGroup(): void {
   killDescendants();
   try { process.kill(-process.pid, 'SIGKILL'); } catch { process.exit(1); }
 }
-process.on('uncaughtException', (e) => crash(`uncaught exception: ${e.stack ?? describeError(e)}`, e));
-process.on('unhandledRejection', (e) => crash(`unhandled rejection: ${e instanceof Error && e.stack ? e.stack : describeError(e)}`, e));
+process.on('uncaughtException', (e) => crash('uncaught exception', e));
+process.on('unhandledRejection', (e) => crash('unhandled rejection', e));
 
-/** A plugin crashed: report it, keep what it printed, and exit 1 for the restart policy. */
-function crash(text: string, e: unknown): void {
+/**
+ * A plugin crashed: report it, keep what it printed, and exit 1 for the restart policy. The core
+ * hears why, so that `ctl status` says it instead of only an exit code.
+ */
+function crash(what: string, e: unknown): void {
   if (phase !== 'running') return fail(e);
-  process.stderr.write(`${text}\n`);
+  process.stderr.write(`${what}: ${e instanceof Error && e.stack ? e.stack : describeError(e)}\n`);
+  ipc.send({ t: 'crashed', reason: crashSummary(what, e) });
   void flushStdio(2000).then(() => process.exit(1));
 }
 

@@ -30,6 +30,8 @@ export type HostToCore =
   | { t: 'result'; id: number; result: unknown }
   | { t: 'error'; id: number; error: WireError }
   | { t: 'health-result'; id: number; ok: boolean; reason?: string }
+  /** The running plugin is about to exit of an uncaught exception or unhandled rejection: why, in one line. */
+  | { t: 'crashed'; reason: string }
   | { t: 'stopped' };
 
 /** The fds a host inherits beside stdin/stdout/stderr: fd 3 is Node's IPC channel. */

@@ -31,6 +31,8 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
   /** The core's end of the fd-passing socketpair; closed when the process exits. */
   readonly fdPass: number;
   exitInfo: ExitInfo | null = null;
+  /** What the plugin said it crashed of, just before exiting (uncaught exception, unhandled rejection). */
+  crashReason: string | null = null;
   readonly exited: Promise<ExitInfo>;
   /** Why agentd is ending this process itself, recorded in its exit info. */
   private endCause: ExitCause | null = null;
@@ -61,7 +63,10 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
     this.stdout = this.child.stdout!;
     this.stderr = this.child.stderr!;
     this.logStream = this.child.stdio[4] as Readable;
-    this.child.on('message', (m) => this.emit('message', m as HostToCore));
+    this.child.on('message', (m: HostToCore) => {
+      if (m.t === 'crashed') this.crashReason = m.reason;
+      this.emit('message', m);
+    });
     // The exit counts once the IPC channel is drained too: a host that reports an error and exits
     // at once must not have its exit overtake its last message (which says why).
     const disconnected = new Promise<void>((resolve) => this.child.once('disconnect', () => resolve()));

@@ -268,7 +268,8 @@ export class Instance {
     this.ctx.onDown(this);
     const runMs = this.readyAt === null ? null : Date.now() - this.readyAt;
     this.readyAt = null;
-    const reason = ended === null ? errors.pluginExited(this.label, describeExit(info)) : errors.pluginEnded(this.label, ended);
+    const how = host.crashReason ? `${describeExit(info)} after an ${host.crashReason}` : describeExit(info);
+    const reason = ended === null ? errors.pluginExited(this.label, how) : errors.pluginEnded(this.label, ended);
     this.down(reason, runMs, info, ended !== null).catch(() => {});
   }
 
