@@ -105,7 +105,7 @@ function stop(code: number, orphaned = false): Promise<void> {
     try {
       if (typeof stopFn === 'function') await stopFn();
     } catch (e) {
-      process.stderr.write(`stop failed: ${describeError(e)}\n`);
+      process.stderr.write(`${failureLines('stop', e).join('\n')}\n`);
       code = 1;
     }
     if (orphaned) killOwnGroup();
