@@ -105,8 +105,8 @@ export const errors = {
   pluginConfigInvalid: entry('E_PLUGIN_CONFIG_INVALID', -32046, C, (issues: string) => `invalid config: ${issues}`),
   pluginStartFailed: entry('E_PLUGIN_START_FAILED', -32047, F, (name: string, reason: string) =>
     `plugin ${name}: start failed: ${reason}`),
-  pluginStartTimeout: entry('E_PLUGIN_START_TIMEOUT', -32048, F, (name: string, ms: number) =>
-    `plugin ${name}: not ready within its start timeout of ${ms} ms; raise startTimeout or fix its start()`),
+  pluginStartTimeout: entry('E_PLUGIN_START_TIMEOUT', -32048, F, (name: string, ms: number, todo: string) =>
+    `plugin ${name}: not ready within its start timeout of ${ms} ms; ${todo}`),
   pluginNotRunning: entry('E_PLUGIN_NOT_RUNNING', -32049, F, (name: string, state: string) =>
     `plugin ${name} is ${state}, not running; ${notRunningRemedy(name, state)}`),
   pluginMethodInvalid: entry('E_PLUGIN_METHOD_INVALID', -32050, F, (name: string, method: string, why: string) =>

@@ -79,7 +79,10 @@ async function start(): Promise<void> {
   context = createContext({ ...loaded, log, ipc });
   try {
     stopFn = await plugin.start(context.ctx);
-    if (plugin.readiness === 'manual') await context.manualReady;
+    if (plugin.readiness === 'manual') {
+      ipc.send({ t: 'awaiting-ready' });
+      await context.manualReady;
+    }
     if (stopping) return;
     phase = 'running';
     context.sealed = true;

@@ -26,6 +26,8 @@ export type HostToCore =
   | { t: 'failed'; phase: FailurePhase; error: WireError }
   | { t: 'expose'; method: string; summary: string; params: Record<string, unknown>; result: Record<string, unknown> }
   | { t: 'ready'; health: boolean }
+  /** start() returned, and with readiness 'manual' the plugin has yet to call ctx.ready(). */
+  | { t: 'awaiting-ready' }
   | { t: 'listen'; id: number; host: string; port: number; backlog: number }
   | { t: 'result'; id: number; result: unknown }
   | { t: 'error'; id: number; error: WireError }

@@ -39,13 +39,13 @@ export async function bootHost(o: BootOptions): Promise<Booted> {
   }
   o.onHost(host);
   const loaded = await host.waitFor((m) => (m.t === 'loaded' || m.t === 'failed' ? m : undefined), deadline);
-  let failure = failureOf(o, loaded);
+  let failure = failureOf(o, host, loaded);
   let timedOut = 'timeout' in loaded;
   if (!failure && 'value' in loaded && loaded.value.t === 'loaded') {
     await o.onLoaded?.(loaded.value);
     host.send({ t: 'start' });
     const ready = await host.waitFor((m) => (m.t === 'ready' || m.t === 'failed' ? m : undefined), deadline);
-    failure = failureOf(o, ready);
+    failure = failureOf(o, host, ready);
     timedOut = 'timeout' in ready;
     if (!failure && 'value' in ready && ready.value.t === 'ready') return { host, health: ready.value.health };
   }
@@ -72,12 +72,17 @@ export async function stopHostGracefully(host: HostProcess, stopTimeout: number,
   clearTimeout(killTimer);
 }
 
+// A timeout is not always start() hanging: with manual readiness, start() may have returned and
+// the plugin forgot ctx.ready(), which its author should be told, not sent looking at start().
+const NEVER_CALLED_READY = "start() returned, but the plugin never called ctx.ready() (it declares readiness: 'manual'); call it once the plugin is ready, or raise startTimeout";
+const START_HANGS = 'raise startTimeout or fix its start()';
+
 export function describeExit(info: ExitInfo): string {
   return info.signal ? `on signal ${info.signal}` : `with code ${info.code}`;
 }
 
-function failureOf(o: BootOptions, answer: Awaited<ReturnType<HostProcess['waitFor']>>): AgentdError | null {
-  if ('timeout' in answer) return errors.pluginStartTimeout(o.label, o.startTimeout);
+function failureOf(o: BootOptions, host: HostProcess, answer: Awaited<ReturnType<HostProcess['waitFor']>>): AgentdError | null {
+  if ('timeout' in answer) return errors.pluginStartTimeout(o.label, o.startTimeout, host.awaitingReady ? NEVER_CALLED_READY : START_HANGS);
   if ('exit' in answer) return errors.pluginExited(o.label, `during start-up (${describeExit(answer.exit)})`);
   const m = answer.value as { t: string; error?: Parameters<typeof fromWire>[0] };
   return m.t === 'failed' && m.error ? fromWire(m.error) : null;

@@ -33,6 +33,8 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
   exitInfo: ExitInfo | null = null;
   /** What the plugin said it crashed of, just before exiting (uncaught exception, unhandled rejection). */
   crashReason: string | null = null;
+  /** start() returned; the plugin has readiness 'manual' and has not called ctx.ready() yet. */
+  awaitingReady = false;
   readonly exited: Promise<ExitInfo>;
   /** Why agentd is ending this process itself, recorded in its exit info. */
   private endCause: ExitCause | null = null;
@@ -65,6 +67,8 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
     this.logStream = this.child.stdio[4] as Readable;
     this.child.on('message', (m: HostToCore) => {
       if (m.t === 'crashed') this.crashReason = m.reason;
+      else if (m.t === 'awaiting-ready') this.awaitingReady = true;
+      else if (m.t === 'ready') this.awaitingReady = false;
       this.emit('message', m);
     });
     // The exit counts once the IPC channel is drained too: a host that reports an error and exits

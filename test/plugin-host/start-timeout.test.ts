@@ -20,3 +20,10 @@ test('a start that never settles: the timeout aborts ctx.signal, and the plugin 
     'warn: start gave up: signal aborted',
   ]);
 });
+
+test('a plugin with manual readiness that never calls ctx.ready() is told so, not sent looking for a hang in start()', async (t) => {
+  const home = tempHome(t);
+  writeConfig(home, { plugins: { 'never-ready': { module: fixture('never-ready'), startTimeout: '3s', stopTimeout: '2s' } } });
+  const err = await t.throwsAsync(startDaemon({ home, timeoutMs: 60_000 }));
+  t.is(err!.message, "plugin never-ready: not ready within its start timeout of 3000 ms; start() returned, but the plugin never called ctx.ready() (it declares readiness: 'manual'); call it once the plugin is ready, or raise startTimeout");
+});
