@@ -150,7 +150,8 @@ function packageJson({ name, agentdRoot, ranges }: TemplateInput): string {
     description: `${name}: an agentd plugin`,
     type: 'module',
     main: 'index.ts',
-    scripts: { test: 'node --test', typecheck: 'tsc' },
+    // agentd strips types without checking them (esbuild): the test is where a type error shows.
+    scripts: { pretest: 'tsc', test: 'node --test', typecheck: 'tsc' },
     dependencies: { valibot: ranges.valibot },
     // npm links a directory dependency (node_modules/agentd -> agentdRoot). No peerDependency: npm
     // would resolve it from the registry wherever this package is installed as a dependency.
@@ -162,7 +163,7 @@ function packageJson({ name, agentdRoot, ranges }: TemplateInput): string {
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
 
-/** For editors and `npm run typecheck`; agentd itself loads index.ts as is. */
+/** For editors, `npm test` and `npm run typecheck`; agentd itself loads index.ts as is. */
 function tsconfigJson(): string {
   const config = {
     compilerOptions: {
@@ -211,8 +212,8 @@ ctl logs ${name} -f
 
 \`\`\`sh
 npm install         # links agentd (${agentdRoot}), installs valibot and typescript
-npm test            # starts a real agentd with this plugin, calls it, stops it
-npm run typecheck   # optional: agentd runs index.ts without it
+npm test            # type-checks, then starts a real agentd with this plugin, calls it, stops it
+npm run typecheck   # the type check alone: agentd runs index.ts without checking its types
 \`\`\`
 `;
 }

@@ -56,6 +56,8 @@ test('ctl plugins new: the scaffold\'s own test starts a real agentd with the pl
   const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as Pkg;
   t.is(pkg.type, 'module');
   t.is(pkg.scripts['test'], 'node --test');
+  // agentd does not check types when it loads the plugin: the plugin's own test does, first.
+  t.is(pkg.scripts['pretest'], 'tsc');
   // The registry's `agentd` is an unrelated package: the plugin links the agentd that made it.
   t.is(pkg.devDependencies?.['agentd'], `file:${ROOT}`);
   t.is(pkg.dependencies?.['agentd'], undefined);

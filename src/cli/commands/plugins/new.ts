@@ -24,7 +24,7 @@ export default class PluginsNew extends BaseCommand<typeof PluginsNew> {
     this.log(`created ${created.dir}: ${created.files.join(', ')}
 
 next:
-  cd ${shellWord(rel)} && npm install && npm test    # links this agentd, installs valibot; the test runs a real agentd
+  cd ${shellWord(rel)} && npm install && npm test    # links this agentd, installs valibot; the test type-checks, then runs a real agentd
   add it to agentd.config.json:   "plugins": { "${name}": { "module": ${JSON.stringify(created.dir)} } }
   ctl start --watch                                # restarts the plugin whenever you save
   ctl rpc ${name}.greet '{"name":"you"}'`);
