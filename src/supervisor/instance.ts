@@ -12,8 +12,11 @@ import { ProcessMeter } from './process-meter.js';
 import { RowJson } from './row-json.js';
 import type { InstanceHost } from './instance-host.js';
 
-/** Failures of the plugin's code itself (syntax, missing import, not a plugin), which a retry cannot cure. */
-const UNFIT_CODE = new Set(['E_PLUGIN_LOAD', 'E_PLUGIN_MODULE_NOT_FOUND', 'E_PLUGIN_SHAPE', 'E_PLUGIN_NAME_MISMATCH']);
+/**
+ * Failures a retry cannot cure: of the plugin's code itself (syntax, missing import, not a
+ * plugin), or of its config against the plugin's schema (an edit of the schema under watch).
+ */
+const UNFIT_CODE = new Set(['E_PLUGIN_LOAD', 'E_PLUGIN_MODULE_NOT_FOUND', 'E_PLUGIN_SHAPE', 'E_PLUGIN_NAME_MISMATCH', 'E_PLUGIN_CONFIG_INVALID']);
 
 /**
  * One supervised plugin process and its state machine:
@@ -282,7 +285,8 @@ export class Instance {
     if (UNFIT_CODE.has(reason.code) && this.ctx.watchesFiles()) {
       // As nodemon does: the same files would fail the same way, so no timer: it backs off until
       // an edit (the watcher restarts it) or `ctl plugins restart`.
-      this.error = `${reason.message}; waiting for a change to its files, or \`ctl plugins restart ${this.ctx.plugin}\``;
+      const cure = reason.code === 'E_PLUGIN_CONFIG_INVALID' ? 'a change to its files or its config (`ctl reload`)' : 'a change to its files';
+      this.error = `${reason.message}; waiting for ${cure}, or \`ctl plugins restart ${this.ctx.plugin}\``;
       this.nextStartAt = null;
       this.setState('backoff');
       return Promise.reject(reason);

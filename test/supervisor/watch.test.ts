@@ -114,3 +114,29 @@ test('watch: an edit of a local file the plugin imports restarts it with the new
   t.not(running.pid, before!.pid);
   t.is((await client.call<{ tag: string }>('forever.ping')).tag, 'second');
 });
+
+test('watch: an edit that makes the config invalid for the plugin waits, naming the field, until the config is fixed, without a restart loop', async (t) => {
+  const home = makeTempHome();
+  const file = path.join(home, 'forever.ts');
+  const source = fs.readFileSync(fixture('forever'), 'utf8');
+  fs.writeFileSync(file, source);
+  const config = { plugins: { forever: { module: './forever.ts', watch: true, watchDebounce: '50ms', backoff: { initial: '100ms', jitter: 0 }, config: { tag: 'mine' } } } };
+  const d = await startTestDaemon(t, { home, config });
+  t.teardown(() => fs.rmSync(home, { recursive: true, force: true }));
+  const client = await d.client();
+  const events = await EventRecorder.attach(client);
+
+  let mark = events.mark;
+  fs.writeFileSync(file, source.replaceAll('tag', 'label'));
+  await events.state('forever', 'backoff', 30_000, mark);
+  const [row] = await client.call('plugins.list');
+  t.is(row!.error, 'invalid config: plugins.forever.config.tag: unknown field; waiting for a change to its files or its config (`ctl reload`), or `ctl plugins restart forever`');
+  t.is(row!.nextStartAt, null);
+
+  mark = events.mark;
+  fs.writeFileSync(path.join(home, 'agentd.config.json'), JSON.stringify({ plugins: { forever: { ...config.plugins.forever, config: { label: 'mine' } } } }));
+  await client.call('daemon.reload');
+  await events.state('forever', 'running', 30_000, mark);
+  t.is((await client.call<{ label: string }>('forever.ping')).label, 'mine');
+  t.deepEqual(events.events.filter((e) => e.type === 'plugin.restart'), [], 'no restart but the ones the edits asked for');
+});
