@@ -17,9 +17,14 @@ export function failureLines(what: string, e: unknown): string[] {
 /** One line for a crash: what happened, the message, and where in the plugin's own code. */
 export function crashSummary(what: string, e: unknown): string {
   const message = (describeError(e).split('\n')[0] ?? '').trim();
-  const frame = e instanceof Error && e.stack ? ownFrames(e.stack.split('\n').slice(1))[0] : undefined;
-  const where = frame?.match(/\(([^()]+)\)\s*$/)?.[1] ?? frame?.trim().replace(/^at /, '');
+  const where = whereInPlugin(e);
   return `${what}: ${message}${where ? ` (at ${where})` : ''}`;
+}
+
+/** The file:line:column of the innermost frame of `e`'s stack in the plugin's own code. */
+export function whereInPlugin(e: unknown): string | undefined {
+  const frame = e instanceof Error && e.stack ? ownFrames(e.stack.split('\n').slice(1))[0] : undefined;
+  return frame?.match(/\(([^()]+)\)\s*$/)?.[1] ?? frame?.trim().replace(/^at /, '');
 }
 
 function ownFrames(frames: string[]): string[] {

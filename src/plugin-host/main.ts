@@ -6,6 +6,7 @@ import { createContext, type ContextState } from './context.js';
 import { IpcChannel } from './ipc.js';
 import { homePaths } from '../home/paths.js';
 import { crashSummary, failureLines } from './failure-lines.js';
+import { explainPluginExits, hostExit } from './plugin-exit.js';
 import { methodErrorToWire } from './method-error.js';
 import { loadPlugin, releaseTypeScriptService, warmUp, type LoadedBy } from './load-plugin.js';
 import { resolvePluginConfig } from './plugin-config.js';
@@ -31,6 +32,7 @@ let pluginName = 'plugin';
 // Said on stderr, which lands in the plugin's log: a plugin that leaves processes behind is a bug
 // its author wants to hear of (stderr is a pipe, written synchronously, so also at exit).
 becomeSubreaper('keep');
+explainPluginExits();
 process.on('exit', () => {
   const killed = killDescendants();
   if (killed.length > 0) process.stderr.write(`at exit, SIGKILL to what the plugin left running: ${killed.join(', ')}\n`);
@@ -115,7 +117,7 @@ function stop(code: number, orphaned = false): Promise<void> {
     else await terminateDescendants((names) => process.stderr.write(`stop: SIGTERM to what the plugin left running outside its process group: ${names.join(', ')}\n`));
     ipc.send({ t: 'stopped' });
     await flushStdio(STOP_FLUSH_MS);
-    process.exit(code);
+    hostExit(code);
   })();
   return stopping;
 }
@@ -174,7 +176,7 @@ function fail(e: unknown): void {
   process.stderr.write(`${failureLines(failedPhase, e).join('\n')}\n`);
   ipc.send({ t: 'failed', phase: failedPhase, error: toWire(e, (msg) => errors.pluginStartFailed(name, failedPhase === 'config' ? `checking its config: ${msg}` : msg).toWire()) });
   // Let the IPC message and what the plugin printed go out before exiting.
-  void flushStdio(2000).then(() => process.exit(1));
+  void flushStdio(2000).then(() => hostExit(1));
 }
 
 function toWire(e: unknown, wrap: (message: string) => WireError): WireError {
@@ -190,7 +192,7 @@ process.on('disconnect', () => {
 
 function killOwnGroup(): void {
   killDescendants();
-  try { process.kill(-process.pid, 'SIGKILL'); } catch { process.exit(1); }
+  try { process.kill(-process.pid, 'SIGKILL'); } catch { hostExit(1); }
 }
 process.on('uncaughtException', (e) => crash('uncaught exception', e));
 process.on('unhandledRejection', (e) => crash('unhandled rejection', e));
@@ -203,7 +205,7 @@ function crash(what: string, e: unknown): void {
   if (phase !== 'running') return fail(e);
   process.stderr.write(`${what}: ${e instanceof Error && e.stack ? e.stack : describeError(e)}\n`);
   ipc.send({ t: 'crashed', reason: crashSummary(what, e) });
-  void flushStdio(2000).then(() => process.exit(1));
+  void flushStdio(2000).then(() => hostExit(1));
 }
 
 // A spare prepares what every plugin needs before it is asked to run one.

@@ -128,9 +128,11 @@ test('odd plugin output reaches its log as documented: long lines cut and marked
   const pieces = records.filter((r) => r.cut);
   t.is(pieces.map((r) => r.message).join(''), long, 'the long line, whole, across its pieces');
   t.true(pieces.every((r) => Buffer.byteLength(r.message) <= 64 * 1024), 'each piece at most 64 KiB');
-  t.deepEqual(records.filter((r) => !r.cut).map((r) => r.message), [
+  t.deepEqual(records.filter((r) => !r.cut && r.stream === 'stdout').map((r) => r.message), [
     'after the long line', 'bad \uFFFD\uFFFD\uFFFD utf8', 'nul \u0000 inside', 'one', 'two', 'last words, no newline',
   ]);
+  // The host's own line on stderr: where the plugin called process.exit().
+  t.deepEqual(records.filter((r) => r.stream !== 'stdout').map((r) => r.message.replace(/ \(at .*\)$/, '')), ['process.exit(3) called by the plugin']);
 });
 
 for (const compress of [false, true]) {
