@@ -66,6 +66,14 @@ test('reserved plugin names are refused at load', async (t) => {
   t.regex(message, /plugins\.daemon: the name is reserved/);
 });
 
+test('a module that throws as it is imported is refused with the line that threw', async (t) => {
+  const home = tempHome(t);
+  const file = path.join(home, 'top-throw.ts');
+  fs.writeFileSync(file, "import { definePlugin } from 'agentd';\nthrow new Error('not today');\nexport default definePlugin({ name: 'top-throw', defaults: {}, start() {} });\n");
+  const message = await refusedStart(t, { plugins: { 'top-throw': { module: file } } });
+  t.is(message, `plugin top-throw: cannot load module: not today (at ${file}:2:7)`);
+});
+
 test('a module that is not a plugin, or does not exist, is refused with a clear error', async (t) => {
   const home = tempHome(t);
   fs.writeFileSync(path.join(home, 'not-a-plugin.ts'), 'export default { name: "not-a-plugin" };\n');
