@@ -12,7 +12,7 @@ export const PluginStateSchema = v.picklist(['stopped', 'starting', 'running', '
 export type PluginState = v.InferOutput<typeof PluginStateSchema>;
 
 /** Why agentd itself ended a plugin's process; absent when the process ended by itself or was stopped. */
-export const ExitCauseSchema = v.picklist(['start-failed', 'memory-limit', 'health-check']);
+export const ExitCauseSchema = v.picklist(['start-failed', 'memory-limit', 'health-check', 'stop-timeout']);
 export type ExitCause = v.InferOutput<typeof ExitCauseSchema>;
 
 export const ExitInfoSchema = v.object({
@@ -20,7 +20,7 @@ export const ExitInfoSchema = v.object({
   signal: v.nullable(v.string()),
   /** ISO 8601 time of the exit. */
   at: isoTime,
-  cause: v.optional(v.pipe(ExitCauseSchema, v.description('Set when agentd ended the process itself: after a failed start (a throw from start, a load error, the start timeout), over its memory limit, or failing its health check. code and signal are then how it ended under that.'))),
+  cause: v.optional(v.pipe(ExitCauseSchema, v.description('Set when agentd ended the process itself: after a failed start (a throw from start, a load error, the start timeout), over its memory limit, failing its health check, or with SIGKILL when it did not stop within stopTimeout. code and signal are then how it ended under that.'))),
 });
 export type ExitInfo = v.InferOutput<typeof ExitInfoSchema>;
 

@@ -66,7 +66,8 @@ export async function stopHostGracefully(host: HostProcess, stopTimeout: number,
   host.requestStop(cause);
   const killTimer = setTimeout(() => {
     onKill();
-    host.kill(cause);
+    // A stop that was asked for ends well unless this kill was needed: then the exit says so.
+    host.kill(cause ?? 'stop-timeout');
   }, stopTimeout);
   await host.exited;
   clearTimeout(killTimer);

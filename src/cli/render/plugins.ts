@@ -21,7 +21,7 @@ export function renderPlugins(rows: readonly PluginRow[], maxWidth?: number): st
 }
 
 // Shown instead of the code or signal: these say why the process ended, which those do not.
-const CAUSES: Record<ExitCause, string> = { 'start-failed': 'start failed', 'memory-limit': 'memory limit', 'health-check': 'health check' };
+const CAUSES: Record<ExitCause, string> = { 'start-failed': 'start failed', 'memory-limit': 'memory limit', 'health-check': 'health check', 'stop-timeout': 'stop timeout' };
 
 function lastExit(p: PluginRow): string {
   if (!p.lastExit) return '-';
