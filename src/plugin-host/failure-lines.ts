@@ -16,9 +16,13 @@ export function failureLines(what: string, e: unknown): string[] {
 
 /** One line for a crash: what happened, the message, and where in the plugin's own code. */
 export function crashSummary(what: string, e: unknown): string {
-  const message = (describeError(e).split('\n')[0] ?? '').trim();
+  return `${what}: ${(describeError(e).split('\n')[0] ?? '').trim()}${atPlugin(e)}`;
+}
+
+/** ` (at file:line:column)` of the plugin's own code that threw `e`, or nothing when it is not known. */
+export function atPlugin(e: unknown): string {
   const where = whereInPlugin(e);
-  return `${what}: ${message}${where ? ` (at ${where})` : ''}`;
+  return where ? ` (at ${where})` : '';
 }
 
 /** The file:line:column of the innermost frame of `e`'s stack in the plugin's own code. */

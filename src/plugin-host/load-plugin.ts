@@ -10,7 +10,7 @@ import { checkPluginShape } from './plugin-shape.js';
 import { moduleDefault } from '../module-default.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { compilePlugin, type CompileResult } from './compile-plugin.js';
-import { whereInPlugin } from './failure-lines.js';
+import { atPlugin } from './failure-lines.js';
 import { findUp } from './find-up.js';
 import { isCommonJsJavaScript, isCommonJsTypeScript } from './package-type.js';
 import { requireFallback } from './require-fallback.js';
@@ -34,7 +34,7 @@ export async function loadPlugin(name: string, specifier: string, baseDir: strin
   let url = pathToFileURL(file).href;
   let by: LoadedBy = { loader: 'native' };
   const targets = agentdTargets();
-  const fail = (e: unknown) => errors.pluginLoad(name, firstLine(e), { cause: e, data: { plugin: name, module: file } });
+  const fail = (e: unknown, where = '') => errors.pluginLoad(name, `${firstLine(e)}${where}`, { cause: e, data: { plugin: name, module: file } });
   // A plugin outside this package imports `agentd` through a resolve hook, unless a node_modules
   // on its way up has it.
   const needsAgentd = !file.startsWith(PACKAGE_ROOT + path.sep) && findUp(path.dirname(file), path.join('node_modules', 'agentd', 'package.json')) === null;
@@ -69,8 +69,7 @@ export async function loadPlugin(name: string, specifier: string, baseDir: strin
     mod = by.loader === 'tsx' && isCommonJsTypeScript(file) ? { default: createRequire(import.meta.url)(file) as unknown } : (await import(url)) as { default?: unknown };
   } catch (e) {
     // What the module's own code threw as it was evaluated: its message alone does not say where.
-    const where = whereInPlugin(e);
-    throw where ? errors.pluginLoad(name, `${firstLine(e)} (at ${where})`, { cause: e, data: { plugin: name, module: file } }) : fail(e);
+    throw fail(e, atPlugin(e));
   }
   const plugin = checkPluginShape(defaultExport(mod), name, file);
   return { plugin, by, files: options.watch === true ? await sourcesOf(file, compiled, compiledDir, targets) : null };

@@ -5,7 +5,7 @@ import type { Plugin, StopFunction } from '../plugin-api/types.js';
 import { createContext, type ContextState } from './context.js';
 import { IpcChannel } from './ipc.js';
 import { homePaths } from '../home/paths.js';
-import { crashSummary, failureLines } from './failure-lines.js';
+import { atPlugin, crashSummary, failureLines } from './failure-lines.js';
 import { explainPluginExits, hostExit } from './plugin-exit.js';
 import { methodErrorToWire } from './method-error.js';
 import { loadPlugin, releaseTypeScriptService, warmUp, type LoadedBy } from './load-plugin.js';
@@ -174,7 +174,7 @@ function fail(e: unknown): void {
   const name = pluginName;
   // The stack first: once the core hears of the failure it kills this process group.
   process.stderr.write(`${failureLines(failedPhase, e).join('\n')}\n`);
-  ipc.send({ t: 'failed', phase: failedPhase, error: toWire(e, (msg) => errors.pluginStartFailed(name, failedPhase === 'config' ? `checking its config: ${msg}` : msg).toWire()) });
+  ipc.send({ t: 'failed', phase: failedPhase, error: toWire(e, (msg) => errors.pluginStartFailed(name, `${failedPhase === 'config' ? 'checking its config: ' : ''}${msg}${atPlugin(e)}`).toWire()) });
   // Let the IPC message and what the plugin printed go out before exiting.
   void flushStdio(2000).then(() => hostExit(1));
 }

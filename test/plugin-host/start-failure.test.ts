@@ -11,7 +11,7 @@ test('a start that throws leaves its stack in the plugin log, even when it ends 
   const home = tempHome(t);
   writeConfig(home, { plugins: { 'crash-on-start': { module: fixture('crash-on-start') } } });
   const err = await t.throwsAsync(startDaemon({ home, timeoutMs: 60_000 }));
-  t.regex(err!.message, /plugin crash-on-start: start failed: crash-on-start: deliberate failure/);
+  t.regex(err!.message, /^plugin crash-on-start: start failed: crash-on-start: deliberate failure \(at \/.*\/crash-on-start\.ts:8:\d+\)$/);
   t.is(lockHolder(homePaths(home).pidfile), 0, 'the daemon is gone');
   const messages = fs.readFileSync(path.join(homePaths(home).logsDir, 'crash-on-start.log'), 'utf8')
     .split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { message: string }).message);

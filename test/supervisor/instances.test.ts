@@ -100,7 +100,7 @@ test('plugins.scale up to processes that cannot start is undone: the running ins
   const events = await EventRecorder.attach(client);
   const [before] = await client.call('plugins.list');
   const err = await t.throwsAsync(client.call('plugins.scale', { name: 'single', instances: 3 }));
-  t.regex(err!.message, /^single not scaled to 3: .*only one instance can hold the lock file; it runs 1 as before/);
+  t.regex(err!.message, /^single not scaled to 3: .*only one instance can hold the lock file \(at .*single\.ts:3:\d+\); it runs 1 as before/);
   t.like(err, { code: 'E_PLUGIN_SCALE_FAILED' });
   const after = await client.call('plugins.list');
   t.deepEqual(after.map((r) => [r.name, r.state, r.pid]), [['single', 'running', before!.pid]]);
