@@ -288,10 +288,18 @@ export class Daemon {
     return this.stopping !== null;
   }
 
+  /**
+   * memoryUsage() opens /proc/self/stat: out of file descriptors (EMFILE) it throws, and a throw
+   * from a timer would stop the core. The last sample stands until descriptors free up.
+   */
+  private sampleMemory(): void {
+    try { this.memory = process.memoryUsage(); } catch { /* EMFILE: keep the last sample */ }
+  }
+
   private startTimers(): void {
     // A log file deleted or moved under us is reopened within a few seconds.
     const check = setInterval(() => this.logs.checkPaths(), 5000);
-    const sample = setInterval(() => { this.memory = process.memoryUsage(); }, 1000);
+    const sample = setInterval(() => this.sampleMemory(), 1000);
     for (const t of [check, sample]) t.unref();
     this.timers.push(check, sample);
   }

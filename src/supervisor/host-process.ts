@@ -18,6 +18,11 @@ export interface HostProcessEvents {
   exit: [ExitInfo];
 }
 
+/** Both ways a host's spawn fails come down to the core's limits, which only the operator can raise. */
+function spawnFailed(why: string): Error {
+  return new Error(`spawn of the plugin host failed (${why}): the core may be out of file descriptors or processes; see its \`ulimit -n\` and \`ulimit -u\``);
+}
+
 /**
  * One plugin host child process: its own process group (so a stop reaches its grandchildren), an
  * IPC channel, stdout/stderr and a structured-log pipe for the log files, and one end of a
@@ -43,7 +48,9 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
   constructor(env: NodeJS.ProcessEnv, options: { spare?: boolean; typescript?: boolean } = {}) {
     super();
     const addon = loadAddon();
-    const [coreEnd, hostEnd] = addon.socketPair();
+    let pair: [number, number];
+    try { pair = addon.socketPair(); } catch (e) { throw spawnFailed(String((e as Error).message ?? e)); }
+    const [coreEnd, hostEnd] = pair;
     this.fdPass = coreEnd;
     try {
       this.child = spawn(process.execPath, [HOST_ENTRY, ...(options.spare ? ['--spare'] : []), ...(options.typescript ? ['--typescript'] : [])], {
@@ -59,7 +66,10 @@ export class HostProcess extends EventEmitter<HostProcessEvents> {
     }
     if (this.child.pid === undefined) {
       addon.closeFd(coreEnd);
-      throw new Error('spawn of the plugin host failed');
+      // Node reports the failure (EMFILE, EAGAIN …) as an 'error' event on the next tick: unheard,
+      // it would be an uncaught exception and stop the core, not only this plugin's start.
+      this.child.on('error', () => {});
+      throw spawnFailed('fork or pipe refused');
     }
     this.pid = this.child.pid;
     this.stdout = this.child.stdout!;
