@@ -1,5 +1,6 @@
 import { connect, type StallCheck } from '../client/index.js';
-import { errors, type AgentdError } from '../errors/index.js';
+import fs from 'node:fs';
+import { errors, type AgentdError, type SilentWhy } from '../errors/index.js';
 import { homePaths } from '../home/index.js';
 import { lockHolder } from '../native/addon.js';
 import { statFields } from '../supervisor/proc-tree.js';
@@ -44,6 +45,12 @@ export function silentCore(home: string, cause: unknown): AgentdError | null {
   const holder = lockHolder(pidfile);
   if (holder === 0) return null;
   const pid = holder > 0 ? holder : null;
-  const stopped = pid !== null && statFields(pid)?.[0] === 'T';
-  return errors.notResponding(pid, socket, stopped, { cause, data: { running: true, pid, home, socket } });
+  return errors.notResponding(pid, socket, silentWhy(pid, socket), { cause, data: { running: true, pid, home, socket } });
+}
+
+function silentWhy(pid: number | null, socket: string): SilentWhy {
+  if (pid !== null && statFields(pid)?.[0] === 'T') return 'stopped';
+  let st: fs.Stats;
+  try { st = fs.lstatSync(socket); } catch { return 'missing'; }
+  return st.isSocket() ? 'silent' : 'not-a-socket';
 }

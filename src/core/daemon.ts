@@ -300,8 +300,10 @@ export class Daemon {
     // A log file deleted or moved under us is reopened within a few seconds.
     const check = setInterval(() => this.logs.checkPaths(), 5000);
     const sample = setInterval(() => this.sampleMemory(), 1000);
-    for (const t of [check, sample]) t.unref();
-    this.timers.push(check, sample);
+    // A deleted control socket is made again within a second.
+    const socket = setInterval(() => void this.server.checkPath(), 1000);
+    for (const t of [check, sample, socket]) t.unref();
+    this.timers.push(check, sample, socket);
   }
 }
 

@@ -17,6 +17,18 @@ function entry<A extends unknown[]>(code: string, rpcCode: number, exitCode: Exi
 const F = ExitCode.Failure;
 
 /** The plugins (`name#N` per instance) a start was still waiting for, after a colon; none: nothing. */
+/** Why a running core's socket is silent, as far as ctl can tell from outside. */
+export type SilentWhy = 'stopped' | 'missing' | 'not-a-socket' | 'silent';
+
+function silentAdvice(pid: number | null, why: SilentWhy): string {
+  switch (why) {
+    case 'stopped': return `does not answer; the process is stopped (SIGSTOP): resume it with \`kill -CONT ${pid}\`, or stop it with \`ctl stop\``;
+    case 'missing': return 'is missing (deleted?); the core makes it again within a second: try again, or restart it with `ctl restart`';
+    case 'not-a-socket': return 'was replaced by a file that is not a socket; move that file away and the core makes its socket again within a second';
+    default: return 'does not answer; wait if it is starting, or stop it with `ctl stop`';
+  }
+}
+
 function stillStarting(starting: readonly string[]): string {
   return starting.length > 0 ? `: plugins still starting: ${starting.join(', ')}` : '';
 }
@@ -44,10 +56,8 @@ export const errors = {
     `connection to agentd closed ${detail}; check \`ctl status\` and agentd.log`),
   rpcTimeout: entry('E_RPC_TIMEOUT', -32004, F, (method: string, ms: number) =>
     `${method} got no answer within ${ms} ms; check \`ctl status\` and agentd.log`),
-  notResponding: entry('E_NOT_RESPONDING', -32005, F, (pid: number | null, socket: string, stopped: boolean) =>
-    `agentd is running (pid ${pid ?? 'unknown'}) but its control socket ${socket} does not answer; ${stopped === true
-      ? `the process is stopped (SIGSTOP): resume it with \`kill -CONT ${pid}\`, or stop it with \`ctl stop\``
-      : 'wait if it is starting, or stop it with `ctl stop`'}`),
+  notResponding: entry('E_NOT_RESPONDING', -32005, F, (pid: number | null, socket: string, why: SilentWhy) =>
+    `agentd is running (pid ${pid ?? 'unknown'}) but its control socket ${socket} ${silentAdvice(pid, why)}`),
   tooManyConnections: entry('E_TOO_MANY_CONNECTIONS', -32006, F, (limit: number) =>
     `agentd already serves ${limit} control-socket connections (rpc.maxConnections); close idle clients or raise the limit`),
 

@@ -26,7 +26,13 @@ export interface ControlServerOptions {
  * stale by proof, and is replaced.
  */
 export class ControlServer {
-  private readonly server: net.Server;
+  private server: net.Server;
+  /** The socket file this server made (device and inode), to tell it from whatever replaced it. */
+  private bound: { dev: number; ino: number } | null = null;
+  private listened = false;
+  private closed = false;
+  /** What is in the socket's place now and is not ours, said once until that changes. */
+  private intruder: string | null = null;
   private readonly connections = new Set<Connection>();
   private readonly dispatcher: Dispatcher;
   private readonly budget: WriteBudget;
@@ -38,15 +44,24 @@ export class ControlServer {
     this.dispatcher = new Dispatcher(options.registry, options.log, MAX_REPLY_BYTES, Math.min(MAX_REPLY_BYTES, options.limits.maxBufferedBytes));
     // Half-open allowed: a client that shuts its write side still gets every answer it is owed
     // (Node would otherwise end our side at once); Connection ends it when they are all sent.
-    this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    this.server = this.createServer();
     this.budget = new WriteBudget(options.limits.maxBufferedTotal);
     this.busyPoll = new BusyPoll(options.limits.busyPollMs);
+  }
+
+  private createServer(): net.Server {
+    return net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
   }
 
   async listen(): Promise<void> {
     const { socketPath } = this.options;
     if (!socketPathFits(socketPath)) throw errors.socketPathTooLong(socketPath, SOCKET_PATH_MAX);
     await removeStaleSocket(socketPath);
+    await this.bind();
+  }
+
+  private async bind(): Promise<void> {
+    const { socketPath } = this.options;
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (e: NodeJS.ErrnoException) => reject(errors.socketInUse(socketPath, e.code ?? e.message, { cause: e })));
       // The process umask is 077, so the socket is born private; chmod makes the mode exact.
@@ -55,6 +70,52 @@ export class ControlServer {
       this.server.listen({ path: socketPath, backlog: Math.max(511, this.options.limits.maxConnections) }, () => resolve());
     });
     fs.chmodSync(socketPath, 0o600);
+    const st = fs.lstatSync(socketPath);
+    this.bound = { dev: st.dev, ino: st.ino };
+    this.listened = true;
+    // Later errors (accept failing for want of descriptors) are libuv's to retry, not the core's end.
+    this.server.on('error', (e) => this.options.log.warn('control socket error', { error: e.message }));
+  }
+
+  /**
+   * Make the socket file again when it was deleted under the running core (a tmp cleaner, a
+   * careless rm): clients find the core by path only, and every ctl command would fail until a
+   * restart. Anything else in its place (a file, another socket) is not ours to remove: said once.
+   * Call periodically.
+   */
+  async checkPath(): Promise<void> {
+    if (!this.listened || this.closed) return;
+    const { socketPath } = this.options;
+    let st: fs.Stats | null = null;
+    try { st = fs.lstatSync(socketPath); } catch { /* gone: made again below */ }
+    if (st && st.dev === this.bound?.dev && st.ino === this.bound.ino) {
+      this.intruder = null;
+      return;
+    }
+    if (st) {
+      const what = st.isSocket() ? 'another socket' : 'a file that is not a socket';
+      if (this.intruder !== what) {
+        this.intruder = what;
+        this.options.log.error('control socket replaced; ctl cannot reach this core until it is moved away', { socket: socketPath, by: what });
+      }
+      return;
+    }
+    // Closing the old listener unlinks its path (libuv), harmless now that nothing is there; its
+    // connections stay open and are served as before.
+    if (this.bound) {
+      this.bound = null;
+      this.server.close();
+    }
+    this.server = this.createServer();
+    try {
+      await this.bind();
+      this.intruder = null;
+      this.options.log.warn('control socket was deleted; made it again', { socket: socketPath });
+    } catch (e) {
+      // Tried again at the next check; said once.
+      if (this.intruder !== 'unbindable') this.options.log.error('control socket was deleted and cannot be made again', { socket: socketPath, error: (e as Error).message });
+      this.intruder = 'unbindable';
+    }
   }
 
   get connectionCount(): number {
@@ -78,6 +139,7 @@ export class ControlServer {
 
   /** Stop accepting, drop every client, remove the socket file. */
   async close(): Promise<void> {
+    this.closed = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.connections) c.destroy();
     await closed;

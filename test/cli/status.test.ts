@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import test from 'ava';
 import { homePaths } from '../../src/home/index.js';
@@ -13,7 +14,11 @@ test('status of a core that holds the lock but whose socket does not answer: run
   const started = await ctl(['start', '--home', home], { env: { [MARK_VAR]: home } });
   t.is(started.code, 0, started.stderr);
   const pid = Number(/pid (\d+)/.exec(started.stdout)?.[1]);
+  // A socket that accepts and never answers in the core's place (a deleted one the core makes again).
   fs.unlinkSync(homePaths(home).socket);
+  const silent = net.createServer(() => {});
+  t.teardown(() => { silent.close(); });
+  await new Promise<void>((resolve) => silent.listen(homePaths(home).socket, resolve));
 
   const r = await ctl(['status', '--home', home]);
   t.is(r.code, 1, r.stdout);
