@@ -14,6 +14,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHECK(call) do { if ((call) != napi_ok) return NULL; } while (0)
@@ -446,6 +449,46 @@ static napi_value reap_child(napi_env env, napi_callback_info info) {
   return v;
 }
 
+/* ---- watchParent(pid, graceMs) ---- */
+
+struct parent_watch { pid_t parent; int grace_ms; };
+
+static void sleep_ms(int ms) {
+  struct timespec left = { ms / 1000, (long)(ms % 1000) * 1000000L };
+  while (nanosleep(&left, &left) < 0 && errno == EINTR) {}
+}
+
+/* Runs apart from the event loop, so that a process whose JavaScript is stuck in a loop still
+ * goes when its parent does. Its signal mask is full: Node's signals go to the other threads. */
+static void *watch_parent(void *arg) {
+  struct parent_watch w = *(struct parent_watch *)arg;
+  free(arg);
+  while (getppid() == w.parent) sleep_ms(100);
+  sleep_ms(w.grace_ms);
+  kill(0, SIGKILL);
+  return NULL;
+}
+
+static napi_value watch_parent_fn(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int parent, grace;
+  if (!get_args(env, info, 2, argv) || !get_int(env, argv[0], "pid", 1, INT_MAX, &parent)
+      || !get_int(env, argv[1], "graceMs", 0, INT_MAX, &grace)) return NULL;
+  struct parent_watch *w = malloc(sizeof *w);
+  if (!w) return throw_errno(env, ENOMEM, "malloc", NULL);
+  w->parent = parent;
+  w->grace_ms = grace;
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_t thread;
+  int err = pthread_create(&thread, NULL, watch_parent, w);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (err != 0) { free(w); return throw_errno(env, err, "pthread_create", NULL); }
+  pthread_detach(thread);
+  return NULL;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor fns[] = {
     { "lockHolder", NULL, lock_holder, NULL, NULL, NULL, napi_enumerable, NULL },
@@ -460,6 +503,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     { "closeFd", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL },
     { "becomeSubreaper", NULL, become_subreaper, NULL, NULL, NULL, napi_enumerable, NULL },
     { "reapChild", NULL, reap_child, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "watchParent", NULL, watch_parent_fn, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok) return NULL;
   return exports;

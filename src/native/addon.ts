@@ -65,6 +65,11 @@ export interface NativeAddon {
    * child. Never for a child that child_process spawned: its exit event would be lost.
    */
   reapChild(pid: number): boolean;
+  /**
+   * From a thread of its own: once this process's parent is no longer `pid` (it died), wait
+   * `graceMs`, then SIGKILL this process's group. Works while the event loop is blocked.
+   */
+  watchParent(pid: number, graceMs: number): void;
 }
 
 let addon: NativeAddon | undefined;

@@ -11,6 +11,7 @@ import { methodErrorToWire } from './method-error.js';
 import { loadPlugin, releaseTypeScriptService, warmUp, type LoadedBy } from './load-plugin.js';
 import { resolvePluginConfig } from './plugin-config.js';
 import { HOST_FDS, type CoreToHost, type FailurePhase } from './protocol.js';
+import { loadAddon } from '../native/addon.js';
 import { becomeSubreaper, killDescendants, terminateDescendants } from '../supervisor/subreaper.js';
 
 /**
@@ -184,11 +185,15 @@ function toWire(e: unknown, wrap: (message: string) => WireError): WireError {
 }
 
 process.on('SIGTERM', () => void stop(0));
+const ORPHAN_GRACE_MS = 2000;
 // The core is gone (killed): stop gracefully for a moment, then take the whole group down.
 process.on('disconnect', () => {
-  setTimeout(killOwnGroup, 2000).unref();
+  setTimeout(killOwnGroup, ORPHAN_GRACE_MS).unref();
   void stop(1, true);
 });
+// The same without JavaScript, for a plugin stuck in a synchronous loop that never hears the
+// disconnect: it would otherwise spin on forever, reparented to init.
+loadAddon().watchParent(process.ppid, ORPHAN_GRACE_MS + 2000);
 
 function killOwnGroup(): void {
   killDescendants();

@@ -7,6 +7,8 @@ export interface ProcInfo {
   sid: number;
   state: string;
   ttyNr: number;
+  /** User plus system CPU time, in clock ticks (usually 1/100 s). */
+  cpuTicks: number;
 }
 
 /** /proc/PID/stat, parsed; null when the process is gone. */
@@ -14,7 +16,7 @@ export function procInfo(pid: number): ProcInfo | null {
   let text: string;
   try { text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1'); } catch { return null; }
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { pid, state: f[0]!, ppid: Number(f[1]), pgid: Number(f[2]), sid: Number(f[3]), ttyNr: Number(f[4]) };
+  return { pid, state: f[0]!, ppid: Number(f[1]), pgid: Number(f[2]), sid: Number(f[3]), ttyNr: Number(f[4]), cpuTicks: Number(f[11]) + Number(f[12]) };
 }
 
 /**
