@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -458,12 +459,30 @@ static void sleep_ms(int ms) {
   while (nanosleep(&left, &left) < 0 && errno == EINTR) {}
 }
 
+/* Blocks until `parent` is no longer this process's parent. A pidfd (Linux 5.3) becomes readable
+ * when the process exits, so the thread sleeps in poll() with no wake-up at all while the parent
+ * lives: a host must not tick ten times a second for nothing. Opened before the getppid() check,
+ * the pidfd is known to be that parent's and not a later process's that reused the pid. Older
+ * kernels fall back to looking once a second. */
+static void wait_parent_gone(pid_t parent) {
+#ifdef SYS_pidfd_open
+  int fd = (int)syscall(SYS_pidfd_open, parent, 0);
+  if (fd >= 0) {
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    while (getppid() == parent && poll(&p, 1, -1) < 0 && errno == EINTR) {}
+    close(fd);
+    return;
+  }
+#endif
+  while (getppid() == parent) sleep_ms(1000);
+}
+
 /* Runs apart from the event loop, so that a process whose JavaScript is stuck in a loop still
  * goes when its parent does. Its signal mask is full: Node's signals go to the other threads. */
 static void *watch_parent(void *arg) {
   struct parent_watch w = *(struct parent_watch *)arg;
   free(arg);
-  while (getppid() == w.parent) sleep_ms(100);
+  wait_parent_gone(w.parent);
   sleep_ms(w.grace_ms);
   kill(0, SIGKILL);
   return NULL;
