@@ -49,7 +49,11 @@ function describeParseError(error: unknown): string {
     .replace(/\u001b\[[0-9;]*m/g, '')
     .replace(/\n?See more help with --help\s*$/, '')
     // A flag parser's failure, as oclif wraps it: "Parsing --lines \n\tExpected an integer …".
-    .replace(/^Parsing (--\S+)\s*\n\t/, '$1: ');
+    .replace(/^Parsing (--\S+)\s*\n\t/, '$1: ')
+    // A flag relationship (exclusive) is listed under a heading, with the flag's value attached:
+    // "The following error occurred:\n  --user=true cannot also be provided when using --run-as".
+    .replace(/^The following errors? occurred:\s*/, '')
+    .replace(/--([\w-]+)(?:=\S*)? cannot also be provided when using --([\w-]+)/g, '--$2 and --$1 cannot be given together: use one');
   const line = text.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
   // Our messages are lowercase fragments after `ctl: `, oclif's sentences are not.
   return line.replace(/^([A-Z])(?=[a-z ])/, (c) => c.toLowerCase()).replace(/: ([A-Z])(?=[a-z ])/, (_, c: string) => `: ${c.toLowerCase()}`);

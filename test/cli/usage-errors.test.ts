@@ -27,6 +27,8 @@ const CASES: Array<[args: string[], stderr: string]> = [
   [['stop', '--timeout', 'soon'], 'ctl: --timeout soon: give a duration of at least 1ms, such as "10s" (a bare number is ms)'],
   [['stop', '--timeout', '0s'], 'ctl: --timeout 0s: give a duration of at least 1ms, such as "10s" (a bare number is ms)'],
   [['start', '--timeout', '0'], 'ctl: --timeout 0: give a duration of at least 1ms, such as "10s" (a bare number is ms)'],
+  // oclif lists a broken flag relationship under a heading, with "=true" after a boolean flag.
+  [['service', 'install', '--user', '--run-as', 'agentd', '--print'], 'ctl: --run-as and --user cannot be given together: use one; see `ctl service install --help`'],
 ];
 
 test('a duration flag takes a bare number as ms, as the config does', async (t) => {
