@@ -3,4 +3,7 @@
 // CommonJS, as bin/run.js (see there); oclif gets the package root.
 const path = require('node:path');
 
-import('@oclif/core').then(({ execute }) => execute({ development: true, dir: path.join(__dirname, '..') }));
+// tsx registered here too, so that `node bin/dev.js` (no --import) can load src/cli/execute.ts.
+import('tsx/esm/api')
+  .then(({ register }) => { register(); return import('../src/cli/execute.ts'); })
+  .then(({ execute }) => execute({ development: true, dir: path.join(__dirname, '..') }));

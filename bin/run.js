@@ -10,6 +10,6 @@ const { fastPath } = require('../dist/bundle/ctl-fast.cjs');
 
 fastPath(process.argv.slice(2)).then(async (code) => {
   if (code !== null) process.exit(code);
-  const { execute } = await import('@oclif/core');
+  const { execute } = await import('../dist/src/cli/execute.js');
   await execute({ dir: path.join(__dirname, '..') });
 });

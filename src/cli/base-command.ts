@@ -1,7 +1,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { connect, type AgentdClient } from '../client/index.js';
 import { checkHomeReadable, resolveHome } from '../home/index.js';
-import { reportFailure } from './output.js';
+import { jsonFlagGiven, reportFailure } from './output.js';
 import { stallCheck } from './silent-core.js';
 import { namedArgParsers, usageError } from './parse-errors.js';
 
@@ -76,7 +76,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected jsonOutput(): boolean {
     if (this.jsonEnabled()) return true;
     if (!this.ctor.flags?.['json']) return false;
-    const end = this.argv.indexOf('--');
-    return (end === -1 ? this.argv : this.argv.slice(0, end)).includes('--json');
+    return jsonFlagGiven(this.argv);
   }
 }

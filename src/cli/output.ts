@@ -29,3 +29,9 @@ export function oneLine(error: unknown): string {
   const text = describeError(error).replace(/\u001b\[[0-9;]*m/g, '');
   return text.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
 }
+
+/** Whether `--json` is among the flags of a command line (not after `--`), parsed or not. */
+export function jsonFlagGiven(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}

@@ -48,6 +48,18 @@ for (const [args, stderr] of CASES) {
   });
 }
 
+// The autocomplete plugin's command is not ours: its refusals once came as oclif's two-line
+// " ›   Error:" block, with no JSON under --json. It takes no --home, so none is given.
+test('ctl autocomplete fish: a usage error, exit 2, one line, and a JSON error under --json', async (t) => {
+  const r = await ctl(['autocomplete', 'fish']);
+  t.is(r.code, 2, r.stderr);
+  t.is(r.stderr, 'ctl: expected fish to be one of: zsh, bash, powershell; see `ctl autocomplete --help`\n');
+  t.is(r.stdout, '');
+  const json = await ctl(['autocomplete', 'fish', '--json']);
+  t.is(json.code, 2, json.stderr);
+  t.is(JSON.parse(json.stdout).error.code, 'E_USAGE');
+});
+
 test('ctl start --foreground --timeout is refused (it was once silently ignored): exit 2, nothing started', async (t) => {
   const home = tempHome(t);
   // Registered after tempHome's, so it runs first: a core this started is gone before its home.
