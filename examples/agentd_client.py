@@ -46,7 +46,11 @@ def main(argv):
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    params = json.loads(argv[1]) if len(argv) > 1 else {}
+    try:
+        params = json.loads(argv[1]) if len(argv) > 1 else {}
+    except json.JSONDecodeError as e:
+        print(f"error: PARAMS_JSON is not valid JSON: {e}; give one object, e.g. '{{\"name\":\"x\"}}'", file=sys.stderr)
+        return 2
     try:
         result = call(os.path.join(home, "agentd.sock"), argv[0], params)
     except (FileNotFoundError, ConnectionRefusedError):
@@ -58,7 +62,12 @@ def main(argv):
     except RuntimeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(json.dumps(result, indent=2))
+    try:
+        print(json.dumps(result, indent=2), flush=True)
+    except BrokenPipeError:
+        # The reader went away (`| head -1`): not a failure, as with ctl. stdout goes to /dev/null
+        # so that Python's own flush at exit does not fail on the closed pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 import test from 'ava';
 import * as v from 'valibot';
@@ -76,4 +77,24 @@ test('the standard-library Python client in examples/ talks to the daemon', asyn
   t.regex(invalid.err, /invalid params for plugins\.scale/);
   await d.stop();
   t.is((await py(['daemon.status'])).code, 3);
+});
+
+test('the Python client: malformed PARAMS_JSON is a one-line usage error, and a reader that goes away is no failure', async (t) => {
+  const client = path.join(ROOT, 'examples', 'agentd_client.py');
+  const bad = await new Promise<{ code: number; err: string }>((resolve) => {
+    execFile('python3', [client, '--home', '/nonexistent', 'plugins.list', '{bad'], (e, _out, err) => resolve({ code: e ? Number(e.code ?? 1) : 0, err }));
+  });
+  t.is(bad.code, 2, bad.err);
+  t.regex(bad.err, /^error: PARAMS_JSON is not valid JSON: .+; give one object, e\.g\. '\{"name":"x"\}'\n$/);
+
+  const d = await startTestDaemon(t, { config: { plugins: {} } });
+  // `python3 examples/agentd_client.py rpc.methods | head -1`: the pipe is closed before it prints.
+  const py = spawn('python3', [client, '--home', d.home, 'rpc.methods'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  py.stdout.destroy();
+  let err = '';
+  py.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+  const [code] = await once(py, 'close') as [number];
+  t.is(code, 0, err);
+  t.is(err, '');
+  await d.stop();
 });
