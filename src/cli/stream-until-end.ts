@@ -1,5 +1,9 @@
 import type { AgentdClient } from '../client/index.js';
 import { errors } from '../errors/index.js';
+import { readerGone } from '../native/addon.js';
+
+/** How often a stream with nothing to write checks that its reader is still there (GNU tail: 1 s). */
+const READER_CHECK_MS = 250;
 
 /**
  * Wait while the daemon streams notifications to `client` (`ctl logs -f`, `ctl rpc
@@ -17,12 +21,20 @@ export async function streamUntilEnd(client: AgentdClient, what: string): Promis
 }
 
 /**
- * Resolves once a write to stdout failed with EPIPE. oclif swallows EPIPE so that a finished
- * command exits quietly, but a command that streams must also learn of it, or it would go on
- * writing to nobody until the daemon stops.
+ * Resolves once the reader of stdout is gone. oclif swallows EPIPE so that a finished command
+ * exits quietly, but a command that streams must also learn of it, or it would go on writing to
+ * nobody until the daemon stops. EPIPE comes only with a write, though: a follow with nothing new
+ * to print would wait for the next line, maybe for ever, so the kernel is also asked now and then.
  */
 function stdoutClosed(): Promise<void> {
   return new Promise((resolve) => {
     process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') resolve(); });
+    const fd = (process.stdout as { fd?: number }).fd ?? 1;
+    const check = setInterval(() => {
+      if (!readerGone(fd)) return;
+      clearInterval(check);
+      resolve();
+    }, READER_CHECK_MS);
+    check.unref();
   });
 }

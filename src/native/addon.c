@@ -425,6 +425,23 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- readerGone(fd) ---- */
+
+/* Whether whoever reads what we write to fd (a pipe's reader, a socket's peer, a terminal) is
+ * gone, learnt without writing: a pipe's write end polls POLLERR once it has no reader. So a
+ * follow with nothing new to print (`ctl logs -f | head -1`) still ends when its reader does, as
+ * GNU `tail -f` does. */
+static napi_value reader_gone(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result;
+  int fd, n;
+  if (!get_args(env, info, 1, argv) || !get_fd(env, argv[0], "fd", &fd)) return NULL;
+  struct pollfd p = { .fd = fd, .events = POLLOUT, .revents = 0 };
+  do n = poll(&p, 1, 0); while (n < 0 && errno == EINTR);
+  if (n < 0) return throw_errno(env, errno, "poll", NULL);
+  napi_get_boolean(env, n > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0, &result);
+  return result;
+}
+
 /* ---- becomeSubreaper() ---- */
 
 static napi_value become_subreaper(napi_env env, napi_callback_info info) {
@@ -520,6 +537,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     { "listenTcp", NULL, listen_tcp, NULL, NULL, NULL, napi_enumerable, NULL },
     { "socketAddress", NULL, socket_address, NULL, NULL, NULL, napi_enumerable, NULL },
     { "closeFd", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "readerGone", NULL, reader_gone, NULL, NULL, NULL, napi_enumerable, NULL },
     { "becomeSubreaper", NULL, become_subreaper, NULL, NULL, NULL, napi_enumerable, NULL },
     { "reapChild", NULL, reap_child, NULL, NULL, NULL, napi_enumerable, NULL },
     { "watchParent", NULL, watch_parent_fn, NULL, NULL, NULL, napi_enumerable, NULL },

@@ -58,6 +58,8 @@ export interface NativeAddon {
   /** getsockname of a TCP socket: resolves the port after listening on port 0. */
   socketAddress(fd: number): SocketAddress;
   closeFd(fd: number): void;
+  /** Whether the reader of what is written to `fd` is gone (POLLERR/POLLHUP), found without writing. */
+  readerGone(fd: number): boolean;
   /** prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are reparented to this process, not PID 1. */
   becomeSubreaper(): void;
   /**
@@ -102,3 +104,4 @@ export const recvFd = (socket: number): number => loadAddon().recvFd(socket);
 export const listenTcp = (host: string, port: number, backlog = 511): number => loadAddon().listenTcp(host, port, backlog);
 export const socketAddress = (fd: number): SocketAddress => loadAddon().socketAddress(fd);
 export const closeFd = (fd: number): void => loadAddon().closeFd(fd);
+export const readerGone = (fd: number): boolean => loadAddon().readerGone(fd);

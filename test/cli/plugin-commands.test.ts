@@ -81,6 +81,17 @@ test('ctl logs -f ends quietly, exit 0, once the reader of its output is gone (|
   t.is(follower.stderr, '');
 });
 
+test('ctl logs -f ends, exit 0, when its reader goes away with no new line to write (| grep -m1)', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'log-burst': { module: fixture('log-burst') } } } });
+  await (await d.client()).call('log-burst.burst', { count: 1, stream: 'log' });
+  const follower = ctlRunning(t, ['logs', 'log-burst', '-f', '-n', '1', '--home', d.home]);
+  await waitUntil(() => follower.stdout.length > 0, 20_000, 'the follower to print its history');
+  // Nothing more is logged: it once followed on until the next line, which may never come.
+  follower.child.stdout!.destroy();
+  t.is(await follower.exited, 0);
+  t.is(follower.stderr, '');
+});
+
 test('ctl logs NAME still reads the log of a plugin removed from the config', async (t) => {
   const d = await startTestDaemon(t, { config: { plugins: { 'log-burst': { module: fixture('log-burst') } } } });
   const client = await d.client();
