@@ -19,7 +19,10 @@ test('a frozen core (SIGSTOP): status, plugins and rpc fail within a few seconds
     t.is(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
     if (args[1] === '--json') t.is((JSON.parse(r.stdout) as { error: { data: { pid: number } } }).error.data.pid, pid);
     else t.is(r.stderr, expected, args.join(' '));
-    t.true(took < 6000, `${args.join(' ')} took ${took} ms`);
+    // The message proves the new path (plugins and rpc used to wait forever, status 10 s and without
+    // the SIGSTOP hint); the bound, with room for four ctl start-ups on a loaded machine, only
+    // guards against waiting out the old 10 s.
+    t.true(took < 9000, `${args.join(' ')} took ${took} ms`);
   }));
 
 
