@@ -38,6 +38,8 @@ test('ctl --help lists the commands; ctl COMMAND --help shows flags and examples
   t.is(helpOfHelp.code, 0);
   t.is(helpOfHelp.stdout, helpHelp.stdout, '`ctl help help` is the help command\'s help, not the root help');
   t.regex((await ctl(['help', 'plugins', 'scale'])).stdout, /^USAGE\n\s+\$ ctl plugins scale NAME INSTANCES/m);
+  // The argument is named as the README and the error messages name it.
+  t.regex((await ctl(['rpc', '--help'])).stdout, /^USAGE\n\s+\$ ctl rpc \[METHOD\] \[PARAMS_JSON\]/m);
   const unknown = await ctl(['help', 'nosuch']);
   t.is(unknown.code, 2);
   t.is(unknown.stderr.trim(), 'ctl: no command or topic "nosuch"; see `ctl help` for the commands');

@@ -21,7 +21,8 @@ export default class Rpc extends BaseCommand<typeof Rpc> {
   ];
   static override args = {
     method: Args.string({ description: 'method name, e.g. daemon.status' }),
-    params: Args.string({ description: 'params as a JSON object' }),
+    // Named as the README and the error messages name it: USAGE reads `ctl rpc [METHOD] [PARAMS_JSON]`.
+    params_json: Args.string({ description: 'params as a JSON object' }),
   };
   static override flags = {
     schema: Flags.boolean({ description: 'print the OpenRPC document of every method (or of METHOD alone) instead of calling one' }),
@@ -33,8 +34,8 @@ export default class Rpc extends BaseCommand<typeof Rpc> {
     if (this.flags.schema) return this.printSchema();
     if (!this.args.method) throw errors.usage('missing METHOD; `ctl rpc rpc.methods` lists them, `ctl rpc --schema` describes them');
     let params: Record<string, unknown> = {};
-    if (this.args.params !== undefined) {
-      try { params = JSON.parse(this.args.params) as Record<string, unknown>; } catch (e) {
+    if (this.args.params_json !== undefined) {
+      try { params = JSON.parse(this.args.params_json) as Record<string, unknown>; } catch (e) {
         throw errors.usage(`PARAMS_JSON is not valid JSON: ${(e as Error).message}`);
       }
       if (params === null || typeof params !== 'object' || Array.isArray(params)) throw errors.usage('PARAMS_JSON must be a JSON object (params are named)');
@@ -60,7 +61,7 @@ export default class Rpc extends BaseCommand<typeof Rpc> {
 
   /** From the running daemon (plugin methods included), else from the core's own declarations. */
   private async printSchema(): Promise<void> {
-    if (this.args.params !== undefined) throw errors.usage('--schema describes a method and takes no PARAMS_JSON; call it without --schema');
+    if (this.args.params_json !== undefined) throw errors.usage('--schema describes a method and takes no PARAMS_JSON; call it without --schema');
     let methods: MethodInfo[];
     try {
       methods = await (await this.client()).call('rpc.methods');
