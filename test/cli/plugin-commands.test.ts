@@ -149,3 +149,15 @@ test('ctl rpc to a method of a stopped plugin says the plugin is stopped and how
   t.is(unknown.code, 2, 'a namespace that is no plugin is still "method not found"');
   t.regex(unknown.stderr, /method not found: nosuch\.ping/);
 });
+
+test('ctl plugins stop of a plugin that ignores SIGTERM says it was killed at its stop timeout, and still exits 0', async (t) => {
+  const d = await startTestDaemon(t, { config: { plugins: { 'ignore-sigterm': { module: fixture('ignore-sigterm'), stopTimeout: '300ms' } } } });
+  const stopped = await ctl(['plugins', 'stop', 'ignore-sigterm', '--home', d.home]);
+  t.is(stopped.code, 0, stopped.stderr);
+  t.is(stopped.stdout.trim(), 'ignore-sigterm: stopped — killed with SIGKILL at its stop timeout: it did not exit in time after SIGTERM; see `ctl logs ignore-sigterm`');
+  // Started again and stopped by nobody: an old kill is not this action's.
+  const started = await ctl(['plugins', 'start', 'ignore-sigterm', '--home', d.home]);
+  t.regex(started.stdout, /^ignore-sigterm: running \(pid \d+\)$/m);
+  const restarted = await ctl(['plugins', 'restart', 'ignore-sigterm', '--home', d.home]);
+  t.regex(restarted.stdout, /^ignore-sigterm: running \(pid \d+\) — its old process was killed with SIGKILL at its stop timeout/m);
+});
