@@ -70,7 +70,7 @@ export class AgentdClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = this.timeoutMs > 0
-        ? setTimeout(() => { clearTimeout(this.pending.get(id)?.stall); this.pending.delete(id); reject(errors.rpcTimeout(method, this.timeoutMs)); }, this.timeoutMs)
+        ? setTimeout(() => { this.take(id); reject(errors.rpcTimeout(method, this.timeoutMs)); }, this.timeoutMs)
         : undefined;
       const pending: Pending = { resolve, reject, timer, method };
       this.pending.set(id, pending);
@@ -104,8 +104,7 @@ export class AgentdClient {
       void stalled.check(p.method).catch((e: Error) => e).then((error) => {
         if (this.pending.get(id) !== p) return;
         if (!error) return this.watchStall(id, p);
-        this.pending.delete(id);
-        clearTimeout(p.timer);
+        this.take(id);
         p.reject(error);
       });
     }, stalled.afterMs);
@@ -123,19 +122,25 @@ export class AgentdClient {
       if (msg.error) this.fail(fromWire(msg.error));
       return;
     }
-    const p = this.pending.get(msg.id);
+    const p = this.take(msg.id);
     if (!p) return;
-    this.pending.delete(msg.id);
-    clearTimeout(p.timer);
-    clearTimeout(p.stall);
     if (msg.error) p.reject(fromWire(msg.error));
     else p.resolve(msg.result);
   }
 
+  /** The call `id` is settled: no longer pending, its timers cleared. */
+  private take(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    if (!p) return undefined;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    clearTimeout(p.stall);
+    return p;
+  }
+
   private fail(error: Error): void {
     this.closedError ??= error;
-    for (const p of this.pending.values()) { clearTimeout(p.timer); clearTimeout(p.stall); p.reject(error); }
-    this.pending.clear();
+    for (const id of [...this.pending.keys()]) this.take(id)?.reject(error);
   }
 }
 
