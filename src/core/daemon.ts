@@ -299,11 +299,13 @@ export class Daemon {
   private startTimers(): void {
     // A log file deleted or moved under us is reopened within a few seconds.
     const check = setInterval(() => this.logs.checkPaths(), 5000);
-    const sample = setInterval(() => this.sampleMemory(), 1000);
-    // A deleted control socket is made again within a second.
-    const socket = setInterval(() => void this.server.checkPath(), 1000);
-    for (const t of [check, sample, socket]) t.unref();
-    this.timers.push(check, sample, socket);
+    // One wake-up a second: the memory sample, and a deleted control socket made again.
+    const second = setInterval(() => {
+      this.sampleMemory();
+      void this.server.checkPath();
+    }, 1000);
+    for (const t of [check, second]) t.unref();
+    this.timers.push(check, second);
   }
 }
 
