@@ -1,7 +1,7 @@
 import type { Hook } from '@oclif/core';
 import { errors } from '../../errors/index.js';
 import { closest } from '../closest.js';
-import { reportFailure } from '../output.js';
+import { jsonFlagGiven, reportFailure } from '../output.js';
 
 /**
  * `ctl stauts` and `ctl plugins lst`: the one-line usage error every other refusal gives (exit 2),
@@ -18,7 +18,7 @@ const hook: Hook.CommandNotFound = async function (opts) {
   const error = errors.usage(guess
     ? `${unknown}; did you mean \`ctl ${guess.replaceAll(':', ' ')}\`? (\`${help}\` lists the commands)`
     : `${unknown}; see \`${help}\` for the commands`);
-  this.exit(reportFailure(error, opts.argv?.includes('--json') ?? false));
+  this.exit(reportFailure(error, jsonFlagGiven(opts.argv ?? [])));
 };
 
 export default hook;
