@@ -124,7 +124,7 @@ export class PluginGroup implements InstanceHost {
     // A restart meanwhile (a watched file changed, \`ctl plugins restart\`) stopped what the roll was
     // replacing and starts every instance on the current code, which is what this reload is for:
     // its outcome is the reload's, not "stopped before it became ready" for a plugin that runs.
-    if (this.restarts !== restarts && isAgentdError(failure.error) && failure.error.code === errors.pluginStopped.code) return this.restarting ?? undefined;
+    if (this.restarts !== restarts && stoppedMeanwhile(failure.error)) return this.restarting ?? undefined;
     // Said alone, a start timeout reads as if the plugin were down: say what still serves.
     if (failure.kept.length === 0) throw failure.error;
     throw errors.pluginReloadFailed(this.plugin, describeError(failure.error), failure.kept.map((k) => k.label).join(', '), { cause: failure.error });
@@ -148,7 +148,7 @@ export class PluginGroup implements InstanceHost {
     const failure = await this.roll(todo);
     // A stop or restart of the plugin meanwhile is no failure of the new settings: every instance
     // is stopped, or restarting on them, so they stand.
-    if (failure && !(isAgentdError(failure.error) && failure.error.code === errors.pluginStopped.code)) {
+    if (failure && !stoppedMeanwhile(failure.error)) {
       this.spec = withCount(previous);
       this.syncWatcher();
       // Those a scale added meanwhile run the new settings too.
@@ -477,4 +477,9 @@ export class PluginGroup implements InstanceHost {
     this.watcher = null;
     this.watchKey = null;
   }
+}
+
+/** A replacement that failed because the instance was stopped under it (a stop or restart of the plugin). */
+function stoppedMeanwhile(error: unknown): boolean {
+  return isAgentdError(error) && error.code === errors.pluginStopped.code;
 }
