@@ -168,16 +168,21 @@ export async function lastLinesGz(fd: number, n: number, maxBytes: number): Prom
   return newest(window, n, maxBytes);
 }
 
-/** The last n of `lines` that fit in maxBytes. */
+/** The last n of `lines` that fit in maxBytes (each with its newline). */
 function newest(lines: string[], n: number, maxBytes: number): string[] {
+  return newestWithin(lines, n, maxBytes, (line) => Buffer.byteLength(line) + 1);
+}
+
+/** The last `count` of `items` whose sizes (`sizeOf`) add up to at most `maxBytes`. */
+export function newestWithin<T>(items: T[], count: number, maxBytes: number, sizeOf: (item: T) => number): T[] {
   let bytes = 0;
-  let from = lines.length;
-  while (from > 0 && lines.length - from < n) {
-    bytes += Buffer.byteLength(lines[from - 1]!) + 1;
+  let from = items.length;
+  while (from > 0 && items.length - from < count) {
+    bytes += sizeOf(items[from - 1]!);
     if (bytes > maxBytes) break;
     from--;
   }
-  return lines.slice(from);
+  return from === 0 ? items : items.slice(from);
 }
 
 /** What lines take in a file, newlines included. */

@@ -2,7 +2,7 @@ import { logsFollow, logsReopen, logsRotate, logsTail, notificationStream, type 
 import type { Daemon } from '../daemon.js';
 import type { LogManager } from '../../logging/index.js';
 import { toEntry } from '../../logging/log-entry.js';
-import { TAIL_MAX_BYTES } from '../../logging/tail.js';
+import { newestWithin, TAIL_MAX_BYTES } from '../../logging/tail.js';
 import type { JsonPieces } from '../../rpc/json-text.js';
 import { EntriesJson, tailReply } from './tail-reply.js';
 
@@ -60,7 +60,7 @@ async function historyOf(logs: LogManager, source: string | null, lines: number)
   const json = new EntriesJson(`{"following":${JSON.stringify(source ?? 'all')},"history":[`);
   if (lines === 0) return json.finish();
   if (source !== null) {
-    await logs.openTailBatches(source)(lines, TAIL_MAX_BYTES, (batch) => { for (const line of batch) json.add(source, line); });
+    await logs.openTailBatches(source)(lines, TAIL_MAX_BYTES, json.lines(source));
     return json.finish();
   }
   const reads = logs.sources().map((s) => ({ source: s, read: logs.openTail(s) }));
@@ -68,7 +68,7 @@ async function historyOf(logs: LogManager, source: string | null, lines: number)
   for (const { source: from, read } of reads) {
     const more = (await read(lines, TAIL_MAX_BYTES)).map((line) => ({ source: from, line, time: timeOf(from, line), bytes: Buffer.byteLength(line) + 1 }));
     // Array.prototype.sort is stable: lines of one log with the same time keep their order.
-    kept = newestWithin(reads.length === 1 ? more : [...kept, ...more].sort(byTime), lines, TAIL_MAX_BYTES);
+    kept = newestWithin(reads.length === 1 ? more : [...kept, ...more].sort(byTime), lines, TAIL_MAX_BYTES, (k) => k.bytes);
   }
   for (const k of kept) json.add(k.source, k.line);
   return json.finish();
@@ -84,13 +84,6 @@ function timeOf(source: string, line: string): string {
 
 function byTime(a: Kept, b: Kept): number {
   return a.time < b.time ? -1 : a.time > b.time ? 1 : 0;
-}
-/** The last `count` of `items` whose bytes add up to at most `maxBytes`. */
-function newestWithin<T extends { bytes: number }>(items: T[], count: number, maxBytes: number): T[] {
-  let bytes = 0;
-  let from = items.length;
-  while (from > 0 && items.length - from < count && bytes + items[from - 1]!.bytes <= maxBytes) bytes += items[--from]!.bytes;
-  return from === 0 ? items : items.slice(from);
 }
 
 function checkSource(daemon: Daemon, plugin: string | undefined): string {

@@ -33,6 +33,11 @@ export class EntriesJson {
     }
   }
 
+  /** A tail's batch receiver that adds each line as an entry of `source`. */
+  lines(source: string): LineBatches {
+    return (batch) => { for (const line of batch) this.add(source, line); };
+  }
+
   /** The pieces, with the array and the result closed. */
   finish<T>(): JsonPieces<T> {
     this.pieces.push(Buffer.from(`${this.text}]}`, 'utf8'));
@@ -43,6 +48,6 @@ export class EntriesJson {
 /** The `logs.tail` result `{ lines: [LogEntry] }` of what `read` hands over, serialized as it comes. */
 export async function tailReply(read: (each: LineBatches) => Promise<void>, source: string): Promise<JsonPieces<{ lines: LogEntry[] }>> {
   const json = new EntriesJson('{"lines":[');
-  await read((batch) => { for (const line of batch) json.add(source, line); });
+  await read(json.lines(source));
   return json.finish();
 }
